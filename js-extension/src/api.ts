@@ -1,0 +1,96 @@
+/**
+ * Calls to the firefox-launcher sidecar through jupyter-server-proxy, with
+ * JupyterLab's own server connection (auth token, XSRF header, base URL).
+ */
+import { ServerConnection } from '@jupyterlab/services';
+
+import { sessionApiUrl, sessionsApiUrl } from './urls';
+import {
+  describeError,
+  ISession,
+  IStopResult,
+  parseSession,
+  parseSessionList
+} from './sessions';
+
+/** A failed sidecar call, with a message meant for a person. */
+export class SidecarError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+    readonly body: unknown = null
+  ) {
+    super(message);
+    this.name = 'SidecarError';
+  }
+}
+
+export class SidecarApi {
+  constructor(private readonly _settings: ServerConnection.ISettings) {}
+
+  get serverSettings(): ServerConnection.ISettings {
+    return this._settings;
+  }
+
+  /** `GET /api/sessions` */
+  async list(): Promise<ISession[]> {
+    const body = await this._call(
+      sessionsApiUrl(this._settings.baseUrl),
+      { method: 'GET' },
+      'list the Firefox sessions'
+    );
+    return parseSessionList(body);
+  }
+
+  /** `POST /api/sessions`: answers once Firefox is ready (3-15 s). */
+  async start(url?: string): Promise<ISession> {
+    const trimmed = (url ?? '').trim();
+    const body = await this._call(
+      sessionsApiUrl(this._settings.baseUrl),
+      {
+        method: 'POST',
+        body: JSON.stringify(trimmed ? { url: trimmed } : {})
+      },
+      'start Firefox'
+    );
+    return parseSession(body);
+  }
+
+  /** `DELETE /api/sessions/<port>` */
+  async stop(port: number): Promise<IStopResult> {
+    const body = await this._call(
+      sessionApiUrl(this._settings.baseUrl, port),
+      { method: 'DELETE' },
+      `stop Firefox :${port}`
+    );
+    return (body ?? { port }) as IStopResult;
+  }
+
+  private async _call(
+    url: string,
+    init: RequestInit,
+    action: string
+  ): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, this._settings);
+    } catch (e) {
+      throw new SidecarError(describeError(action, null, null), null, e);
+    }
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // keep the text
+    }
+    if (!response.ok) {
+      throw new SidecarError(
+        describeError(action, response.status, body),
+        response.status,
+        body
+      );
+    }
+    return body;
+  }
+}

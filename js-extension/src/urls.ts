@@ -1,0 +1,92 @@
+/**
+ * URL building for the firefox-launcher sidecar.
+ *
+ * Pure functions with no JupyterLab imports, so that they run under plain
+ * `node --test`. Every URL starts from the server settings' `baseUrl`
+ * (e.g. `/user/alice/`): nothing here assumes the server lives at `/`.
+ */
+
+/** The jupyter-server-proxy route name the sidecar is registered under. */
+export const PROXY_NAME = 'firefox-launcher';
+
+/**
+ * Join URL parts with single slashes, like `URLExt.join` for the relative
+ * paths used here: keeps a leading slash of the first part, drops empty
+ * parts, and keeps a trailing slash of the last part.
+ */
+export function joinUrl(...parts: string[]): string {
+  const kept = parts.filter(p => p !== '');
+  if (kept.length === 0) {
+    return '';
+  }
+  const leading = kept[0].startsWith('/') ? '/' : '';
+  const trailing = kept[kept.length - 1].endsWith('/') ? '/' : '';
+  const inner = kept
+    .map(p => p.replace(/^\/+|\/+$/g, ''))
+    .filter(p => p !== '')
+    .join('/');
+  if (inner === '') {
+    return leading || trailing;
+  }
+  return leading + inner + trailing;
+}
+
+/** `<baseUrl>firefox-launcher/` — the sidecar's root behind the proxy. */
+export function sidecarRoot(baseUrl: string): string {
+  return joinUrl(baseUrl, PROXY_NAME, '/');
+}
+
+/** `<baseUrl>firefox-launcher/api/sessions` */
+export function sessionsApiUrl(baseUrl: string): string {
+  return joinUrl(baseUrl, PROXY_NAME, 'api', 'sessions');
+}
+
+/** `<baseUrl>firefox-launcher/api/sessions/<port>` */
+export function sessionApiUrl(baseUrl: string, port: number): string {
+  return joinUrl(baseUrl, PROXY_NAME, 'api', 'sessions', String(checkPort(port)));
+}
+
+/**
+ * `<baseUrl>firefox-launcher/sessions/<port>/` — the Xpra HTML5 client.
+ *
+ * The sidecar reports the client's location as a relative `path`
+ * (`sessions/<port>/`). It is used when it has that form, so a sidecar
+ * that moves the client keeps working; anything else (absolute, with a
+ * scheme, or climbing up with `..`) is ignored in favour of the default.
+ */
+export function sessionClientUrl(
+  baseUrl: string,
+  port: number,
+  path?: string | null
+): string {
+  const fallback = `sessions/${checkPort(port)}/`;
+  const rel = path && isSafeRelativePath(path) ? path : fallback;
+  return joinUrl(baseUrl, PROXY_NAME, rel.endsWith('/') ? rel : rel + '/');
+}
+
+/** True for a relative path without scheme, leading slash or `..` segment. */
+export function isSafeRelativePath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || path.startsWith('\\')) {
+    return false;
+  }
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path)) {
+    return false;
+  }
+  return !path.split(/[/\\]/).some(seg => seg === '..');
+}
+
+/** A TCP port number, or throws. */
+export function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`invalid session port: ${port}`);
+  }
+  return port;
+}
+
+/**
+ * Make an absolute URL (for `window.open`) out of a path from the server
+ * settings, against the page's own location.
+ */
+export function absoluteUrl(path: string, pageHref: string): string {
+  return new URL(path, pageHref).href;
+}

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  describeError,
+  formatAge,
+  goneKeys,
+  ISession,
+  parseSession,
+  parseSessionList,
+  sessionKey,
+  sessionRows
+} from '../src/sessions';
+
+const T0 = Date.parse('2026-11-22T10:00:00Z');
+
+function session(port: number, created: string, status = 'ready'): ISession {
+  return { port, status, created_at: created, path: `sessions/${port}/`, pid: 100 + port, pgid: 100 + port };
+}
+
+test('formatAge', () => {
+  assert.equal(formatAge('2026-11-22T10:00:00Z', T0), '0 s');
+  assert.equal(formatAge('2026-11-22T09:59:15Z', T0), '45 s');
+  assert.equal(formatAge('2026-11-22T09:57:00Z', T0), '3 min');
+  assert.equal(formatAge('2026-11-22T08:00:00Z', T0), '2 h');
+  assert.equal(formatAge('2026-11-22T07:55:00Z', T0), '2 h 5 min');
+  assert.equal(formatAge('2026-11-20T06:00:00Z', T0), '2 d 4 h');
+  assert.equal(formatAge('2026-11-22T10:00:05Z', T0), '0 s', 'clock skew gives 0, not negative');
+  assert.equal(formatAge('not a date', T0), '?');
+});
+
+test('rows: newest first, with age, label and stopping state', () => {
+  const a = session(5001, '2026-11-22T09:00:00Z');
+  const b = session(5002, '2026-11-22T09:59:00Z', 'starting');
+  const c = session(5003, '2026-11-22T09:30:00Z', 'stopping');
+  const rows = sessionRows([a, b, c], T0, new Set([sessionKey(a)]), new Set([sessionKey(b)]));
+  assert.deepEqual(rows.map(r => r.port), [5002, 5003, 5001]);
+  assert.deepEqual(rows.map(r => r.status), ['starting', 'stopping', 'stopping']);
+  assert.deepEqual(rows.map(r => r.stopping), [false, true, true]);
+  assert.deepEqual(rows.map(r => r.open), [true, false, false]);
+  assert.equal(rows[0].age, '1 min');
+  assert.equal(rows[0].label, 'Firefox :5002');
+});
+
+test('rows of an empty list', () => {
+  assert.deepEqual(sessionRows([], T0), []);
+});
+
+test('a reused port is a different session', () => {
+  const old = session(5001, '2026-11-22T09:00:00Z');
+  const reborn = session(5001, '2026-11-22T09:50:00Z');
+  assert.notEqual(sessionKey(old), sessionKey(reborn));
+  assert.deepEqual(goneKeys([sessionKey(old)], [reborn]), [sessionKey(old)]);
+  assert.deepEqual(goneKeys([sessionKey(reborn)], [reborn]), []);
+});
+
+test('parseSessionList accepts the sidecar shape and rejects others', () => {
+  const list = parseSessionList({ sessions: [session(5001, '2026-11-22T09:00:00Z')] });
+  assert.equal(list.length, 1);
+  assert.equal(list[0].port, 5001);
+  assert.throws(() => parseSessionList({}), /session list/);
+  assert.throws(() => parseSessionList(null), /session list/);
+  assert.throws(() => parseSessionList({ sessions: [{ status: 'ready' }] }), /port/);
+});
+
+test('parseSession fills a missing path', () => {
+  const s = parseSession({ port: 7, status: 'ready', created_at: 'x' });
+  assert.equal(s.path, 'sessions/7/');
+});
+
+test('describeError prefers the sidecar words', () => {
+  assert.equal(
+    describeError('start Firefox', 500, { error: 'xpra exited with status 1', code: 'spawn_failed' }),
+    'Could not start Firefox: xpra exited with status 1 (spawn_failed)'
+  );
+  assert.equal(
+    describeError('start Firefox', 504, null),
+    'Could not start Firefox: Firefox did not become ready in time (504)'
+  );
+  assert.equal(
+    describeError('start Firefox', 500, '<html><body>500: could not start</body></html>'),
+    'Could not start Firefox: the firefox-launcher service failed (HTTP 500)'
+  );
+  assert.equal(describeError('list the Firefox sessions', null, null), 'Could not list the Firefox sessions: the server could not be reached');
+  assert.equal(describeError('stop Firefox :1', 401, ''), 'Could not stop Firefox :1: the firefox-launcher service refused the request (401)');
+  assert.equal(describeError('x', 400, { message: 'bad url' }), 'Could not x: bad url');
+  assert.equal(describeError('x', 418, 'short and stout'), 'Could not x: short and stout');
+});

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  absoluteUrl,
+  isSafeRelativePath,
+  joinUrl,
+  sessionApiUrl,
+  sessionClientUrl,
+  sessionsApiUrl,
+  sidecarRoot
+} from '../src/urls';
+
+test('joinUrl keeps one slash between parts and the outer slashes', () => {
+  assert.equal(joinUrl('/user/alice/', 'firefox-launcher', 'api'), '/user/alice/firefox-launcher/api');
+  assert.equal(joinUrl('/', 'firefox-launcher', '/'), '/firefox-launcher/');
+  assert.equal(joinUrl('/base//', '//x//', 'y/'), '/base/x/y/');
+  assert.equal(joinUrl('', 'a', ''), 'a');
+  assert.equal(joinUrl('/'), '/');
+  assert.equal(joinUrl(), '');
+});
+
+test('API URLs hang off the base URL, never off /', () => {
+  for (const base of ['/', '/user/alice/', '/user/alice', '/a/b/c/']) {
+    const prefix = base.endsWith('/') ? base : base + '/';
+    assert.equal(sessionsApiUrl(base), `${prefix}firefox-launcher/api/sessions`);
+    assert.equal(sessionApiUrl(base, 41223), `${prefix}firefox-launcher/api/sessions/41223`);
+    assert.equal(sidecarRoot(base), `${prefix}firefox-launcher/`);
+  }
+});
+
+test('a full base URL with host stays whole', () => {
+  assert.equal(
+    sessionsApiUrl('http://127.0.0.1:8888/user/alice/'),
+    'http://127.0.0.1:8888/user/alice/firefox-launcher/api/sessions'
+  );
+});
+
+test('client URL uses the session path and ends with a slash', () => {
+  assert.equal(
+    sessionClientUrl('/user/alice/', 41223, 'sessions/41223/'),
+    '/user/alice/firefox-launcher/sessions/41223/'
+  );
+  assert.equal(
+    sessionClientUrl('/user/alice/', 41223, 'sessions/41223'),
+    '/user/alice/firefox-launcher/sessions/41223/'
+  );
+});
+
+test('client URL falls back when the path is missing or unsafe', () => {
+  const want = '/user/alice/firefox-launcher/sessions/5000/';
+  for (const path of [undefined, null, '', '/etc/', 'http://evil/', '../../x/', 'sessions/../../x', '\\\\x']) {
+    assert.equal(sessionClientUrl('/user/alice/', 5000, path as string | null | undefined), want, String(path));
+  }
+});
+
+test('isSafeRelativePath', () => {
+  assert.ok(isSafeRelativePath('sessions/1/'));
+  assert.ok(!isSafeRelativePath('javascript:alert(1)'));
+  assert.ok(!isSafeRelativePath('//host/x'));
+  assert.ok(!isSafeRelativePath('a/../b'));
+});
+
+test('invalid ports are refused', () => {
+  for (const port of [0, -1, 65536, 1.5, NaN]) {
+    assert.throws(() => sessionApiUrl('/', port), /invalid session port/);
+    assert.throws(() => sessionClientUrl('/', port), /invalid session port/);
+  }
+});
+
+test('absoluteUrl resolves against the page', () => {
+  assert.equal(
+    absoluteUrl('/user/alice/firefox-launcher/sessions/1/', 'http://127.0.0.1:8888/user/alice/lab?token=x'),
+    'http://127.0.0.1:8888/user/alice/firefox-launcher/sessions/1/'
+  );
+});
