@@ -163,7 +163,7 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
 
   const iframe = page.locator(`.jp-FirefoxTab iframe`);
   const src = await iframe.getAttribute('src');
-  assert.equal(src, `/user/alice/firefox-launcher/sessions/${port}/`);
+  assert.equal(new URL(src, page.url()).pathname, `/user/alice/firefox-launcher/sessions/${port}/`);
 
   const frame = await waitFor('the client frame', () => page.frames().find(f => f.url().includes(`/firefox-launcher/sessions/${port}/`)), 30_000);
   await frame.locator('div.window canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
