@@ -1,0 +1,150 @@
+//! Command-line arguments and what each subcommand calls.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "firefox-launcher", version, about = "Real Firefox sessions (Xpra) next to Jupyter")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Where sessions and the runtime file live.
+    #[arg(long, global = true, env = "FIREFOX_LAUNCHER_HOME")]
+    home: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve(ServeArgs),
+    /// List the sessions of the running service.
+    List(Output),
+    /// Start a session (waits until Firefox is on screen).
+    Start {
+        /// The page Firefox opens.
+        url: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Stop a session.
+    Stop {
+        port: u16,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Output {
+    /// Print the API's JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Listen on 127.0.0.1:PORT (0: any free port).
+    #[arg(long, conflicts_with = "unix_socket")]
+    port: Option<u16>,
+    /// Listen on a unix socket instead of TCP.
+    #[arg(long)]
+    unix_socket: Option<PathBuf>,
+    /// Seconds between SIGTERM and SIGKILL when a session stops (fractions allowed).
+    #[arg(long, env = "FIREFOX_LAUNCHER_CLEANUP_TIMEOUT", default_value = "3")]
+    cleanup_timeout: f64,
+    /// Seconds a session may take to become ready.
+    #[arg(long, env = "FIREFOX_LAUNCHER_READY_TIMEOUT", default_value = "60")]
+    ready_timeout: f64,
+    /// The xpra executable.
+    #[arg(long, env = "FIREFOX_LAUNCHER_XPRA", default_value = "/usr/bin/xpra")]
+    xpra: PathBuf,
+    /// The Firefox executable (default: firefox, then firefox-esr, on PATH).
+    #[arg(long, env = "FIREFOX_LAUNCHER_FIREFOX")]
+    firefox: Option<PathBuf>,
+    /// The page a session opens when the request names none.
+    #[arg(long, default_value = "about:blank")]
+    default_url: String,
+    /// Debug logs (also FIREFOX_LAUNCHER_DEBUG=1).
+    #[arg(long, env = "FIREFOX_LAUNCHER_DEBUG", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    debug: bool,
+    /// Do not wait for Firefox's X11 window to call a session ready. Only for fake xpra test
+    /// doubles that have no X server.
+    #[arg(long, hide = true, env = "FIREFOX_LAUNCHER_NO_WINDOW_CHECK")]
+    no_window_check: bool,
+}
+
+impl Cli {
+    pub fn debug(&self) -> bool {
+        matches!(&self.command, Command::Serve(a) if a.debug)
+    }
+}
+
+fn seconds(value: f64, what: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value).with_context(|| format!("{what} must be a non-negative number of seconds, got {value}"))
+}
+
+fn home(cli_home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match cli_home {
+        Some(home) => Ok(home),
+        None => Ok(dirs::home_dir().context("cannot tell the home directory; pass --home")?.join(".firefox-launcher")),
+    }
+}
+
+fn token_from_env() -> anyhow::Result<Option<String>> {
+    match std::env::var("FIREFOX_LAUNCHER_TOKEN") {
+        Ok(t) if t.is_empty() => Ok(None),
+        Ok(t) if t.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',') => Ok(Some(t)),
+        Ok(_) => bail!("FIREFOX_LAUNCHER_TOKEN must be printable ASCII without spaces, ';' or ','"),
+        Err(_) => Ok(None),
+    }
+}
+
+async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
+    let firefox = match args.firefox {
+        Some(path) => path,
+        None => fl_session::find_firefox().context("no firefox or firefox-esr on PATH; install firefox-esr or pass --firefox")?,
+    };
+    if !fl_session::is_executable(&args.xpra) {
+        bail!("xpra not found at {}; install Debian's xpra or pass --xpra", args.xpra.display());
+    }
+    let session = fl_session::SessionConfig {
+        xpra: args.xpra,
+        firefox,
+        ready_timeout: seconds(args.ready_timeout, "--ready-timeout")?,
+        grace: seconds(args.cleanup_timeout, "--cleanup-timeout")?,
+        require_window: !args.no_window_check,
+    };
+    let listen = match (args.unix_socket, args.port) {
+        (Some(path), _) => fl_server::Listen::Unix(path),
+        (None, port) => fl_server::Listen::Tcp(port.unwrap_or(0)),
+    };
+    let state = fl_server::StateOptions { session, token: token_from_env()?, default_url: args.default_url };
+    fl_server::serve(fl_server::ServeOptions { listen, home, state }).await?;
+    Ok(())
+}
+
+fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value).expect("serializes"));
+    } else {
+        print!("{}", text(value));
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let home = home(cli.home)?;
+    if let Command::Serve(args) = cli.command {
+        return serve(args, home).await;
+    }
+    let client = fl_client::Client::from_home(&home)?;
+    match cli.command {
+        Command::Serve(_) => unreachable!("handled above"),
+        Command::List(o) => print(o.json, &client.list().await?, fl_client::render_list),
+        Command::Start { url, output } => print(output.json, &client.start(url).await?, fl_client::render_session),
+        Command::Stop { port, output } => print(output.json, &client.stop(port).await?, fl_client::render_stop),
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The JSON shapes of the REST API and of `<home>/runtime.json`.
+//!
+//! Server and CLI client both depend on this small crate, so a field renamed on one side is a
+//! compile error on the other rather than a silent mismatch.
+
+use serde::{Deserialize, Serialize};
+
+/// The lifecycle stage of a session, as shown to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Starting,
+    Ready,
+    Stopping,
+}
+
+/// One session, as listed by `GET /api/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub port: u16,
+    pub status: SessionStatus,
+    /// Xpra's pid, once it has been spawned.
+    pub pid: Option<u32>,
+    pub pgid: Option<i32>,
+    /// The X display, e.g. `:3`, once Xvfb has reported it.
+    pub display: Option<String>,
+    pub dir: String,
+    pub url: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Where the session's HTML5 client is served, relative to the service root.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub sessions: Vec<SessionView>,
+}
+
+/// The body of `POST /api/sessions`; an empty body means all defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    pub url: Option<String>,
+}
+
+/// The answer to `DELETE /api/sessions/{port}`: how the session ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopSummary {
+    pub port: u16,
+    /// `SIGTERM` or `SIGKILL`, whichever ended the process group, or `none` when it had already
+    /// exited on its own.
+    pub signal: String,
+    pub elapsed_ms: u64,
+    /// Processes outside the group (Xvfb, escaped descendants) that had to be stopped separately.
+    pub leftovers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub sessions: usize,
+}
+
+/// Every error answer: a human sentence and a stable machine code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub code: String,
+}
+
+/// `<home>/runtime.json`: how the CLI finds the running service. Written 0600 by `serve`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeFile {
+    /// `http://127.0.0.1:PORT` or `unix:/path/to/socket`.
+    pub address: String,
+    pub token: Option<String>,
+    pub pid: u32,
+}
+
+impl RuntimeFile {
+    /// Where `serve` writes it: `<home>/runtime.json`.
+    pub fn path(home: &std::path::Path) -> std::path::PathBuf {
+        home.join("runtime.json")
+    }
+}
+
+/// The path of a session's client, relative to the service root.
+pub fn session_path(port: u16) -> String {
+    format!("sessions/{port}/")
+}

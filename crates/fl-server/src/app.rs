@@ -1,0 +1,35 @@
+//! The HTTP surface as a function of the state, so tests drive it with `oneshot` and no socket.
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{any, get};
+
+use crate::api::{create_session, delete_session, get_session, health, list_sessions};
+use crate::state::AppState;
+use crate::{auth, proxy};
+
+/// Answered at once and without a token: jupyter-server-proxy's readiness probe is any HTTP
+/// answer from `/`.
+async fn root() -> &'static str {
+    "firefox-launcher\n"
+}
+
+pub fn app(state: AppState) -> Router {
+    let protected = Router::new()
+        .route("/api/health", get(health::health))
+        .route("/api/sessions", get(list_sessions::list_sessions).post(create_session::create_session))
+        .route("/api/sessions/{port}", get(get_session::get_session).delete(delete_session::delete_session))
+        .route("/sessions/{port}", any(proxy::add_slash))
+        .route("/sessions/{port}/", any(proxy::proxy))
+        .route("/sessions/{port}/{*rest}", any(proxy::proxy))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_token));
+    Router::new()
+        .route("/", get(root))
+        .merge(protected)
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> crate::error::ApiError {
+    crate::error::ApiError::NoRoute(uri.path().chars().take(80).collect())
+}

@@ -1,0 +1,101 @@
+//! The one place where errors become HTTP answers: `{"error": ..., "code": ...}` with a status.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use fl_api::ErrorBody;
+use fl_session::StartError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("invalid JSON body: {0}")]
+    InvalidJson(String),
+    #[error("invalid url {url:?}: {why}")]
+    InvalidUrl { url: String, why: &'static str },
+    #[error("invalid session port {0:?}: expected a number from 1 to 65535")]
+    InvalidPort(String),
+    #[error("no such endpoint: {0}")]
+    NoRoute(String),
+    #[error("no session on port {0}")]
+    NotFound(u16),
+    #[error("missing or wrong token: send 'Authorization: token <T>'")]
+    Unauthorized,
+    #[error("the service is shutting down")]
+    ShuttingDown,
+    #[error("could not find a free port after {0} attempts")]
+    NoFreePort(usize),
+    #[error("session on port {port} was stopped before it was ready")]
+    StartCancelled { port: u16 },
+    #[error("failed to start session: {0}")]
+    Start(#[from] StartError),
+    #[error("session on port {port} is not reachable: {source}")]
+    Upstream {
+        port: u16,
+        #[source]
+        source: fl_session::UpstreamError,
+    },
+    #[error("proxying to session on port {port} failed: {source}")]
+    ProxyHttp {
+        port: u16,
+        #[source]
+        source: hyper::Error,
+    },
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use StatusCode as S;
+        match self {
+            Self::BadRequest(_) => (S::BAD_REQUEST, "bad_request"),
+            Self::InvalidJson(_) => (S::BAD_REQUEST, "invalid_json"),
+            Self::InvalidUrl { .. } => (S::BAD_REQUEST, "invalid_url"),
+            Self::InvalidPort(_) => (S::BAD_REQUEST, "invalid_port"),
+            Self::NoRoute(_) => (S::NOT_FOUND, "no_route"),
+            Self::NotFound(_) => (S::NOT_FOUND, "not_found"),
+            Self::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),
+            Self::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),
+            Self::NoFreePort(_) => (S::SERVICE_UNAVAILABLE, "no_free_port"),
+            Self::StartCancelled { .. } => (S::CONFLICT, "start_cancelled"),
+            Self::Start(StartError::Timeout { .. }) => (S::GATEWAY_TIMEOUT, "start_timeout"),
+            Self::Start(_) => (S::INTERNAL_SERVER_ERROR, "start_failed"),
+            Self::Upstream { .. } | Self::ProxyHttp { .. } => (S::BAD_GATEWAY, "upstream_unavailable"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::warn!(code, "{self}");
+        }
+        let body = ErrorBody { error: self.to_string(), code: code.to_owned() };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Why `serve` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Fs(#[from] fl_sys::FsError),
+    #[error("failed to listen on {what}: {source}")]
+    Listen {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("failed to write runtime file {path}: {source}")]
+    RuntimeFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("failed to install signal handler: {0}")]
+    Signal(#[source] std::io::Error),
+    #[error("http server failed: {0}")]
+    Http(#[source] std::io::Error),
+}

@@ -1,0 +1,22 @@
+//! The `firefox-launcher serve` service.
+//!
+//! [`app`] is the HTTP surface as a function of [`AppState`]; [`serve`] binds it, writes the
+//! runtime file, and on SIGTERM/SIGINT stops accepting, stops this service's own sessions, and
+//! exits. Sessions are owned by one supervisor task each ([`supervisor`]); the state only maps
+//! ports to handles for talking to those tasks.
+
+mod api;
+mod app;
+mod auth;
+mod error;
+mod proxy;
+mod runtime;
+mod serve;
+mod state;
+mod supervisor;
+
+pub use app::app;
+pub use error::{ApiError, ServeError};
+pub use runtime::{read_runtime_file, runtime_file_path};
+pub use serve::{Listen, ServeOptions, serve};
+pub use state::{AppState, StateOptions};

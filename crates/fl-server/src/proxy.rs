@@ -1,0 +1,128 @@
+//! `/sessions/{port}/...`: HTTP and WebSocket traffic to that session's Xpra.
+//!
+//! The route only names a port; where the traffic goes is the session's own upstream (a unix
+//! socket in its 0700 directory), looked up in the map. Nothing from the request picks a host or
+//! a socket. Redirects we issue are relative, so the service works under any path prefix, such as
+//! jupyter-server-proxy's `<base_url>/firefox-launcher/`.
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
+
+use crate::auth::{COOKIE_NAME, split_token};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [header::HeaderName; 7] = [
+    header::CONNECTION,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// `/sessions/{port}` → `{port}/`, relative so any prefix is kept.
+pub(crate) async fn add_slash(Path(port): Path<String>) -> Result<Response, ApiError> {
+    let port = crate::api::parse_port(&port)?;
+    let location = HeaderValue::from_str(&format!("{port}/")).expect("digits and a slash");
+    Ok((StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, location)]).into_response())
+}
+
+/// Everything under `/sessions/{port}/`. The rest of the path is taken raw from the URI (not
+/// percent-decoded) so it reaches Xpra exactly as the browser sent it.
+pub(crate) async fn proxy(state: State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let path = request.uri().path();
+    let (port, rest) = path
+        .strip_prefix("/sessions/")
+        .and_then(|p| p.split_once('/'))
+        .ok_or_else(|| ApiError::BadRequest(format!("not a session path: {}", path.chars().take(80).collect::<String>())))?;
+    let (port, rest) = (crate::api::parse_port(port)?, rest.to_owned());
+    forward(state, port, &rest, request).await
+}
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    if let Some(listed) = headers.get(header::CONNECTION).and_then(|v| v.to_str().ok()).map(str::to_owned) {
+        for name in listed.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            headers.remove(name);
+        }
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+}
+
+/// Our credentials are for us: Xpra never sees the token, in a header, a cookie or the query.
+fn strip_credentials(headers: &mut HeaderMap) {
+    headers.remove(header::AUTHORIZATION);
+    let cookies: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.starts_with(&format!("{COOKIE_NAME}=")))
+        .map(str::to_owned)
+        .collect();
+    headers.remove(header::COOKIE);
+    if let (false, Ok(value)) = (cookies.is_empty(), HeaderValue::from_str(&cookies.join("; "))) {
+        headers.insert(header::COOKIE, value);
+    }
+}
+
+async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut request: Request) -> Result<Response, ApiError> {
+    let upstream = state.upstream(port)?;
+    let upgrade = request.headers().get(header::UPGRADE).cloned();
+    let client_side = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
+
+    let (mut parts, body) = request.into_parts();
+    let (_, query) = split_token(parts.uri.query().unwrap_or(""));
+    let target = if query.is_empty() { format!("/{rest}") } else { format!("/{rest}?{query}") };
+    strip_hop_by_hop(&mut parts.headers);
+    strip_credentials(&mut parts.headers);
+    parts.headers.insert(header::HOST, HeaderValue::from_static("localhost"));
+    if let Some(protocol) = &upgrade {
+        parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        parts.headers.insert(header::UPGRADE, protocol.clone());
+    }
+    let mut outgoing = hyper::Request::builder().method(parts.method).uri(target).version(hyper::Version::HTTP_11);
+    *outgoing.headers_mut().expect("fresh builder") = parts.headers;
+    let outgoing = outgoing.body(body).map_err(|e| ApiError::BadRequest(format!("cannot forward this request: {e}")))?;
+
+    let mut sender = upstream.connect::<Body>().await.map_err(|source| ApiError::Upstream { port, source })?;
+    let mut response = sender.send_request(outgoing).await.map_err(|source| ApiError::ProxyHttp { port, source })?;
+
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        if let Some(client_side) = client_side {
+            let upstream_side = hyper::upgrade::on(&mut response);
+            tokio::spawn(splice(port, client_side, upstream_side));
+        }
+        let (parts, _) = response.into_parts();
+        return Ok(Response::from_parts(parts, Body::empty()));
+    }
+    let (mut parts, body) = response.into_parts();
+    strip_hop_by_hop(&mut parts.headers);
+    Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+/// Copies bytes both ways between the upgraded client and Xpra until either side closes.
+async fn splice(port: u16, client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
+    let (client, upstream) = match tokio::try_join!(client, upstream) {
+        Ok(pair) => pair,
+        Err(e) => {
+            tracing::debug!(port, "websocket upgrade failed: {e}");
+            return;
+        }
+    };
+    let mut client = TokioIo::new(client);
+    let mut upstream = TokioIo::new(upstream);
+    match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
+        Ok((up, down)) => tracing::debug!(port, up, down, "websocket closed"),
+        Err(e) => tracing::debug!(port, "websocket ended: {e}"),
+    }
+}

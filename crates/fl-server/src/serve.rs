@@ -1,0 +1,116 @@
+//! Running the service: bind, announce, serve, and on SIGTERM/SIGINT shut down in order.
+//!
+//! Shutdown stops accepting, stops this service's own sessions concurrently (each within its
+//! grace), removes the runtime file and returns. The signal listener only triggers that sequence;
+//! nothing signal-driven ever touches a session directly.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fl_api::RuntimeFile;
+use fl_sys::BaseDir;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::error::ServeError;
+use crate::runtime::{remove_runtime_file, write_runtime_file};
+use crate::state::{AppState, StateOptions};
+
+#[derive(Debug, Clone)]
+pub enum Listen {
+    /// 127.0.0.1:PORT (0 lets the kernel pick).
+    Tcp(u16),
+    Unix(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub listen: Listen,
+    pub home: PathBuf,
+    pub state: StateOptions,
+}
+
+enum Bound {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+async fn bind(listen: &Listen) -> Result<(Bound, String), ServeError> {
+    match listen {
+        Listen::Tcp(port) => {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", *port))
+                .await
+                .map_err(|source| ServeError::Listen { what: format!("127.0.0.1:{port}"), source })?;
+            let addr = listener.local_addr().map_err(|source| ServeError::Listen { what: format!("127.0.0.1:{port}"), source })?;
+            Ok((Bound::Tcp(listener), format!("http://{addr}")))
+        }
+        Listen::Unix(path) => {
+            let what = path.display().to_string();
+            remove_stale_socket(path);
+            let listener = tokio::net::UnixListener::bind(path)
+                .map_err(|source| ServeError::Listen { what: what.clone(), source })?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|source| ServeError::Listen { what: what.clone(), source })?;
+            Ok((Bound::Unix(listener), format!("unix:{what}")))
+        }
+    }
+}
+
+/// A socket file nobody accepts on is a leftover of a killed run; anything else is left alone
+/// (and the bind then fails with a clear error).
+fn remove_stale_socket(path: &std::path::Path) {
+    use std::os::unix::fs::FileTypeExt;
+    let is_socket = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket());
+    if is_socket && std::os::unix::net::UnixStream::connect(path).is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Installs the SIGTERM/SIGINT listeners now (so a signal that arrives before we wait is not
+/// fatal) and returns a future that resolves with the first one's name.
+fn shutdown_signals() -> Result<impl Future<Output = &'static str>, ServeError> {
+    let mut term = signal(SignalKind::terminate()).map_err(ServeError::Signal)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Signal)?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    })
+}
+
+pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    let base = BaseDir::open_private(&options.home, "sessions")?;
+    let grace = options.state.session.grace;
+    let state = AppState::new(options.state.clone(), base);
+    let (listener, address) = bind(&options.listen).await?;
+    let signals = shutdown_signals()?;
+    write_runtime_file(
+        &options.home,
+        &RuntimeFile { address: address.clone(), token: options.state.token.clone(), pid: std::process::id() },
+    )?;
+    tracing::info!(%address, home = %options.home.display(), "serving");
+
+    let router = crate::app(state.clone());
+    let shutdown = state.shutdown_token();
+    let stopped = shutdown.clone().cancelled_owned();
+    let server = match listener {
+        Bound::Tcp(l) => tokio::spawn(async move { axum::serve(l, router).with_graceful_shutdown(stopped).await }),
+        Bound::Unix(l) => tokio::spawn(async move { axum::serve(l, router).with_graceful_shutdown(stopped).await }),
+    };
+
+    let why = signals.await;
+    tracing::info!(signal = why, sessions = state.session_count(), "shutting down");
+    shutdown.cancel();
+    let stopped = state.stop_all("shutdown").await;
+    tracing::info!(count = stopped.len(), "all sessions stopped");
+    // Open connections (a websocket whose session just ended, a slow client) get a moment.
+    if tokio::time::timeout(Duration::from_secs(1).min(grace + Duration::from_secs(1)), server).await.is_err() {
+        tracing::debug!("connections still open at exit");
+    }
+    remove_runtime_file(&options.home);
+    if let Listen::Unix(path) = &options.listen {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}

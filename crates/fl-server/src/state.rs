@@ -1,0 +1,157 @@
+//! The server's map of sessions: port → a handle on the task that owns the session.
+//!
+//! The map is owned by [`AppState`], never a global. Its lock is a plain mutex held only for
+//! lookups and inserts, never across an `.await`; the processes themselves are touched only by
+//! their supervisor task, which the handles reach through a channel. Ports get reused, so every
+//! entry also carries a generation id, and a task removes its entry only if the id still matches.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use fl_api::{SessionStatus, SessionView, StopSummary};
+use fl_session::{SessionConfig, Upstream};
+use fl_sys::BaseDir;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::ApiError;
+use crate::supervisor::Command;
+
+/// What the service is configured with.
+#[derive(Debug, Clone)]
+pub struct StateOptions {
+    pub session: SessionConfig,
+    /// When set, every `/api/` and `/sessions/` request must carry it.
+    pub token: Option<String>,
+    /// The page Firefox opens when a request names none.
+    pub default_url: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub id: u64,
+    pub view: SessionView,
+    pub upstream: Option<Upstream>,
+    pub commands: mpsc::Sender<Command>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub options: StateOptions,
+    pub base: Arc<BaseDir>,
+    pub sessions: Mutex<HashMap<u16, Entry>>,
+    pub next_id: AtomicU64,
+    pub shutdown: CancellationToken,
+    /// Distinguishes this process's markers from another instance's.
+    pub instance: String,
+}
+
+/// Shared, cheaply clonable state of one running service.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl AppState {
+    pub fn new(options: StateOptions, base: BaseDir) -> Self {
+        let instance = format!("{}-{}", std::process::id(), time::OffsetDateTime::now_utc().unix_timestamp_nanos());
+        Self {
+            inner: Arc::new(Inner {
+                options,
+                base: Arc::new(base),
+                sessions: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                shutdown: CancellationToken::new(),
+                instance,
+            }),
+        }
+    }
+
+    pub(crate) fn options(&self) -> &StateOptions {
+        &self.inner.options
+    }
+
+    /// Cancelled when the service begins to shut down.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.inner.shutdown.clone()
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<u16, Entry>> {
+        // A panic while holding this lock would be a bug elsewhere; the map itself stays valid.
+        self.inner.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn session_count(&self) -> usize {
+        self.map().len()
+    }
+
+    pub fn list(&self) -> Vec<SessionView> {
+        let mut views: Vec<SessionView> = self.map().values().map(|e| e.view.clone()).collect();
+        views.sort_by_key(|v| v.port);
+        views
+    }
+
+    pub fn get(&self, port: u16) -> Result<SessionView, ApiError> {
+        self.map().get(&port).map(|e| e.view.clone()).ok_or(ApiError::NotFound(port))
+    }
+
+    pub(crate) fn upstream(&self, port: u16) -> Result<Upstream, ApiError> {
+        self.map().get(&port).and_then(|e| e.upstream.clone()).ok_or(ApiError::NotFound(port))
+    }
+
+    /// Claims `port` for a new session unless another entry or a leftover directory has it.
+    pub(crate) fn try_insert(&self, port: u16, view: SessionView, commands: mpsc::Sender<Command>) -> Option<u64> {
+        let mut map = self.map();
+        if map.contains_key(&port) || self.inner.base.contains(&format!("session-{port}")) {
+            return None;
+        }
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        map.insert(port, Entry { id, view, upstream: None, commands });
+        Some(id)
+    }
+
+    /// Applies `f` to the entry of `port` if it is still generation `id`.
+    pub(crate) fn update(&self, port: u16, id: u64, f: impl FnOnce(&mut Entry)) {
+        if let Some(entry) = self.map().get_mut(&port).filter(|e| e.id == id) {
+            f(entry);
+        }
+    }
+
+    pub(crate) fn set_status(&self, port: u16, id: u64, status: SessionStatus) {
+        self.update(port, id, |e| e.view.status = status);
+    }
+
+    pub(crate) fn remove(&self, port: u16, id: u64) {
+        let mut map = self.map();
+        if map.get(&port).is_some_and(|e| e.id == id) {
+            map.remove(&port);
+        }
+    }
+
+    /// Asks the owner of `port` to stop it and waits for the summary.
+    pub async fn stop(&self, port: u16, reason: &'static str) -> Result<StopSummary, ApiError> {
+        let commands = self.map().get(&port).map(|e| e.commands.clone()).ok_or(ApiError::NotFound(port))?;
+        let (reply, answer) = oneshot::channel();
+        commands.send(Command::Stop { reason, reply }).await.map_err(|_| ApiError::NotFound(port))?;
+        // A dropped reply means another stop won the race: the session is gone either way.
+        answer.await.map_err(|_| ApiError::NotFound(port))
+    }
+
+    /// Stops every session of this service concurrently; used at shutdown.
+    pub async fn stop_all(&self, reason: &'static str) -> Vec<StopSummary> {
+        let ports: Vec<u16> = self.map().keys().copied().collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        for port in ports {
+            let state = self.clone();
+            tasks.spawn(async move { state.stop(port, reason).await });
+        }
+        let mut summaries = Vec::new();
+        while let Some(result) = tasks.join_next().await {
+            if let Ok(Ok(summary)) = result {
+                summaries.push(summary);
+            }
+        }
+        summaries
+    }
+}

@@ -1,0 +1,101 @@
+//! The Xpra command line of a session, built from facts measured on Debian's xpra 3.1.
+//!
+//! Each flag is here for a reason that is easy to lose: `--daemon=no` and `--systemd-run=no` keep
+//! Xpra in the process group we give it; the D-Bus flags stop Firefox from starting a dbus-daemon
+//! that escapes the group; empty conf dirs stop Debian's `/etc/xpra` from running an Xsession;
+//! `--displayfd` lets Xvfb pick a display no other session uses; `--bind-tcp` on a port chosen by
+//! the caller, with Xpra's HTML5 client and websocket also served on a unix socket in the session's
+//! 0700 directory, which is what the proxy talks to.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use crate::layout::{Layout, shlex_quote};
+
+/// The fd number on which Xpra (and through it Xvfb) writes the display it picked.
+pub const DISPLAY_FD: i32 = 3;
+
+/// The environment variable that marks every process of a session, so teardown finds the ones
+/// that left its process group (Xvfb, `setsid` descendants).
+pub const MARKER_ENV: &str = "FIREFOX_LAUNCHER_SESSION";
+
+pub struct XpraCommand<'a> {
+    pub firefox: &'a Path,
+    pub layout: &'a Layout,
+    pub port: u16,
+    pub url: &'a str,
+    pub marker: &'a str,
+}
+
+impl XpraCommand<'_> {
+    fn start_child(&self) -> String {
+        let profile = self.layout.profile();
+        format!(
+            "{} --no-remote --new-instance --profile {} {}",
+            shlex_quote(&self.firefox.to_string_lossy()),
+            shlex_quote(&profile.to_string_lossy()),
+            shlex_quote(self.url),
+        )
+    }
+
+    fn xvfb(&self) -> String {
+        format!(
+            "Xvfb +extension GLX +extension Composite -screen 0 1920x1080x24+32 -dpi 96 \
+             -nolisten tcp -noreset -auth {}",
+            shlex_quote(&self.layout.xauthority().to_string_lossy())
+        )
+    }
+
+    pub fn args(&self) -> Vec<OsString> {
+        let l = self.layout;
+        let path = |p: std::path::PathBuf| p.into_os_string().into_string().unwrap_or_default();
+        let args: Vec<String> = vec![
+            "start".into(),
+            format!("--bind-tcp=127.0.0.1:{}", self.port),
+            format!("--bind={}", path(l.xpra_socket())),
+            "--html=on".into(),
+            format!("--displayfd={DISPLAY_FD}"),
+            format!("--start-child={}", self.start_child()),
+            "--exit-with-children=yes".into(),
+            "--terminate-children=yes".into(),
+            "--start-env=DBUS_SESSION_BUS_ADDRESS=disabled:".into(),
+            "--start-env=MOZ_CRASHREPORTER_DISABLE=1".into(),
+            "--dbus-launch=".into(),
+            "--dbus-proxy=no".into(),
+            "--dbus-control=no".into(),
+            "--daemon=no".into(),
+            "--systemd-run=no".into(),
+            "--mdns=no".into(),
+            "--pulseaudio=no".into(),
+            "--notifications=no".into(),
+            "--speaker=off".into(),
+            "--microphone=off".into(),
+            "--webcam=no".into(),
+            "--printing=no".into(),
+            "--file-transfer=no".into(),
+            "--start-new-commands=no".into(),
+            "--open-files=no".into(),
+            "--open-url=no".into(),
+            format!("--socket-dirs={}", path(l.sockets())),
+            format!("--log-dir={}", path(l.root.clone())),
+            format!("--xvfb={}", self.xvfb()),
+        ];
+        args.into_iter().map(OsString::from).collect()
+    }
+
+    /// Environment entries set on top of the service's own.
+    pub fn env(&self) -> Vec<(&'static str, OsString)> {
+        let l = self.layout;
+        vec![
+            (MARKER_ENV, self.marker.into()),
+            ("XAUTHORITY", l.xauthority().into()),
+            ("XPRA_SYSTEM_CONF_DIRS", l.conf().into()),
+            ("XPRA_USER_CONF_DIRS", l.conf().into()),
+            ("XDG_CACHE_HOME", l.xdg("cache").into()),
+            ("XDG_CONFIG_HOME", l.xdg("config").into()),
+            ("XDG_DATA_HOME", l.xdg("data").into()),
+            ("XDG_RUNTIME_DIR", l.xdg("runtime").into()),
+            ("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()),
+        ]
+    }
+}

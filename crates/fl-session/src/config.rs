@@ -1,0 +1,45 @@
+//! What every session of one service is started with.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// The `xpra` executable (Debian's `/usr/bin/xpra` by default; a fake one in fault tests).
+    pub xpra: PathBuf,
+    /// The Firefox executable that Xpra starts as its child.
+    pub firefox: PathBuf,
+    /// How long a start may take before it is abandoned (504).
+    pub ready_timeout: Duration,
+    /// Between SIGTERM and SIGKILL when a session is stopped.
+    pub grace: Duration,
+    /// Whether "ready" waits for Firefox's X11 window. Always on in production; off only for a
+    /// fake xpra that has no X server.
+    pub require_window: bool,
+}
+
+/// Finds Firefox on `PATH`: `firefox`, then `firefox-esr`.
+pub fn find_firefox() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["firefox", "firefox-esr"].iter().find_map(|name| {
+        std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| is_executable(p))
+    })
+}
+
+pub fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+impl SessionConfig {
+    /// Defaults: Debian's xpra, the first Firefox on `PATH`, 60 s to start, 3 s of grace.
+    pub fn with_defaults() -> Self {
+        Self {
+            xpra: PathBuf::from("/usr/bin/xpra"),
+            firefox: find_firefox().unwrap_or_else(|| PathBuf::from("firefox")),
+            ready_timeout: Duration::from_secs(60),
+            grace: Duration::from_secs(3),
+            require_window: true,
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The files of one session directory, `<home>/sessions/session-PORT`.
+//!
+//! Everything a session writes stays inside it: Firefox's profile, Xpra's log, sockets and config
+//! dirs, the X authority file, and the XDG cache/config/runtime dirs, so removing the directory
+//! removes the session's every trace.
+
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Paths inside a session directory.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: PathBuf,
+}
+
+/// Preferences that keep a fresh profile quiet and lean: no first-run or welcome pages, no
+/// telemetry, no updates, one content process.
+const USER_JS: &str = r#"// Written by firefox-launcher for this session only.
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("browser.startup.homepage_override.mstone", "ignore");
+user_pref("startup.homepage_welcome_url", "");
+user_pref("startup.homepage_welcome_url.additional", "");
+user_pref("browser.aboutwelcome.enabled", false);
+user_pref("trailhead.firstrun.didSeeAboutWelcome", true);
+user_pref("browser.laterrun.enabled", false);
+user_pref("browser.rights.3.shown", true);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.healthreport.uploadEnabled", false);
+user_pref("toolkit.telemetry.enabled", false);
+user_pref("toolkit.telemetry.unified", false);
+user_pref("toolkit.telemetry.archive.enabled", false);
+user_pref("browser.newtabpage.activity-stream.feeds.telemetry", false);
+user_pref("browser.newtabpage.activity-stream.telemetry", false);
+user_pref("app.normandy.enabled", false);
+user_pref("app.shield.optoutstudies.enabled", false);
+user_pref("app.update.auto", false);
+user_pref("app.update.enabled", false);
+user_pref("extensions.update.enabled", false);
+user_pref("extensions.pocket.enabled", false);
+user_pref("browser.safebrowsing.malware.enabled", false);
+user_pref("browser.safebrowsing.phishing.enabled", false);
+user_pref("browser.safebrowsing.downloads.enabled", false);
+user_pref("network.captive-portal-service.enabled", false);
+user_pref("network.connectivity-service.enabled", false);
+user_pref("browser.sessionstore.resume_from_crash", false);
+user_pref("toolkit.startup.max_resumed_crashes", -1);
+user_pref("dom.ipc.processCount", 1);
+"#;
+
+impl Layout {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    pub fn profile(&self) -> PathBuf {
+        self.root.join("profile")
+    }
+    pub fn sockets(&self) -> PathBuf {
+        self.root.join("sock")
+    }
+    /// Xpra's HTML5 client and websocket, served over a unix socket only we can reach.
+    pub fn xpra_socket(&self) -> PathBuf {
+        self.sockets().join("xpra.sock")
+    }
+    /// Empty on purpose: Debian's `/etc/xpra` adds a `start=` we must not run.
+    pub fn conf(&self) -> PathBuf {
+        self.root.join("conf")
+    }
+    pub fn xauthority(&self) -> PathBuf {
+        self.root.join("Xauthority")
+    }
+    pub fn log(&self) -> PathBuf {
+        self.root.join("xpra.log")
+    }
+    pub fn xdg(&self, what: &str) -> PathBuf {
+        self.root.join("xdg").join(what)
+    }
+
+    /// Creates the subdirectories (0700) and files a session needs. The root must exist.
+    pub fn populate(&self) -> std::io::Result<()> {
+        let mut dirs = std::fs::DirBuilder::new();
+        dirs.recursive(true).mode(0o700);
+        for dir in [self.profile(), self.sockets(), self.conf()] {
+            dirs.create(dir)?;
+        }
+        for what in ["cache", "config", "data", "runtime"] {
+            dirs.create(self.xdg(what))?;
+        }
+        create_private_file(&self.xauthority(), b"")?;
+        create_private_file(&self.profile().join("user.js"), USER_JS.as_bytes())
+    }
+
+    /// The last `max` bytes of Xpra's log, for error messages.
+    pub fn log_tail(&self, max: usize) -> String {
+        tail_of(&self.log(), max)
+    }
+}
+
+fn create_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(contents)
+}
+
+fn tail_of(path: &Path, max: usize) -> String {
+    let Ok(bytes) = std::fs::read(path) else { return String::new() };
+    let start = bytes.len().saturating_sub(max);
+    String::from_utf8_lossy(&bytes[start..]).trim().to_owned()
+}
+
+/// Quotes `s` for Python's `shlex.split`, which is how Xpra splits `--start-child`.
+pub fn shlex_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_quotes_spaces_and_shell_syntax() {
+        assert_eq!(shlex_quote("a b"), "'a b'");
+        assert_eq!(shlex_quote("it's;$(x)"), r"'it'\''s;$(x)'");
+    }
+
+    #[test]
+    fn populate_creates_private_dirs_and_a_quiet_profile() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let layout = Layout::new(tmp.path().to_owned());
+        layout.populate().unwrap();
+        let user_js = std::fs::read_to_string(layout.profile().join("user.js")).unwrap();
+        assert!(user_js.contains("toolkit.telemetry.enabled\", false"));
+        let mode = std::fs::metadata(layout.sockets()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(layout.populate().is_err(), "populating twice must not reuse files blindly");
+    }
+}

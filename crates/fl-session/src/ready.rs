@@ -1,0 +1,120 @@
+//! Waiting until a session is usable, or failing fast when it cannot be.
+//!
+//! Ready means two facts: Xpra answers `GET /` with its HTML5 client on the session's socket, and
+//! Firefox has mapped a window on the session's display. Meanwhile we watch Xpra itself: if it (or
+//! Firefox, since Xpra exits with its child) dies first, the start fails at once with the log tail.
+
+use std::os::fd::OwnedFd;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio::sync::oneshot;
+
+use crate::{Session, StartError};
+
+const PROBE_INTERVAL: Duration = Duration::from_millis(100);
+const LOG_TAIL_BYTES: usize = 2000;
+
+/// Reads the display number Xvfb writes (via Xpra) on the `--displayfd` pipe.
+pub(crate) fn read_display(read_end: OwnedFd) -> oneshot::Receiver<Option<u32>> {
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(async move {
+        let display = async {
+            let mut pipe = tokio::net::unix::pipe::Receiver::from_owned_fd(read_end)
+                .inspect_err(|e| tracing::warn!("cannot read the displayfd pipe: {e}"))
+                .ok()?;
+            let mut buf = Vec::new();
+            let mut byte = [0u8; 1];
+            while pipe.read(&mut byte).await.ok()? == 1 && byte[0] != b'\n' && buf.len() < 16 {
+                buf.push(byte[0]);
+            }
+            std::str::from_utf8(&buf).ok()?.trim().parse().ok()
+        }
+        .await;
+        let _ = tx.send(display);
+    });
+    rx
+}
+
+impl Session {
+    /// Waits until the session is ready; returns how long it took since spawn.
+    ///
+    /// On error the session's processes may still run: the caller stops it.
+    pub async fn wait_ready(&mut self, cfg: &crate::SessionConfig) -> Result<Duration, StartError> {
+        let deadline = Instant::now() + cfg.ready_timeout;
+        let upstream = self.upstream();
+        let mut page = false;
+        let mut window = !cfg.require_window;
+        loop {
+            self.poll_display();
+            if !page {
+                page = upstream.serves_client().await;
+                if page {
+                    tracing::debug!(port = self.spec.port, ms = self.spawned_at.elapsed().as_millis() as u64, "xpra serves its client");
+                }
+            }
+            if page && !window {
+                window = self.window_exists().await;
+                if window {
+                    tracing::debug!(port = self.spec.port, ms = self.spawned_at.elapsed().as_millis() as u64, display = self.display, "firefox window exists");
+                }
+            }
+            if page && window {
+                self.xvfb = self.find_xvfb();
+                return Ok(self.spawned_at.elapsed());
+            }
+            if Instant::now() >= deadline {
+                return Err(StartError::Timeout {
+                    port: self.spec.port,
+                    after: cfg.ready_timeout,
+                    log: self.layout.log_tail(LOG_TAIL_BYTES),
+                });
+            }
+            tokio::select! {
+                status = self.wait_exit() => return Err(self.exited_early(status)),
+                () = tokio::time::sleep(PROBE_INTERVAL) => {}
+            }
+        }
+    }
+
+    fn poll_display(&mut self) {
+        if let Some(rx) = self.display_rx.as_mut() {
+            match rx.try_recv() {
+                Ok(reported) => {
+                    tracing::debug!(port = self.spec.port, "display reported: {reported:?}");
+                    self.display = reported;
+                    self.display_rx = None;
+                }
+                Err(oneshot::error::TryRecvError::Closed) => self.display_rx = None,
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+        }
+    }
+
+    async fn window_exists(&self) -> bool {
+        let Some(display_no) = self.display else { return false };
+        let xauthority = self.layout.xauthority();
+        let port = self.spec.port;
+        let probe = tokio::task::spawn_blocking(move || crate::x11::firefox_window_exists(display_no, &xauthority));
+        match probe.await {
+            Ok(Ok(found)) => found,
+            Ok(Err(why)) => {
+                tracing::debug!(port, display_no, "window probe: {why}");
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn find_xvfb(&self) -> Option<fl_sys::ProcIdentity> {
+        self.members().into_iter().find(|p| p.comm == "Xvfb").map(|p| p.identity)
+    }
+
+    fn exited_early(&self, status: std::process::ExitStatus) -> StartError {
+        let log = self.layout.log_tail(LOG_TAIL_BYTES);
+        if log.contains("Address already in use") {
+            return StartError::PortInUse { port: self.spec.port };
+        }
+        StartError::Exited { port: self.spec.port, status: status.to_string(), log }
+    }
+}

@@ -1,0 +1,212 @@
+//! Stopping one session so that nothing of it is left.
+//!
+//! The sequence, after cargo-nextest's: SIGTERM to the process group, wait for the group to empty
+//! or the grace to run out, then SIGKILL the group. A zero grace means SIGKILL at once.
+//!
+//! The group is not the whole session. Xpra starts Xvfb with `setsid`, outside its group: after a
+//! SIGTERM Xpra stops Xvfb itself, but after a SIGKILL Xvfb keeps running with its X socket in
+//! `/tmp/.X11-unix`. A child may also `setsid` away on its own. So before signalling we list every
+//! process carrying this session's environment marker, and afterwards stop whichever of them still
+//! runs, each verified by pid *and* start time, then remove the display's stale X socket and lock,
+//! and last the session directory. Nothing that is not provably this session's is signalled.
+
+use std::time::{Duration, Instant};
+
+use fl_sys::{Delivery, ProcIdentity, ProcessInfo, Signal};
+
+use crate::Session;
+use crate::command::MARKER_ENV;
+
+const POLL: Duration = Duration::from_millis(20);
+/// How long escaped processes get between their SIGTERM and SIGKILL.
+const LEFTOVER_GRACE: Duration = Duration::from_millis(500);
+/// Bound on waiting for killed processes to vanish (reaping by init can lag ~1 s here).
+const VANISH_LIMIT: Duration = Duration::from_secs(3);
+
+/// Which signal ended the session's process group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    /// The group had already exited on its own.
+    None,
+    Term,
+    Kill,
+}
+
+impl StopSignal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Term => "SIGTERM",
+            Self::Kill => "SIGKILL",
+        }
+    }
+}
+
+/// What [`Session::stop`] did.
+#[derive(Debug, Clone)]
+pub struct StopReport {
+    pub signal: StopSignal,
+    pub elapsed: Duration,
+    /// Processes outside the group that had to be stopped one by one.
+    pub leftovers: usize,
+    /// Anything that could not be cleaned (the directory, a socket), for the log.
+    pub problems: Vec<String>,
+}
+
+impl Session {
+    /// Processes of this session: its group's live members and everything with its marker.
+    pub(crate) fn members(&self) -> Vec<ProcessInfo> {
+        let mut found = fl_sys::find_by_env(fl_sys::current_uid(), MARKER_ENV, &self.spec.marker);
+        if self.exit.is_none() {
+            for p in fl_sys::group_members(self.pgid.id()) {
+                if !found.iter().any(|f| f.identity == p.identity) {
+                    found.push(p);
+                }
+            }
+        }
+        found
+    }
+
+    /// Stops every process of the session and removes its directory. Safe to call once the
+    /// session has exited on its own too: it then only cleans up.
+    pub async fn stop(&mut self, grace: Duration) -> StopReport {
+        let started = Instant::now();
+        let known: Vec<ProcIdentity> = self.members().iter().map(|p| p.identity).collect();
+        let signal = self.stop_group(grace).await;
+        let leftovers = self.stop_leftovers(known).await;
+        let mut problems = Vec::new();
+        if let Some(display) = self.display {
+            problems.extend(remove_stale_x_files(display, self.xvfb));
+        }
+        if let Err(e) = self.base.remove_tree(&self.dir_name) {
+            problems.push(e.to_string());
+        }
+        StopReport { signal, elapsed: started.elapsed(), leftovers, problems }
+    }
+
+    fn group_alive(&self) -> bool {
+        self.exit.is_none() || !fl_sys::group_members(self.pgid.id()).is_empty()
+    }
+
+    async fn stop_group(&mut self, grace: Duration) -> StopSignal {
+        if self.exit.is_none() {
+            // A pending exit status means the leader is unreaped, so its pid (= the pgid) cannot
+            // have been reused; try_wait reaps it if it has just exited.
+            if let Ok(Some(status)) = self.leader.try_wait() {
+                self.exit = Some(status);
+            }
+        }
+        if !self.group_alive() {
+            return StopSignal::None;
+        }
+        if !grace.is_zero() {
+            self.signal_group(Signal::SIGTERM);
+            if self.wait_group(grace).await {
+                return StopSignal::Term;
+            }
+        }
+        self.signal_group(Signal::SIGKILL);
+        self.wait_group(VANISH_LIMIT).await;
+        StopSignal::Kill
+    }
+
+    fn signal_group(&self, signal: Signal) {
+        match self.pgid.signal(signal) {
+            Ok(Delivery::Delivered | Delivery::Gone) => {}
+            Err(e) => tracing::warn!(port = self.spec.port, pgid = self.pgid.id(), "{signal} failed: {e}"),
+        }
+    }
+
+    /// Waits until the leader is reaped and no live member is left, or `limit` passes.
+    async fn wait_group(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.exit.is_none() {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if tokio::time::timeout(remaining, self.wait_exit()).await.is_err() {
+                    return false;
+                }
+            }
+            if !self.group_alive() {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Stops processes of this session that outlived its group: known before the signal, or
+    /// found by marker now. Returns how many there were.
+    async fn stop_leftovers(&self, known: Vec<ProcIdentity>) -> usize {
+        let mut left: Vec<ProcIdentity> = known.into_iter().filter(ProcIdentity::is_alive).collect();
+        for p in self.members() {
+            if !left.contains(&p.identity) {
+                left.push(p.identity);
+            }
+        }
+        if left.is_empty() {
+            return 0;
+        }
+        tracing::debug!(port = self.spec.port, "stopping {} process(es) outside the group", left.len());
+        signal_each(&left, Signal::SIGTERM);
+        if !wait_vanished(&left, LEFTOVER_GRACE).await {
+            signal_each(&left, Signal::SIGKILL);
+            wait_vanished(&left, VANISH_LIMIT).await;
+        }
+        left.len()
+    }
+}
+
+fn signal_each(processes: &[ProcIdentity], signal: Signal) {
+    for p in processes {
+        if let Err(e) = fl_sys::signal_process(p, signal) {
+            tracing::warn!(pid = p.pid, "{signal} failed: {e}");
+        }
+    }
+}
+
+async fn wait_vanished(processes: &[ProcIdentity], limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if !processes.iter().any(ProcIdentity::is_alive) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Removes `/tmp/.X11-unix/X<n>` and `/tmp/.X<n>-lock` when our Xvfb is gone and they are stale:
+/// the lock names our Xvfb (or no live process) and nothing accepts on the socket.
+fn remove_stale_x_files(display: u32, xvfb: Option<ProcIdentity>) -> Vec<String> {
+    if xvfb.is_some_and(|x| x.is_alive()) {
+        return vec![format!("Xvfb of display :{display} is still running")];
+    }
+    let lock = std::path::PathBuf::from(format!("/tmp/.X{display}-lock"));
+    let socket = std::path::PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
+    let lock_pid: Option<i32> =
+        std::fs::read_to_string(&lock).ok().and_then(|s| s.trim().parse().ok());
+    let lock_is_ours = match lock_pid {
+        None => true,
+        Some(pid) => xvfb.is_some_and(|x| x.pid == pid) || fl_sys::process_info(pid).is_none(),
+    };
+    let socket_is_dead = matches!(
+        std::os::unix::net::UnixStream::connect(&socket),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound)
+    );
+    let mut problems = Vec::new();
+    if lock_is_ours && socket_is_dead {
+        for path in [&socket, &lock] {
+            match std::fs::remove_file(path) {
+                Ok(()) => tracing::debug!("removed stale {}", path.display()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => problems.push(format!("failed to remove {}: {e}", path.display())),
+            }
+        }
+    }
+    problems
+}

@@ -1,0 +1,22 @@
+//! The platform boundary of firefox-launcher.
+//!
+//! Every Linux system call the launcher makes lives in this crate, so the rest of the code base speaks
+//! in terms of process groups, process identities and session directories, never raw pids or paths
+//! that a symlink could redirect. Other crates do not depend on `nix` or `libc` directly.
+
+mod fs;
+mod proc;
+mod signal;
+mod spawn;
+
+pub use fs::{BaseDir, FsError};
+pub use proc::{
+    ProcError, ProcIdentity, ProcessInfo, boot_id, find_by_env, group_members, process_info, scan,
+};
+pub use signal::{Delivery, ProcessGroup, Signal, signal_process};
+pub use spawn::{Pipe, move_fd_in_child};
+
+/// The effective uid of this process: sessions and everything they own must belong to it.
+pub fn current_uid() -> u32 {
+    nix::unistd::geteuid().as_raw()
+}
