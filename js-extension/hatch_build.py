@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sysconfig
 from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
@@ -43,8 +44,9 @@ class CargoBuildHook(BuildHookInterface):
         tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH)
         tmp.replace(dest)
         build_data["force_include"][str(dest)] = BIN_REL
+        # Platform-specific (a native binary) but not tied to a Python ABI.
         build_data["pure_python"] = False
-        build_data["infer_tag"] = True
+        build_data["tag"] = f"py3-none-{_platform_tag()}"
 
     def _cargo_build(self, workspace: Path) -> Path:
         cargo = shutil.which("cargo") or _home_cargo()
@@ -78,6 +80,10 @@ class CargoBuildHook(BuildHookInterface):
         if not binary.is_file():
             raise RuntimeError(f"cargo build succeeded but {binary} does not exist")
         return binary
+
+
+def _platform_tag() -> str:
+    return sysconfig.get_platform().replace("-", "_").replace(".", "_")
 
 
 def _home_cargo() -> str | None:
