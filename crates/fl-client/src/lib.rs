@@ -77,7 +77,15 @@ impl Client {
         Ok(Self { address: parsed, display: address.to_owned(), token })
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<(StatusCode, Bytes), ClientError> {
+    /// Sends one request with the token (if any) and `headers`, and returns the raw answer.
+    /// For scripts and tests that need more than the typed calls below.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<hyper::Response<Bytes>, ClientError> {
         let connect_error = |source| ClientError::Connect { address: self.display.clone(), source };
         let http_error = |source| ClientError::Http { address: self.display.clone(), source };
         let mut request = Request::builder().method(method).uri(path).header(hyper::header::HOST, "localhost");
@@ -86,6 +94,9 @@ impl Client {
         }
         if body.is_some() {
             request = request.header(hyper::header::CONTENT_TYPE, "application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request.body(Full::new(Bytes::from(body.unwrap_or_default()))).expect("valid request");
         macro_rules! exchange {
@@ -100,9 +111,19 @@ impl Client {
             Address::Tcp(host) => exchange!(tokio::net::TcpStream::connect(host).await.map_err(connect_error)?),
             Address::Unix(path) => exchange!(tokio::net::UnixStream::connect(path).await.map_err(connect_error)?),
         };
-        let status = response.status();
-        let body = response.into_body().collect().await.map_err(http_error)?.to_bytes();
-        Ok((status, body))
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(http_error)?.to_bytes();
+        Ok(hyper::Response::from_parts(parts, body))
+    }
+
+    /// A client for the same service without the token, to check what strangers get.
+    pub fn without_token(&self) -> Self {
+        Self { token: None, ..self.clone() }
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<(StatusCode, Bytes), ClientError> {
+        let response = self.request(method, path, &[], body).await?;
+        Ok((response.status(), response.into_body()))
     }
 
     async fn call<T: serde::de::DeserializeOwned>(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<T, ClientError> {

@@ -56,7 +56,8 @@ pub struct StopReport {
 impl Session {
     /// Processes of this session: its group's live members and everything with its marker.
     pub(crate) fn members(&self) -> Vec<ProcessInfo> {
-        let mut found = fl_sys::find_by_env(fl_sys::current_uid(), MARKER_ENV, &self.spec.marker);
+        let marker = self.spec.marker.as_bytes();
+        let mut found = fl_sys::find_by_env(fl_sys::current_uid(), MARKER_ENV, |v| v == marker);
         if self.exit.is_none() {
             for p in fl_sys::group_members(self.pgid.id()) {
                 if !found.iter().any(|f| f.identity == p.identity) {

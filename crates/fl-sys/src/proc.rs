@@ -75,14 +75,14 @@ pub fn group_members(pgid: i32) -> Vec<ProcessInfo> {
     scan().into_iter().filter(|p| p.pgid == pgid && !p.defunct).collect()
 }
 
-/// Live processes of user `uid` whose environment holds `key=value`.
-pub fn find_by_env(uid: u32, key: &str, value: &str) -> Vec<ProcessInfo> {
+/// Live processes of user `uid` whose environment has `key` set to a value that `matches`.
+pub fn find_by_env(uid: u32, key: &str, matches: impl Fn(&[u8]) -> bool) -> Vec<ProcessInfo> {
     let Ok(all) = procfs::process::all_processes() else { return Vec::new() };
     all.filter_map(Result::ok)
         .filter(|p| p.uid().is_ok_and(|u| u == uid))
         .filter(|p| {
             p.environ().is_ok_and(|env| {
-                env.get(OsStr::new(key)).is_some_and(|v| v.as_bytes() == value.as_bytes())
+                env.get(OsStr::new(key)).is_some_and(|v| matches(v.as_bytes()))
             })
         })
         .filter_map(|p| read(&p))
@@ -117,7 +117,7 @@ mod tests {
             .env("FL_SYS_TEST_MARKER", &marker)
             .spawn()
             .unwrap();
-        let found = find_by_env(crate::current_uid(), "FL_SYS_TEST_MARKER", &marker);
+        let found = find_by_env(crate::current_uid(), "FL_SYS_TEST_MARKER", |v| v == marker.as_bytes());
         child.kill().unwrap();
         child.wait().unwrap();
         assert_eq!(found.len(), 1, "{found:?}");

@@ -1,0 +1,126 @@
+//! The HTTP surface without a socket or a process: `app(state)` driven with `oneshot`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use fl_server::{AppState, StateOptions, app};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const TOKEN: &str = "s3cret-token";
+
+fn state(token: Option<&str>) -> (AppState, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = fl_sys::BaseDir::open_private(tmp.path(), "sessions").unwrap();
+    let mut session = fl_session::SessionConfig::with_defaults();
+    session.xpra = "/nonexistent/xpra".into();
+    let options = StateOptions { session, token: token.map(str::to_owned), default_url: "about:blank".into() };
+    (AppState::new(options, base), tmp)
+}
+
+async fn send(state: &AppState, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (parts.status, parts.headers, json)
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn health_answers_with_version_and_count_and_ignores_cache_busters() {
+    let (state, _tmp) = state(None);
+    let (status, _, json) = send(&state, get("/api/health?1732540000000")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["status"], "ok");
+    assert_eq!(json["sessions"], 0);
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn root_answers_at_once_without_a_token() {
+    let (state, _tmp) = state(Some(TOKEN));
+    let response = app(state).oneshot(get("/")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_json_is_a_400_json_error() {
+    let (state, _tmp) = state(None);
+    let request = Request::post("/api/sessions").header(header::CONTENT_TYPE, "application/json").body(Body::from("{\"url\":")).unwrap();
+    let (status, _, json) = send(&state, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json["code"], "invalid_json");
+    assert!(json["error"].as_str().unwrap().starts_with("invalid JSON body"));
+}
+
+#[tokio::test]
+async fn urls_other_than_web_pages_are_refused() {
+    let (state, _tmp) = state(None);
+    let request = Request::post("/api/sessions").body(Body::from(r#"{"url":"file:///etc/passwd"}"#)).unwrap();
+    let (status, _, json) = send(&state, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json["code"], "invalid_url");
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ports_are_404_and_400() {
+    let (state, _tmp) = state(None);
+    for (uri, status, code) in [
+        ("/api/sessions/4242", StatusCode::NOT_FOUND, "not_found"),
+        ("/api/sessions/abc", StatusCode::BAD_REQUEST, "invalid_port"),
+        ("/api/sessions/70000", StatusCode::BAD_REQUEST, "invalid_port"),
+        ("/api/sessions/0", StatusCode::BAD_REQUEST, "invalid_port"),
+        ("/sessions/4242/", StatusCode::NOT_FOUND, "not_found"),
+        ("/sessions/..%2F/", StatusCode::BAD_REQUEST, "invalid_port"),
+        ("/api/nothing", StatusCode::NOT_FOUND, "no_route"),
+    ] {
+        let (got, _, json) = send(&state, get(uri)).await;
+        assert_eq!((got, json["code"].as_str().unwrap()), (status, code), "{uri}");
+    }
+    let delete = Request::delete("/api/sessions/4242").body(Body::empty()).unwrap();
+    let (status, _, json) = send(&state, delete).await;
+    assert_eq!((status, json["code"].as_str().unwrap()), (StatusCode::NOT_FOUND, "not_found"));
+}
+
+#[tokio::test]
+async fn a_session_path_without_slash_redirects_relatively() {
+    let (state, _tmp) = state(None);
+    let (status, headers, _) = send(&state, get("/sessions/4242")).await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(headers[header::LOCATION], "4242/");
+}
+
+#[tokio::test]
+async fn a_token_is_required_when_configured() {
+    let (state, _tmp) = state(Some(TOKEN));
+    for uri in ["/api/health", "/api/sessions", "/sessions/4242/"] {
+        let (status, _, json) = send(&state, get(uri)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(json["code"], "unauthorized");
+        assert!(!json["error"].as_str().unwrap().contains(TOKEN));
+    }
+    for value in [format!("token {TOKEN}"), format!("Bearer {TOKEN}")] {
+        let request = Request::get("/api/health").header(header::AUTHORIZATION, value).body(Body::empty()).unwrap();
+        assert_eq!(send(&state, request).await.0, StatusCode::OK);
+    }
+    let wrong = Request::get("/api/health").header(header::AUTHORIZATION, "token nope").body(Body::empty()).unwrap();
+    assert_eq!(send(&state, wrong).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = send(&state, get("/api/health?token=nope")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_query_token_sets_a_cookie_and_redirects_without_it() {
+    let (state, _tmp) = state(Some(TOKEN));
+    let (status, headers, _) = send(&state, get(&format!("/sessions/4242/?token={TOKEN}&x=1"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "./?x=1");
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly"));
+    let pair = cookie.split(';').next().unwrap();
+    let request = Request::get("/api/health").header(header::COOKIE, format!("other=1; {pair}")).body(Body::empty()).unwrap();
+    assert_eq!(send(&state, request).await.0, StatusCode::OK);
+}

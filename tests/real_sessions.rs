@@ -1,0 +1,154 @@
+//! End-to-end with Debian's real xpra, Xvfb and firefox-esr: a session is created, served through
+//! the proxy (page and websocket), shows a Firefox window, and is stopped with nothing left.
+
+mod support;
+
+use std::time::Duration;
+
+use fl_api::{SessionStatus, SessionView};
+use fl_sys::ProcessInfo;
+use hyper::{Method, StatusCode};
+use support::{Server, TestHome, port_is_free};
+
+async fn real_server(home: &TestHome) -> Server {
+    Server::start(home, &[], &[]).await
+}
+
+/// Asks xpra itself (not our readiness check) which windows the session has.
+fn xpra_reports_firefox_window(session: &SessionView) -> bool {
+    let dir = std::path::Path::new(&session.dir);
+    let output = std::process::Command::new("/usr/bin/xpra")
+        .arg("info")
+        .arg(format!("socket://{}", dir.join("sock/xpra.sock").display()))
+        .env("XPRA_SYSTEM_CONF_DIRS", dir.join("conf"))
+        .env("XPRA_USER_CONF_DIRS", dir.join("conf"))
+        .output()
+        .expect("running xpra info");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .any(|l| l.contains(".class-instance=") && l.to_lowercase().contains("firefox"))
+}
+
+async fn get(server: &Server, path: &str) -> hyper::Response<bytes::Bytes> {
+    server.client.request(Method::GET, path, &[], None).await.unwrap()
+}
+
+async fn assert_serves_client(server: &Server, session: &SessionView) {
+    let page = get(server, &format!("/{}", session.path)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(String::from_utf8_lossy(page.body()).contains("Xpra"), "not xpra's HTML5 client");
+}
+
+fn assert_gone(home: &TestHome, session: &SessionView, processes: &[ProcessInfo]) {
+    assert!(processes.iter().all(|p| !p.identity.is_alive()), "still running: {processes:?}");
+    assert!(!home.session_dirs().contains(&format!("session-{}", session.port)), "directory left");
+    assert!(port_is_free(session.port), "port {} still taken", session.port);
+    let display = session.display.as_deref().unwrap().trim_start_matches(':');
+    assert!(!std::path::Path::new(&format!("/tmp/.X11-unix/X{display}")).exists(), "X socket left");
+    assert!(!std::path::Path::new(&format!("/tmp/.X{display}-lock")).exists(), "X lock left");
+}
+
+fn processes_of(server: &Server, session: &SessionView) -> Vec<ProcessInfo> {
+    let suffix = format!("-{}", session.port);
+    let all = server.session_processes();
+    let mine: Vec<ProcessInfo> = all
+        .into_iter()
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/environ", p.identity.pid)).is_ok_and(|env| {
+                env.split(|b| *b == 0).any(|kv| kv.starts_with(b"FIREFOX_LAUNCHER_SESSION=") && kv.ends_with(suffix.as_bytes()))
+            })
+        })
+        .collect();
+    assert!(mine.iter().any(|p| p.comm == "Xvfb"), "Xvfb carries the session marker: {mine:?}");
+    mine
+}
+
+#[tokio::test]
+async fn a_session_shows_firefox_through_the_proxy_and_stops_without_a_trace() {
+    let home = TestHome::new();
+    let server = real_server(&home).await;
+    let session = server.client.start(Some("about:blank".into())).await.unwrap();
+    assert_eq!(session.status, SessionStatus::Ready);
+    assert_eq!(session.path, format!("sessions/{}/", session.port));
+    assert!(xpra_reports_firefox_window(&session), "xpra lists no Firefox window");
+    assert_serves_client(&server, &session).await;
+
+    let websocket = server
+        .client
+        .request(
+            Method::GET,
+            &format!("/{}", session.path),
+            &[
+                ("connection", "Upgrade"),
+                ("upgrade", "websocket"),
+                ("sec-websocket-version", "13"),
+                ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("sec-websocket-protocol", "binary"),
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(websocket.status(), StatusCode::SWITCHING_PROTOCOLS, "websocket through the proxy");
+
+    let processes = processes_of(&server, &session);
+    let summary = server.client.stop(session.port).await.unwrap();
+    assert_eq!(summary.signal, "SIGTERM", "real xpra stops on SIGTERM: {summary:?}");
+    assert_gone(&home, &session, &processes);
+    assert_eq!(get(&server, &format!("/api/sessions/{}", session.port)).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn stopping_one_session_leaves_the_other_working() {
+    let home = TestHome::new();
+    let server = real_server(&home).await;
+    let (a, b) = tokio::join!(server.client.start(None), server.client.start(None));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_ne!(a.display, b.display);
+    let (a_procs, b_procs) = (processes_of(&server, &a), processes_of(&server, &b));
+
+    server.client.stop(a.port).await.unwrap();
+    assert_gone(&home, &a, &a_procs);
+    assert!(b_procs.iter().all(|p| p.identity.is_alive()), "the other session lost processes");
+    let listed = server.client.list().await.unwrap().sessions;
+    assert_eq!(listed.iter().map(|s| s.port).collect::<Vec<_>>(), vec![b.port]);
+    assert_eq!(listed[0].status, SessionStatus::Ready);
+    assert_serves_client(&server, &b).await;
+    assert!(xpra_reports_firefox_window(&b));
+
+    server.client.stop(b.port).await.unwrap();
+    assert_gone(&home, &b, &b_procs);
+}
+
+#[tokio::test]
+async fn stopping_the_service_leaves_nothing() {
+    let home = TestHome::new();
+    let mut server = real_server(&home).await;
+    let (a, b) = tokio::join!(server.client.start(None), server.client.start(None));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let (a_procs, b_procs) = (processes_of(&server, &a), processes_of(&server, &b));
+
+    let status = server.terminate(Duration::from_secs(20)).await.expect("serve exits");
+    assert!(status.success(), "{status:?}\n{}", server.log());
+    assert_gone(&home, &a, &a_procs);
+    assert_gone(&home, &b, &b_procs);
+    assert!(!server.runtime_file_exists());
+    let log = server.log();
+    assert!(log.contains("stopped") && log.contains("reason=\"shutdown\""), "{log}");
+}
+
+#[tokio::test]
+async fn firefox_closing_ends_the_session() {
+    let home = TestHome::new();
+    let server = real_server(&home).await;
+    let session = server.client.start(None).await.unwrap();
+    let processes = processes_of(&server, &session);
+    let firefox = processes.iter().find(|p| p.comm.starts_with("firefox")).expect("a firefox process");
+    fl_sys::signal_process(&firefox.identity, fl_sys::Signal::SIGKILL).unwrap();
+    support::wait_until(Duration::from_secs(20), "the session to be unlisted", || {
+        !home.session_dirs().contains(&format!("session-{}", session.port))
+    })
+    .await;
+    assert!(server.client.list().await.unwrap().sessions.is_empty());
+    assert_gone(&home, &session, &processes);
+}

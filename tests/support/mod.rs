@@ -1,0 +1,179 @@
+//! Test harness: a private HOME, a `firefox-launcher serve` child that is stopped on drop, and
+//! checks that a session left nothing behind.
+//!
+//! Every guard cleans up even when the test panics: the server gets SIGTERM (then SIGKILL), and
+//! any process still carrying one of its session markers is killed by verified pid.
+
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use fl_client::Client;
+use fl_sys::{ProcessInfo, Signal};
+
+pub const MARKER_ENV: &str = "FIREFOX_LAUNCHER_SESSION";
+
+/// Polls `condition` with backoff until it holds or `limit` passes.
+pub async fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    let mut pause = Duration::from_millis(10);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// A temporary HOME (the service's `--home` is `<it>/fl`).
+pub struct TestHome {
+    dir: tempfile::TempDir,
+}
+
+impl TestHome {
+    pub fn new() -> Self {
+        Self { dir: tempfile::Builder::new().prefix("fl-test-").tempdir().unwrap() }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("fl")
+    }
+    pub fn sessions(&self) -> PathBuf {
+        self.home().join("sessions")
+    }
+    /// Names in `<home>/sessions`.
+    pub fn session_dirs(&self) -> Vec<String> {
+        std::fs::read_dir(self.sessions())
+            .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default()
+    }
+}
+
+pub fn fake_xpra() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fake-xpra")
+}
+
+/// A running `firefox-launcher serve`.
+pub struct Server {
+    child: Option<Child>,
+    pid: u32,
+    pub client: Client,
+    pub address: String,
+    home: PathBuf,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts `serve --port 0` with `args` and `env`, and waits until it has written its runtime
+    /// file.
+    pub async fn start(test_home: &TestHome, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let home = test_home.home();
+        let log = test_home.path().join(format!("serve-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_firefox-launcher"));
+        command
+            .arg("serve")
+            .args(["--home", home.to_str().unwrap()])
+            .args(args)
+            .env("HOME", test_home.path())
+            .env_remove("FIREFOX_LAUNCHER_TOKEN")
+            .env("FIREFOX_LAUNCHER_LOG", "debug")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        if !args.contains(&"--port") && !args.contains(&"--unix-socket") {
+            command.args(["--port", "0"]);
+        }
+        let child = command.spawn().expect("spawning firefox-launcher serve");
+        let pid = child.id();
+        let mut server = Self { child: Some(child), pid, client: Client::new("http://127.0.0.1:1", None).unwrap(), address: String::new(), home, log };
+        let runtime_path = fl_api::RuntimeFile::path(&server.home);
+        let read = || -> Option<fl_api::RuntimeFile> {
+            serde_json::from_slice(&std::fs::read(&runtime_path).ok()?).ok()
+        };
+        let mut exited = None;
+        wait_until(Duration::from_secs(20), "serve to write its runtime file", || {
+            exited = server.child.as_mut().unwrap().try_wait().unwrap();
+            exited.is_some() || read().is_some_and(|r| r.pid == pid)
+        })
+        .await;
+        assert!(exited.is_none(), "serve exited at start ({exited:?}):\n{}", server.log());
+        let runtime = read().unwrap();
+        server.client = Client::from_home(&server.home).unwrap();
+        server.address = runtime.address;
+        server
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn runtime_file_exists(&self) -> bool {
+        fl_api::RuntimeFile::path(&self.home).exists()
+    }
+
+    /// SIGTERM, then waits (up to `limit`) for the exit status.
+    pub async fn terminate(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let child = self.child.as_mut()?;
+        // Safety net for pid reuse is not needed here: the child is ours and unreaped.
+        let _ = nix_kill(self.pid, Signal::SIGTERM);
+        let mut status = None;
+        wait_until(limit, "serve to exit after SIGTERM", || {
+            status = child.try_wait().unwrap();
+            status.is_some()
+        })
+        .await;
+        self.child = None;
+        status
+    }
+
+    /// Processes that carry a marker of one of this server's sessions.
+    pub fn session_processes(&self) -> Vec<ProcessInfo> {
+        session_processes_of(self.pid)
+    }
+}
+
+fn nix_kill(pid: u32, signal: Signal) -> Result<(), String> {
+    let identity = fl_sys::process_info(pid as i32).ok_or("gone")?.identity;
+    fl_sys::signal_process(&identity, signal).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Live processes whose session marker names server `pid` (markers are `<pid>-<time>-<id>-<port>`).
+pub fn session_processes_of(pid: u32) -> Vec<ProcessInfo> {
+    let prefix = format!("{pid}-");
+    fl_sys::find_by_env(fl_sys::current_uid(), MARKER_ENV, |v| v.starts_with(prefix.as_bytes()))
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = nix_kill(self.pid, Signal::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // Whatever the server failed to stop: kill by verified pid, then say so.
+        let left = session_processes_of(self.pid);
+        for p in &left {
+            let _ = fl_sys::signal_process(&p.identity, Signal::SIGKILL);
+        }
+        if !left.is_empty() && !std::thread::panicking() {
+            panic!("server {} left processes behind: {left:?}\n{}", self.pid, self.log());
+        }
+    }
+}
+
+/// True when nothing listens on 127.0.0.1:`port` (we can bind it).
+pub fn port_is_free(port: u16) -> bool {
+    std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
