@@ -80,14 +80,6 @@ before(async () => {
   await new Promise(r => pageServer.listen(0, '127.0.0.1', r));
   startUrl = `http://127.0.0.1:${pageServer.address().port}/`;
 
-  // The startUrl setting, written as a person would in the Settings Editor.
-  const res = await fetch(new URL('lab/api/settings/jupyterlab-firefox-launcher:plugin', BASE), {
-    method: 'PUT',
-    headers: { Authorization: `token ${TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ raw: JSON.stringify({ startUrl, openIn: 'tab' }) })
-  });
-  assert.equal(res.status, 204, `saving settings: HTTP ${res.status} ${await res.text()}`);
-
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -113,6 +105,26 @@ after(async () => {
     await sidecar(`api/sessions/${s.port}`, { method: 'DELETE' }).catch(() => {});
   }
 });
+
+/** Save the extension's settings, as the Settings Editor would. */
+async function setSettings(values) {
+  const res = await fetch(new URL('lab/api/settings/jupyterlab-firefox-launcher:plugin', BASE), {
+    method: 'PUT',
+    headers: { Authorization: `token ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ raw: JSON.stringify(values) })
+  });
+  assert.equal(res.status, 204, `saving settings: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** A fresh JupyterLab page (settings are read at load). */
+async function openLab(context) {
+  const page = await context.newPage();
+  page.on('pageerror', e => log('page error:', e.message));
+  await page.goto(new URL(`lab?token=${TOKEN}`, BASE).href);
+  const tile = page.locator('.jp-LauncherCard', { hasText: 'Firefox' });
+  await tile.waitFor({ timeout: 60_000 });
+  return { page, tile };
+}
 
 /** Centre pixel of the largest window canvas of the Xpra client, or null. */
 async function centrePixel(frame) {
@@ -140,13 +152,60 @@ function isPageColour(px) {
   return px && PAGE_RGB.every((v, i) => Math.abs([px.r, px.g, px.b][i] - v) <= 8);
 }
 
-test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', e => log('page error:', e.message));
+test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }, async () => {
+  await setSettings({ startUrl: 'file:///etc/passwd', openIn: 'tab' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  try {
+    const { page, tile } = await openLab(context);
+    await tile.click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor({ timeout: 30_000 });
+    const text = await dialog.innerText();
+    log('error dialog:', JSON.stringify(text));
+    assert.match(text, /Could not start Firefox: invalid url/);
+    await page.screenshot({ path: join(ARTIFACTS, '00-error.png') });
+    assert.equal(await page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: 'Firefox' }).count(), 0);
+    const list = await sidecar('api/sessions');
+    assert.deepEqual(list.body.sessions, []);
+  } finally {
+    await context.close();
+  }
+});
 
-  await page.goto(new URL(`lab?token=${TOKEN}`, BASE).href);
-  const tile = page.locator('.jp-LauncherCard', { hasText: 'Firefox' });
-  await tile.waitFor({ timeout: 60_000 });
+test('browser-tab mode opens the client in a new browser tab; the panel polls', { timeout: 180_000 }, async () => {
+  await setSettings({ startUrl, openIn: 'browser-tab' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  try {
+    const { page, tile } = await openLab(context);
+    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-firefox-sessions"]').click();
+    await page.locator('.jp-FirefoxSessions-empty').waitFor({ timeout: 15_000 });
+    const [client] = await Promise.all([context.waitForEvent('page', { timeout: 10_000 }), tile.click()]);
+    await client.waitForURL(/\/user\/alice\/firefox-launcher\/sessions\/\d+\/$/, { timeout: STARTED_MS });
+    const port = Number(client.url().match(/sessions\/(\d+)\//)[1]);
+    log(`browser tab opened ${client.url()}`);
+    await client.locator('div.window canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
+    await waitFor('Firefox page drawn in the browser tab', async () => isPageColour(await centrePixel(client.mainFrame())), 60_000);
+    await client.screenshot({ path: join(ARTIFACTS, '05-browser-tab.png') });
+    assert.equal(await page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: 'Firefox :' }).count(), 0, 'no JupyterLab tab');
+
+    await page.bringToFront();
+    const row = page.locator(`.jp-FirefoxSessions-item[data-port="${port}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    // Stopped behind the panel's back: its poll notices within ~5 s.
+    const stopped = await sidecar(`api/sessions/${port}`, { method: 'DELETE' });
+    assert.equal(stopped.status, 200);
+    log(`stopped through the API: ${JSON.stringify(stopped.body)}`);
+    await row.waitFor({ state: 'detached', timeout: 12_000 });
+    log('panel dropped the session on its own');
+  } finally {
+    await context.close();
+  }
+});
+
+test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async () => {
+  await setSettings({ startUrl, openIn: 'tab' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const { page, tile } = await openLab(context);
   log('launcher shows the Firefox tile');
   await page.screenshot({ path: join(ARTIFACTS, '01-launcher.png') });
 
@@ -229,5 +288,5 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   }, 15_000).catch(() => stillRunning(procs));
   assert.deepEqual(left.map(p => `${p.pid}:${p.comm}`), [], 'processes left behind');
   log('session, directory and processes are gone');
-  await page.close();
+  await context.close();
 });
