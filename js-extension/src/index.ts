@@ -121,9 +121,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     const start = async () => {
-      const note = Notification.emit('Starting Firefox…', 'in-progress', {
-        autoClose: false
-      });
+      // The "starting" toast appears only for starts that take a while: a
+      // start refused at once goes straight to the error dialog (and a toast
+      // dismissed right after being emitted can outlive its dismissal).
+      let note: string | null = null;
+      const noteTimer = window.setTimeout(() => {
+        note = Notification.emit('Starting Firefox…', 'in-progress', {
+          autoClose: false
+        });
+      }, 500);
       // A browser tab must be opened while the click is still being handled,
       // or the popup blocker stops it; it shows a note until Firefox is up.
       let win: Window | null = null;
@@ -143,12 +149,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       try {
         const s = await starting;
-        Notification.update({
-          id: note,
-          message: `Firefox :${s.port} is ready`,
-          type: 'success',
-          autoClose: 3000
-        });
+        window.clearTimeout(noteTimer);
+        if (note !== null) {
+          Notification.update({
+            id: note,
+            message: `Firefox :${s.port} is ready`,
+            type: 'success',
+            autoClose: 3000
+          });
+        }
         if (widget) {
           if (widget.isDisposed) {
             // The tab was closed while starting: the session lives on.
@@ -164,7 +173,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
         }
       } catch (e) {
-        Notification.dismiss(note);
+        window.clearTimeout(noteTimer);
+        if (note !== null) {
+          Notification.dismiss(note);
+        }
         widget?.dispose();
         win?.close();
         await showErrorMessage('Firefox', e instanceof Error ? e.message : String(e));

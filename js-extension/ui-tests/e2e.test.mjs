@@ -126,6 +126,15 @@ async function openLab(context) {
   return { page, tile };
 }
 
+/** Show the sessions panel (it may be restored open from the workspace). */
+async function showPanel(page) {
+  const panel = page.locator('#jp-firefox-sessions');
+  if (!(await panel.isVisible())) {
+    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-firefox-sessions"]').click();
+  }
+  await panel.waitFor({ state: 'visible', timeout: 10_000 });
+}
+
 /** Centre pixel of the largest window canvas of the Xpra client, or null. */
 async function centrePixel(frame) {
   return frame.evaluate(() => {
@@ -164,6 +173,8 @@ test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }
     log('error dialog:', JSON.stringify(text));
     assert.match(text, /Could not start Firefox: invalid url/);
     await page.screenshot({ path: join(ARTIFACTS, '00-error.png') });
+    await page.waitForTimeout(1000);
+    assert.equal(await page.getByText('Starting Firefox…').count(), 0, 'no "starting" toast is left over');
     assert.equal(await page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: 'Firefox' }).count(), 0);
     const list = await sidecar('api/sessions');
     assert.deepEqual(list.body.sessions, []);
@@ -177,7 +188,7 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
     const { page, tile } = await openLab(context);
-    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-firefox-sessions"]').click();
+    await showPanel(page);
     await page.locator('.jp-FirefoxSessions-empty').waitFor({ timeout: 15_000 });
     const [client] = await Promise.all([context.waitForEvent('page', { timeout: 10_000 }), tile.click()]);
     await client.waitForURL(/\/user\/alice\/firefox-launcher\/sessions\/\d+\/$/, { timeout: STARTED_MS });
@@ -252,7 +263,7 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   assert.ok(procs.some(p => /firefox/i.test(p.comm)), 'firefox runs under the session');
 
   // The side panel lists it, with port, age and status.
-  await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-firefox-sessions"]').click();
+  await showPanel(page);
   const row = page.locator(`.jp-FirefoxSessions-item[data-port="${port}"]`);
   await row.waitFor({ timeout: 15_000 });
   assert.match(await row.innerText(), new RegExp(`:${port}[\\s\\S]*ready[\\s\\S]*\\d+ (s|min)`));
