@@ -118,7 +118,7 @@ fn starting_port(home: &TestHome) -> Option<u16> {
 #[tokio::test]
 async fn ten_concurrent_creates_get_ten_distinct_ports() {
     let home = TestHome::new();
-    let server = fake_server(&home, "", &[]).await;
+    let server = fake_server(&home, "", &["--max-sessions", "10"]).await;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..10 {
         let client = server.client.clone();

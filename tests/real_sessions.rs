@@ -164,3 +164,59 @@ async fn firefox_closing_ends_the_session() {
     assert!(server.client.list().await.unwrap().sessions.is_empty());
     assert_gone(&home, &session, &processes);
 }
+
+#[tokio::test]
+async fn a_killed_service_leaves_nothing_once_restarted() {
+    let home = TestHome::new();
+    let mut first = real_server(&home).await;
+    let (a, b) = tokio::join!(first.client.start(None), first.client.start(None));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let (a_procs, b_procs) = (processes_of(&first, &a), processes_of(&first, &b));
+    first.expect_survivors();
+    first.signal_and_wait(fl_sys::Signal::SIGKILL, Duration::from_secs(5)).await;
+
+    let second = real_server(&home).await;
+    // Within 5 s every process of the old sessions is gone (xpra got SIGTERM when its owner died)
+    // or re-adopted, and nothing stale is left.
+    let listed = || async { second.client.list().await.unwrap().sessions };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let adopted: Vec<u16> = loop {
+        let adopted: Vec<u16> = listed().await.iter().map(|s| s.port).collect();
+        let settled = [(&a, &a_procs), (&b, &b_procs)]
+            .iter()
+            .all(|(s, procs)| adopted.contains(&s.port) || procs.iter().all(|p| !p.identity.is_alive()));
+        if settled || std::time::Instant::now() > deadline {
+            break adopted;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for (session, procs) in [(&a, &a_procs), (&b, &b_procs)] {
+        if adopted.contains(&session.port) {
+            assert_serves_client(&second, session).await;
+            second.client.stop(session.port).await.unwrap();
+        }
+        assert_gone(&home, session, procs);
+    }
+    assert!(home.session_dirs().is_empty(), "{:?}", home.session_dirs());
+    assert!(support::session_processes_of(first.pid()).is_empty());
+}
+
+#[tokio::test]
+async fn twenty_real_create_stop_cycles_leave_nothing() {
+    let home = TestHome::new();
+    let server = real_server(&home).await;
+    let fds = |pid: u32| std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0);
+    let warm = server.client.start(None).await.unwrap();
+    server.client.stop(warm.port).await.unwrap();
+    let fds_before = fds(server.pid());
+    for _ in 0..20 {
+        let session = server.client.start(None).await.unwrap();
+        let procs = processes_of(&server, &session);
+        server.client.stop(session.port).await.unwrap();
+        assert_gone(&home, &session, &procs);
+    }
+    assert!(server.session_processes().is_empty());
+    assert!(home.session_dirs().is_empty());
+    let pid = server.pid();
+    support::wait_until(Duration::from_secs(5), "fds back to where they started", || fds(pid) <= fds_before).await;
+}

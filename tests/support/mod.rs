@@ -59,49 +59,86 @@ pub fn fake_xpra() -> PathBuf {
 /// A running `firefox-launcher serve`.
 pub struct Server {
     child: Option<Child>,
+    /// The serve process (the child itself, or the child of the parent shell).
     pid: u32,
     pub client: Client,
     pub address: String,
     home: PathBuf,
     log: PathBuf,
+    /// Its sessions may outlive it on purpose (adoption): sweep them at drop without failing.
+    survivors_expected: bool,
+}
+
+/// How to start `serve`.
+#[derive(Default)]
+pub struct Launch<'a> {
+    pub args: &'a [&'a str],
+    pub env: &'a [(&'a str, &'a str)],
+    /// Start it under a `sh` parent (which `kill_parent` can kill), as jupyter-server would.
+    pub under_parent: bool,
 }
 
 impl Server {
     /// Starts `serve --port 0` with `args` and `env`, and waits until it has written its runtime
     /// file.
     pub async fn start(test_home: &TestHome, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::launch(test_home, Launch { args, env, under_parent: false }).await
+    }
+
+    pub async fn launch(test_home: &TestHome, launch: Launch<'_>) -> Self {
         let home = test_home.home();
-        let log = test_home.path().join(format!("serve-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_firefox-launcher"));
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let log = test_home.path().join(format!("serve-{nanos}.log"));
+        let binary = env!("CARGO_BIN_EXE_firefox-launcher");
+        let mut command = if launch.under_parent {
+            let mut sh = Command::new("/bin/sh");
+            sh.args(["-c", "\"$@\" & wait", "sh", binary]);
+            sh
+        } else {
+            Command::new(binary)
+        };
         command
             .arg("serve")
             .args(["--home", home.to_str().unwrap()])
-            .args(args)
+            .args(launch.args)
             .env("HOME", test_home.path())
             .env_remove("FIREFOX_LAUNCHER_TOKEN")
             .env("FIREFOX_LAUNCHER_LOG", "debug")
-            .envs(env.iter().copied())
+            .envs(launch.env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
-        if !args.contains(&"--port") && !args.contains(&"--unix-socket") {
+        if !launch.args.contains(&"--port") && !launch.args.contains(&"--unix-socket") {
             command.args(["--port", "0"]);
         }
         let child = command.spawn().expect("spawning firefox-launcher serve");
-        let pid = child.id();
-        let mut server = Self { child: Some(child), pid, client: Client::new("http://127.0.0.1:1", None).unwrap(), address: String::new(), home, log };
+        let direct = (!launch.under_parent).then(|| child.id());
+        let mut server = Self {
+            child: Some(child),
+            pid: 0,
+            client: Client::new("http://127.0.0.1:1", None).unwrap(),
+            address: String::new(),
+            home,
+            log,
+            survivors_expected: false,
+        };
         let runtime_path = fl_api::RuntimeFile::path(&server.home);
-        let read = || -> Option<fl_api::RuntimeFile> {
-            serde_json::from_slice(&std::fs::read(&runtime_path).ok()?).ok()
+        let read = || -> Option<fl_api::RuntimeFile> { serde_json::from_slice(&std::fs::read(&runtime_path).ok()?).ok() };
+        let started = std::time::SystemTime::now();
+        let fresh = |r: &fl_api::RuntimeFile| {
+            direct.map_or(true, |pid| r.pid == pid)
+                && std::fs::metadata(&runtime_path).and_then(|m| m.modified()).is_ok_and(|m| m >= started - Duration::from_secs(1))
+                && fl_sys::process_info(r.pid as i32).is_some_and(|p| !p.defunct)
         };
         let mut exited = None;
         wait_until(Duration::from_secs(20), "serve to write its runtime file", || {
             exited = server.child.as_mut().unwrap().try_wait().unwrap();
-            exited.is_some() || read().is_some_and(|r| r.pid == pid)
+            exited.is_some() || read().is_some_and(|r| fresh(&r))
         })
         .await;
         assert!(exited.is_none(), "serve exited at start ({exited:?}):\n{}", server.log());
         let runtime = read().unwrap();
+        server.pid = runtime.pid;
         server.client = Client::from_home(&server.home).unwrap();
         server.address = runtime.address;
         server
@@ -119,19 +156,41 @@ impl Server {
         fl_api::RuntimeFile::path(&self.home).exists()
     }
 
-    /// SIGTERM, then waits (up to `limit`) for the exit status.
-    pub async fn terminate(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let child = self.child.as_mut()?;
-        // Safety net for pid reuse is not needed here: the child is ours and unreaped.
-        let _ = nix_kill(self.pid, Signal::SIGTERM);
+    /// Its sessions are meant to outlive it (adoption tests): drop sweeps them without failing.
+    pub fn expect_survivors(&mut self) {
+        self.survivors_expected = true;
+    }
+
+    /// True while the serve process runs.
+    pub fn is_running(&self) -> bool {
+        fl_sys::process_info(self.pid as i32).is_some_and(|p| !p.defunct)
+    }
+
+    /// Sends `signal` to serve, then waits (up to `limit`) for it to exit; its exit status when
+    /// it is our direct child.
+    pub async fn signal_and_wait(&mut self, signal: Signal, limit: Duration) -> Option<ExitStatus> {
+        let _ = nix_kill(self.pid, signal);
         let mut status = None;
-        wait_until(limit, "serve to exit after SIGTERM", || {
+        let child = self.child.as_mut()?;
+        wait_until(limit, "serve to exit", || {
             status = child.try_wait().unwrap();
             status.is_some()
         })
         .await;
         self.child = None;
         status
+    }
+
+    /// SIGTERM, then waits (up to `limit`) for the exit status.
+    pub async fn terminate(&mut self, limit: Duration) -> Option<ExitStatus> {
+        self.signal_and_wait(Signal::SIGTERM, limit).await
+    }
+
+    /// SIGKILLs the shell that started serve (see [`Launch::under_parent`]).
+    pub fn kill_parent(&mut self) {
+        let child = self.child.as_mut().expect("running");
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     /// Processes that carry a marker of one of this server's sessions.
@@ -153,12 +212,18 @@ pub fn session_processes_of(pid: u32) -> Vec<ProcessInfo> {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
+        if self.is_running() {
             let _ = nix_kill(self.pid, Signal::SIGTERM);
             let deadline = Instant::now() + Duration::from_secs(15);
-            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            while self.is_running() && Instant::now() < deadline {
+                if let Some(child) = self.child.as_mut() {
+                    let _ = child.try_wait();
+                }
                 std::thread::sleep(Duration::from_millis(50));
             }
+            let _ = nix_kill(self.pid, Signal::SIGKILL);
+        }
+        if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -167,7 +232,7 @@ impl Drop for Server {
         for p in &left {
             let _ = fl_sys::signal_process(&p.identity, Signal::SIGKILL);
         }
-        if !left.is_empty() && !std::thread::panicking() {
+        if !left.is_empty() && !self.survivors_expected && !std::thread::panicking() {
             panic!("server {} left processes behind: {left:?}\n{}", self.pid, self.log());
         }
     }

@@ -67,6 +67,15 @@ struct ServeArgs {
     /// The page a session opens when the request names none.
     #[arg(long, default_value = "about:blank")]
     default_url: String,
+    /// Stop a session after this many seconds with no client connected (0: never).
+    #[arg(long, env = "FIREFOX_LAUNCHER_IDLE_TIMEOUT", default_value = "3600")]
+    idle_timeout: f64,
+    /// How many sessions may run at once; more get 429.
+    #[arg(long, env = "FIREFOX_LAUNCHER_MAX_SESSIONS", default_value = "4")]
+    max_sessions: usize,
+    /// Keep running (and keep sessions) when the process that started `serve` exits.
+    #[arg(long)]
+    no_follow_parent: bool,
     /// Debug logs (also FIREFOX_LAUNCHER_DEBUG=1).
     #[arg(long, env = "FIREFOX_LAUNCHER_DEBUG", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
     debug: bool,
@@ -103,12 +112,12 @@ fn token_from_env() -> anyhow::Result<Option<String>> {
 }
 
 async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
-    let firefox = match args.firefox {
-        Some(path) => path,
-        None => fl_session::find_firefox().context("no firefox or firefox-esr on PATH; install firefox-esr or pass --firefox")?,
-    };
-    if !fl_session::is_executable(&args.xpra) {
-        bail!("xpra not found at {}; install Debian's xpra or pass --xpra", args.xpra.display());
+    // Missing binaries are reported on each start (they may be installed later), not fatal here.
+    let firefox = args.firefox.or_else(fl_session::find_firefox).unwrap_or_else(|| "/usr/bin/firefox-esr".into());
+    for binary in [&args.xpra, &firefox] {
+        if !fl_session::is_executable(binary) {
+            tracing::warn!("{} is missing: sessions cannot start until it is installed", binary.display());
+        }
     }
     let session = fl_session::SessionConfig {
         xpra: args.xpra,
@@ -116,13 +125,21 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         ready_timeout: seconds(args.ready_timeout, "--ready-timeout")?,
         grace: seconds(args.cleanup_timeout, "--cleanup-timeout")?,
         require_window: !args.no_window_check,
+        children: Default::default(),
     };
     let listen = match (args.unix_socket, args.port) {
         (Some(path), _) => fl_server::Listen::Unix(path),
         (None, port) => fl_server::Listen::Tcp(port.unwrap_or(0)),
     };
-    let state = fl_server::StateOptions { session, token: token_from_env()?, default_url: args.default_url };
-    fl_server::serve(fl_server::ServeOptions { listen, home, state }).await?;
+    let state = fl_server::StateOptions {
+        session,
+        token: token_from_env()?,
+        default_url: args.default_url,
+        idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
+        max_sessions: args.max_sessions,
+    };
+    let follow_parent = !args.no_follow_parent;
+    fl_server::serve(fl_server::ServeOptions { listen, home, state, follow_parent }).await?;
     Ok(())
 }
 

@@ -30,6 +30,12 @@ pub struct SessionView {
     pub created_at: String,
     /// Where the session's HTML5 client is served, relative to the service root.
     pub path: String,
+    /// Browsers connected to the session through the proxy (websockets open now).
+    #[serde(default)]
+    pub clients: u32,
+    /// RFC 3339: the last proxied request or websocket close; idle culling counts from here.
+    #[serde(default)]
+    pub last_activity: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +67,9 @@ pub struct Health {
     pub status: String,
     pub version: String,
     pub sessions: usize,
+    /// Each session's status, by port.
+    #[serde(default)]
+    pub status_by_port: std::collections::BTreeMap<String, SessionStatus>,
 }
 
 /// Every error answer: a human sentence and a stable machine code.

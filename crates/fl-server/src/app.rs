@@ -4,7 +4,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get};
 
-use crate::api::{create_session, delete_session, get_session, health, list_sessions};
+use crate::api::{create_session, delete_session, get_session, health, list_sessions, metrics};
 use crate::state::AppState;
 use crate::{auth, proxy};
 
@@ -17,6 +17,7 @@ async fn root() -> &'static str {
 pub fn app(state: AppState) -> Router {
     let protected = Router::new()
         .route("/api/health", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/sessions", get(list_sessions::list_sessions).post(create_session::create_session))
         .route("/api/sessions/{port}", get(get_session::get_session).delete(delete_session::delete_session))
         .route("/sessions/{port}", any(proxy::add_slash))

@@ -23,6 +23,10 @@ pub enum ApiError {
     NotFound(u16),
     #[error("missing or wrong token: send 'Authorization: token <T>'")]
     Unauthorized,
+    #[error("too many sessions: at most {0} may run at once; stop one first")]
+    TooManySessions(usize),
+    #[error("{what} not found at {path}: install it (scripts/install-system-deps) or configure its path")]
+    MissingBinary { what: &'static str, path: std::path::PathBuf },
     #[error("the service is shutting down")]
     ShuttingDown,
     #[error("could not find a free port after {0} attempts")]
@@ -56,6 +60,8 @@ impl ApiError {
             Self::NoRoute(_) => (S::NOT_FOUND, "no_route"),
             Self::NotFound(_) => (S::NOT_FOUND, "not_found"),
             Self::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),
+            Self::TooManySessions(_) => (S::TOO_MANY_REQUESTS, "too_many_sessions"),
+            Self::MissingBinary { .. } => (S::INTERNAL_SERVER_ERROR, "missing_binary"),
             Self::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),
             Self::NoFreePort(_) => (S::SERVICE_UNAVAILABLE, "no_free_port"),
             Self::StartCancelled { .. } => (S::CONFLICT, "start_cancelled"),

@@ -5,11 +5,15 @@
 //! exits. Sessions are owned by one supervisor task each ([`supervisor`]); the state only maps
 //! ports to handles for talking to those tasks.
 
+mod activity;
 mod api;
 mod app;
 mod auth;
 mod error;
+mod lifecycle;
+mod metrics;
 mod proxy;
+mod recovery;
 mod runtime;
 mod serve;
 mod state;

@@ -76,7 +76,8 @@ fn strip_credentials(headers: &mut HeaderMap) {
 }
 
 async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut request: Request) -> Result<Response, ApiError> {
-    let upstream = state.upstream(port)?;
+    let (upstream, activity) = state.upstream(port)?;
+    activity.touch();
     let upgrade = request.headers().get(header::UPGRADE).cloned();
     let client_side = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
 
@@ -100,7 +101,8 @@ async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut reque
     if response.status() == StatusCode::SWITCHING_PROTOCOLS {
         if let Some(client_side) = client_side {
             let upstream_side = hyper::upgrade::on(&mut response);
-            tokio::spawn(splice(port, client_side, upstream_side));
+            let client = crate::activity::ClientGuard::new(activity);
+            tokio::spawn(splice(port, client_side, upstream_side, client));
         }
         let (parts, _) = response.into_parts();
         return Ok(Response::from_parts(parts, Body::empty()));
@@ -111,7 +113,12 @@ async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut reque
 }
 
 /// Copies bytes both ways between the upgraded client and Xpra until either side closes.
-async fn splice(port: u16, client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
+async fn splice(
+    port: u16,
+    client: hyper::upgrade::OnUpgrade,
+    upstream: hyper::upgrade::OnUpgrade,
+    _connected: crate::activity::ClientGuard,
+) {
     let (client, upstream) = match tokio::try_join!(client, upstream) {
         Ok(pair) => pair,
         Err(e) => {

@@ -27,6 +27,8 @@ pub struct ServeOptions {
     pub listen: Listen,
     pub home: PathBuf,
     pub state: StateOptions,
+    /// Stop everything when the process that started us exits.
+    pub follow_parent: bool,
 }
 
 enum Bound {
@@ -83,13 +85,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let base = BaseDir::open_private(&options.home, "sessions")?;
     let grace = options.state.session.grace;
     let state = AppState::new(options.state.clone(), base);
-    let (listener, address) = bind(&options.listen).await?;
     let signals = shutdown_signals()?;
+    crate::lifecycle::start_reaper(&state);
+    let adopted = crate::recovery::recover(&state).await;
+    let (listener, address) = bind(&options.listen).await?;
     write_runtime_file(
         &options.home,
         &RuntimeFile { address: address.clone(), token: options.state.token.clone(), pid: std::process::id() },
     )?;
-    tracing::info!(%address, home = %options.home.display(), "serving");
+    tracing::info!(%address, home = %options.home.display(), adopted, "serving");
 
     let router = crate::app(state.clone());
     let shutdown = state.shutdown_token();
@@ -99,10 +103,20 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         Bound::Unix(l) => tokio::spawn(async move { axum::serve(l, router).with_graceful_shutdown(stopped).await }),
     };
 
-    let why = signals.await;
-    tracing::info!(signal = why, sessions = state.session_count(), "shutting down");
+    let parent = async {
+        if options.follow_parent {
+            crate::lifecycle::parent_exited().await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let (why, reason) = tokio::select! {
+        signal = signals => (signal, "shutdown"),
+        () = parent => ("parent exited", "parent"),
+    };
+    tracing::info!(why, sessions = state.session_count(), "shutting down");
     shutdown.cancel();
-    let stopped = state.stop_all("shutdown").await;
+    let stopped = state.stop_all(reason).await;
     tracing::info!(count = stopped.len(), "all sessions stopped");
     // Open connections (a websocket whose session just ended, a slow client) get a moment.
     if tokio::time::timeout(Duration::from_secs(1).min(grace + Duration::from_secs(1)), server).await.is_err() {

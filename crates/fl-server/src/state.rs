@@ -15,7 +15,9 @@ use fl_sys::BaseDir;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use crate::activity::Activity;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::supervisor::Command;
 
 /// What the service is configured with.
@@ -26,6 +28,10 @@ pub struct StateOptions {
     pub token: Option<String>,
     /// The page Firefox opens when a request names none.
     pub default_url: String,
+    /// Stop a session with no client for this long; zero disables.
+    pub idle_timeout: std::time::Duration,
+    /// Sessions that may run at once.
+    pub max_sessions: usize,
 }
 
 #[derive(Debug)]
@@ -34,6 +40,13 @@ pub(crate) struct Entry {
     pub view: SessionView,
     pub upstream: Option<Upstream>,
     pub commands: mpsc::Sender<Command>,
+    pub activity: Arc<Activity>,
+}
+
+impl Entry {
+    fn view(&self) -> SessionView {
+        SessionView { clients: self.activity.clients(), last_activity: self.activity.last_rfc3339(), ..self.view.clone() }
+    }
 }
 
 #[derive(Debug)]
@@ -45,6 +58,7 @@ pub(crate) struct Inner {
     pub shutdown: CancellationToken,
     /// Distinguishes this process's markers from another instance's.
     pub instance: String,
+    pub metrics: Metrics,
 }
 
 /// Shared, cheaply clonable state of one running service.
@@ -64,6 +78,7 @@ impl AppState {
                 next_id: AtomicU64::new(1),
                 shutdown: CancellationToken::new(),
                 instance,
+                metrics: Metrics::default(),
             }),
         }
     }
@@ -86,29 +101,59 @@ impl AppState {
         self.map().len()
     }
 
+    /// Each session's status by port, for `/api/health`.
+    pub fn status_by_port(&self) -> std::collections::BTreeMap<String, fl_api::SessionStatus> {
+        self.map().iter().map(|(port, e)| (port.to_string(), e.view.status)).collect()
+    }
+
     pub fn list(&self) -> Vec<SessionView> {
-        let mut views: Vec<SessionView> = self.map().values().map(|e| e.view.clone()).collect();
+        let mut views: Vec<SessionView> = self.map().values().map(Entry::view).collect();
         views.sort_by_key(|v| v.port);
         views
     }
 
     pub fn get(&self, port: u16) -> Result<SessionView, ApiError> {
-        self.map().get(&port).map(|e| e.view.clone()).ok_or(ApiError::NotFound(port))
+        self.map().get(&port).map(Entry::view).ok_or(ApiError::NotFound(port))
     }
 
-    pub(crate) fn upstream(&self, port: u16) -> Result<Upstream, ApiError> {
-        self.map().get(&port).and_then(|e| e.upstream.clone()).ok_or(ApiError::NotFound(port))
+    /// Where to proxy `port`, and the activity to record there.
+    pub(crate) fn upstream(&self, port: u16) -> Result<(Upstream, Arc<Activity>), ApiError> {
+        let map = self.map();
+        let entry = map.get(&port).ok_or(ApiError::NotFound(port))?;
+        let upstream = entry.upstream.clone().ok_or(ApiError::NotFound(port))?;
+        Ok((upstream, Arc::clone(&entry.activity)))
     }
 
-    /// Claims `port` for a new session unless another entry or a leftover directory has it.
-    pub(crate) fn try_insert(&self, port: u16, view: SessionView, commands: mpsc::Sender<Command>) -> Option<u64> {
+    pub(crate) fn activity(&self, port: u16, id: u64) -> Option<Arc<Activity>> {
+        self.map().get(&port).filter(|e| e.id == id).map(|e| Arc::clone(&e.activity))
+    }
+
+    /// Claims `port` for a new session unless another entry or a leftover directory has it, or
+    /// the service is at its limit.
+    pub(crate) fn try_insert(&self, port: u16, view: SessionView, commands: mpsc::Sender<Command>) -> Result<Option<u64>, ApiError> {
         let mut map = self.map();
-        if map.contains_key(&port) || self.inner.base.contains(&format!("session-{port}")) {
-            return None;
+        let max = self.inner.options.max_sessions;
+        if map.len() >= max {
+            return Err(ApiError::TooManySessions(max));
+        }
+        if map.contains_key(&port) || self.inner.base.contains(&fl_session::dir_name(port)) {
+            return Ok(None);
         }
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        map.insert(port, Entry { id, view, upstream: None, commands });
-        Some(id)
+        map.insert(port, Entry { id, view, upstream: None, commands, activity: Arc::new(Activity::new()) });
+        Ok(Some(id))
+    }
+
+    /// Lists a session taken over from a previous run (never refused: it already runs).
+    pub(crate) fn insert_adopted(&self, view: SessionView, upstream: Upstream, commands: mpsc::Sender<Command>) -> u64 {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let entry = Entry { id, view, upstream: Some(upstream), commands, activity: Arc::new(Activity::new()) };
+        self.map().insert(entry.view.port, entry);
+        id
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Applies `f` to the entry of `port` if it is still generation `id`.

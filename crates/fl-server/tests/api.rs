@@ -13,7 +13,13 @@ fn state(token: Option<&str>) -> (AppState, tempfile::TempDir) {
     let base = fl_sys::BaseDir::open_private(tmp.path(), "sessions").unwrap();
     let mut session = fl_session::SessionConfig::with_defaults();
     session.xpra = "/nonexistent/xpra".into();
-    let options = StateOptions { session, token: token.map(str::to_owned), default_url: "about:blank".into() };
+    let options = StateOptions {
+        session,
+        token: token.map(str::to_owned),
+        default_url: "about:blank".into(),
+        idle_timeout: std::time::Duration::ZERO,
+        max_sessions: 4,
+    };
     (AppState::new(options, base), tmp)
 }
 

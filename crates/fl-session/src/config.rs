@@ -1,6 +1,9 @@
 //! What every session of one service is started with.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use fl_sys::OwnChildren;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -16,6 +19,8 @@ pub struct SessionConfig {
     /// Whether "ready" waits for Firefox's X11 window. Always on in production; off only for a
     /// fake xpra that has no X server.
     pub require_window: bool,
+    /// Children spawned by this service, so the orphan reaper leaves them to their owners.
+    pub children: Arc<OwnChildren>,
 }
 
 /// Finds Firefox on `PATH`: `firefox`, then `firefox-esr`.
@@ -40,6 +45,7 @@ impl SessionConfig {
             ready_timeout: Duration::from_secs(60),
             grace: Duration::from_secs(3),
             require_window: true,
+            children: Arc::default(),
         }
     }
 }

@@ -1,21 +1,24 @@
 //! One Xpra + Firefox session, from an empty directory to nothing left.
 //!
 //! A [`Session`] is owned by exactly one task in the server. It is spawned as the leader of a new
-//! process group, becomes ready when Xpra serves its HTML5 client *and* Firefox has mapped a window,
-//! and is stopped by [`Session::stop`], which ends every process it started (including Xvfb, which
-//! Xpra keeps outside the group) and removes its directory.
+//! process group, becomes ready when Xpra serves its HTML5 client *and* Firefox has a window, and
+//! is stopped by [`Session::stop`], which ends every process it started (including Xvfb, which Xpra
+//! keeps outside the group) and removes its directory. Its [`SessionRecord`] lets a restarted
+//! service find it again ([`Session::adopt`]).
 
 mod command;
 mod config;
 mod error;
 mod layout;
+mod leader;
 mod ready;
+mod record;
 mod teardown;
 mod upstream;
 mod x11;
 
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,8 +28,11 @@ use tokio::sync::oneshot;
 pub use command::MARKER_ENV;
 pub use config::{SessionConfig, find_firefox, is_executable};
 pub use error::StartError;
-pub use teardown::{StopReport, StopSignal};
+pub use record::{ProcRecord, RECORD_FILE, SessionRecord, this_process};
+pub use teardown::{StopReport, StopSignal, clean_up_after, remove_stale_x_files};
 pub use upstream::{Upstream, UpstreamError};
+
+use leader::Leader;
 
 /// What a caller asks for.
 #[derive(Debug, Clone)]
@@ -36,6 +42,8 @@ pub struct SessionSpec {
     pub url: String,
     /// A value unique to this session, set in the environment of all its processes.
     pub marker: String,
+    /// RFC 3339.
+    pub created_at: String,
 }
 
 /// A running (or starting) session. Dropping it does not stop it: call [`Session::stop`].
@@ -45,31 +53,53 @@ pub struct Session {
     layout: layout::Layout,
     base: Arc<BaseDir>,
     dir_name: String,
-    leader: tokio::process::Child,
+    leader: Leader,
     pid: u32,
     pgid: ProcessGroup,
-    exit: Option<ExitStatus>,
+    /// How the leader exited, once it has (and, for our child, been reaped).
+    exit: Option<String>,
     display: Option<u32>,
     display_rx: Option<oneshot::Receiver<Option<u32>>>,
     xvfb: Option<ProcIdentity>,
+    record: SessionRecord,
     spawned_at: Instant,
+    children: Arc<fl_sys::OwnChildren>,
+}
+
+pub fn dir_name(port: u16) -> String {
+    format!("session-{port}")
 }
 
 impl Session {
     /// Creates the session directory and spawns Xpra in a new process group. Returns as soon as
     /// Xpra runs; [`Session::wait_ready`] waits for the rest. On error nothing is left behind.
     pub fn spawn(cfg: &SessionConfig, base: Arc<BaseDir>, spec: SessionSpec) -> Result<Self, StartError> {
-        let dir_name = format!("session-{}", spec.port);
+        let dir_name = dir_name(spec.port);
         let root = base.create_dir(&dir_name).map_err(|e| match e {
             fl_sys::FsError::Exists { path } => StartError::DirExists { port: spec.port, path },
             other => StartError::Fs(other),
         })?;
         let layout = layout::Layout::new(root);
+        let mut record = SessionRecord {
+            port: spec.port,
+            url: spec.url.clone(),
+            created_at: spec.created_at.clone(),
+            marker: spec.marker.clone(),
+            uid: fl_sys::current_uid(),
+            hostname: fl_sys::hostname(),
+            boot_id: fl_sys::boot_id().unwrap_or_default(),
+            server: this_process(),
+            xpra: None,
+            xvfb: None,
+            display: None,
+        };
+        let prepare_error = |source| StartError::Prepare { path: layout.root.clone(), source };
         let spawned = layout
             .populate()
-            .map_err(|source| StartError::Prepare { path: layout.root.clone(), source })
+            .and_then(|()| record.write(&layout.root))
+            .map_err(prepare_error)
             .and_then(|()| spawn_xpra(cfg, &layout, &spec));
-        let (leader, display_rx) = match spawned {
+        let (child, display_rx) = match spawned {
             Ok(v) => v,
             Err(e) => {
                 if let Err(rm) = base.remove_tree(&dir_name) {
@@ -78,22 +108,64 @@ impl Session {
                 return Err(e);
             }
         };
-        let pid = leader.id().expect("a child that was just spawned has a pid");
+        let pid = child.id().expect("a child that was just spawned has a pid");
         let pgid = ProcessGroup::from_leader_pid(pid).expect("a spawned child's pid is above 1");
-        Ok(Self {
+        // Unreaped, the child's /proc entry exists even if it has already exited.
+        record.xpra = fl_sys::process_info(pid as i32).map(|p| ProcRecord::of(p.identity));
+        let session = Self {
             spec,
             layout,
             base,
             dir_name,
-            leader,
+            leader: Leader::Child(child),
             pid,
             pgid,
             exit: None,
             display: None,
             display_rx: Some(display_rx),
             xvfb: None,
+            record,
             spawned_at: Instant::now(),
-        })
+            children: Arc::clone(&cfg.children),
+        };
+        session.save_record();
+        Ok(session)
+    }
+
+    /// Takes over a session a previous `serve` started, from its record. Fails unless its Xpra is
+    /// still the recorded process.
+    pub fn adopt(cfg: &SessionConfig, base: Arc<BaseDir>, record: SessionRecord) -> std::io::Result<Self> {
+        let not_found = || std::io::Error::new(std::io::ErrorKind::NotFound, "xpra is not running");
+        let xpra = record.live_xpra().ok_or_else(not_found)?;
+        let leader = Leader::adopt(xpra)?;
+        let pgid = ProcessGroup::from_leader_pid(xpra.pid as u32).ok_or_else(not_found)?;
+        let spec = SessionSpec {
+            port: record.port,
+            url: record.url.clone(),
+            marker: record.marker.clone(),
+            created_at: record.created_at.clone(),
+        };
+        let layout = layout::Layout::new(base.path().join(dir_name(record.port)));
+        let mut session = Self {
+            dir_name: dir_name(record.port),
+            layout,
+            base,
+            leader,
+            pid: xpra.pid as u32,
+            pgid,
+            exit: None,
+            display: record.display,
+            display_rx: None,
+            xvfb: record.xvfb.map(|x| x.identity(record.uid)),
+            spec,
+            record,
+            spawned_at: Instant::now(),
+            children: Arc::clone(&cfg.children),
+        };
+        if session.xvfb.is_none() {
+            session.xvfb = session.find_xvfb();
+        }
+        Ok(session)
     }
 
     pub fn port(&self) -> u16 {
@@ -101,6 +173,9 @@ impl Session {
     }
     pub fn url(&self) -> &str {
         &self.spec.url
+    }
+    pub fn created_at(&self) -> &str {
+        &self.spec.created_at
     }
     /// Xpra's pid, kept from spawn time (tokio forgets it once the child is reaped).
     pub fn pid(&self) -> u32 {
@@ -126,17 +201,21 @@ impl Session {
         Upstream::new(self.layout.xpra_socket())
     }
 
-    /// Resolves when Xpra exits on its own (Firefox closed or crashed, Xpra died). Cancel-safe.
-    pub async fn wait_exit(&mut self) -> ExitStatus {
-        if let Some(status) = self.exit {
-            return status;
+    /// Resolves when Xpra exits on its own (Firefox closed or crashed, Xpra died), with how.
+    /// Cancel-safe.
+    pub async fn wait_exit(&mut self) -> String {
+        if let Some(exit) = &self.exit {
+            return exit.clone();
         }
-        let status = self.leader.wait().await.unwrap_or_else(|e| {
-            tracing::warn!(port = self.spec.port, "waiting for xpra failed: {e}");
-            std::os::unix::process::ExitStatusExt::from_raw(0)
-        });
-        self.exit = Some(status);
-        status
+        let exit = self.leader.wait().await;
+        self.exit = Some(exit.clone());
+        exit
+    }
+
+    fn save_record(&self) {
+        if let Err(e) = self.record.write(&self.layout.root) {
+            tracing::warn!(port = self.spec.port, "failed to write {}: {e}", self.layout.root.join(RECORD_FILE).display());
+        }
     }
 }
 
@@ -147,19 +226,9 @@ fn spawn_xpra(
 ) -> Result<(tokio::process::Child, oneshot::Receiver<Option<u32>>), StartError> {
     let spawn_error = |source| StartError::Spawn { program: cfg.xpra.clone(), port: spec.port, source };
     let prepare_error = |source| StartError::Prepare { path: layout.log(), source };
-    let command = command::XpraCommand {
-        firefox: &cfg.firefox,
-        layout,
-        port: spec.port,
-        url: &spec.url,
-        marker: &spec.marker,
-    };
+    let command = command::XpraCommand { firefox: &cfg.firefox, layout, port: spec.port, url: &spec.url, marker: &spec.marker };
     // Xpra's output goes to a file in the session directory, never to a pipe nobody reads.
-    let log = std::fs::OpenOptions::new()
-        .append(true)
-        .create_new(true)
-        .open(layout.log())
-        .map_err(prepare_error)?;
+    let log = std::fs::OpenOptions::new().append(true).create_new(true).open(layout.log()).map_err(prepare_error)?;
     let log_err = log.try_clone().map_err(prepare_error)?;
     let pipe = Pipe::new().map_err(prepare_error)?;
 
@@ -173,7 +242,9 @@ fn spawn_xpra(
         .stderr(log_err);
     std::os::unix::process::CommandExt::process_group(&mut std_cmd, 0);
     fl_sys::move_fd_in_child(&mut std_cmd, &pipe.write, command::DISPLAY_FD);
-    let child = tokio::process::Command::from(std_cmd).spawn().map_err(spawn_error)?;
+    fl_sys::child_dies_with_us(&mut std_cmd);
+    let mut command = tokio::process::Command::from(std_cmd);
+    let child = cfg.children.spawn(|| command.spawn(), tokio::process::Child::id).map_err(spawn_error)?;
     drop(pipe.write);
     Ok((child, ready::read_display(pipe.read)))
 }

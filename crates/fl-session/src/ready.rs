@@ -61,6 +61,9 @@ impl Session {
             }
             if page && window {
                 self.xvfb = self.find_xvfb();
+                self.record.xvfb = self.xvfb.map(crate::ProcRecord::of);
+                self.record.display = self.display;
+                self.save_record();
                 return Ok(self.spawned_at.elapsed());
             }
             if Instant::now() >= deadline {
@@ -106,15 +109,15 @@ impl Session {
         }
     }
 
-    fn find_xvfb(&self) -> Option<fl_sys::ProcIdentity> {
+    pub(crate) fn find_xvfb(&self) -> Option<fl_sys::ProcIdentity> {
         self.members().into_iter().find(|p| p.comm == "Xvfb").map(|p| p.identity)
     }
 
-    fn exited_early(&self, status: std::process::ExitStatus) -> StartError {
+    fn exited_early(&self, status: String) -> StartError {
         let log = self.layout.log_tail(LOG_TAIL_BYTES);
         if log.contains("Address already in use") {
             return StartError::PortInUse { port: self.spec.port };
         }
-        StartError::Exited { port: self.spec.port, status: status.to_string(), log }
+        StartError::Exited { port: self.spec.port, status, log }
     }
 }

@@ -82,6 +82,9 @@ impl Session {
         if let Err(e) = self.base.remove_tree(&self.dir_name) {
             problems.push(e.to_string());
         }
+        if self.exit.is_some() {
+            self.children.release(self.pid);
+        }
         StopReport { signal, elapsed: started.elapsed(), leftovers, problems }
     }
 
@@ -91,11 +94,9 @@ impl Session {
 
     async fn stop_group(&mut self, grace: Duration) -> StopSignal {
         if self.exit.is_none() {
-            // A pending exit status means the leader is unreaped, so its pid (= the pgid) cannot
+            // A pending exit status means our child is unreaped, so its pid (= the pgid) cannot
             // have been reused; try_wait reaps it if it has just exited.
-            if let Ok(Some(status)) = self.leader.try_wait() {
-                self.exit = Some(status);
-            }
+            self.exit = self.leader.try_wait();
         }
         if !self.group_alive() {
             return StopSignal::None;
@@ -111,10 +112,16 @@ impl Session {
         StopSignal::Kill
     }
 
+    /// Signals the group through the leader; an adopted session's processes are signalled one
+    /// by one after checking each is still the process we found.
     fn signal_group(&self, signal: Signal) {
-        match self.pgid.signal(signal) {
-            Ok(Delivery::Delivered | Delivery::Gone) => {}
-            Err(e) => tracing::warn!(port = self.spec.port, pgid = self.pgid.id(), "{signal} failed: {e}"),
+        match self.leader.signal_group(self.pgid, signal) {
+            Some(Ok(Delivery::Delivered | Delivery::Gone)) => {}
+            Some(Err(e)) => tracing::warn!(port = self.spec.port, pgid = self.pgid.id(), "{signal} failed: {e}"),
+            None => {
+                let members: Vec<ProcIdentity> = self.members().iter().map(|p| p.identity).collect();
+                signal_each(&members, signal);
+            }
         }
     }
 
@@ -160,6 +167,27 @@ impl Session {
     }
 }
 
+/// Cleans up after a session whose Xpra is gone but whose record remains (a crashed service):
+/// stops whatever still carries its marker, removes stale X files and its directory. Returns how
+/// many processes had to be stopped.
+pub async fn clean_up_after(base: &fl_sys::BaseDir, record: &crate::SessionRecord) -> Result<usize, fl_sys::FsError> {
+    let left: Vec<ProcIdentity> = record.live_processes().iter().map(|p| p.identity).collect();
+    if !left.is_empty() {
+        signal_each(&left, Signal::SIGTERM);
+        if !wait_vanished(&left, LEFTOVER_GRACE).await {
+            signal_each(&left, Signal::SIGKILL);
+            wait_vanished(&left, VANISH_LIMIT).await;
+        }
+    }
+    if let Some(display) = record.display {
+        for problem in remove_stale_x_files(display, record.xvfb.map(|x| x.identity(record.uid))) {
+            tracing::warn!(port = record.port, "cleanup: {problem}");
+        }
+    }
+    base.remove_tree(&crate::dir_name(record.port))?;
+    Ok(left.len())
+}
+
 fn signal_each(processes: &[ProcIdentity], signal: Signal) {
     for p in processes {
         if let Err(e) = fl_sys::signal_process(p, signal) {
@@ -183,7 +211,7 @@ async fn wait_vanished(processes: &[ProcIdentity], limit: Duration) -> bool {
 
 /// Removes `/tmp/.X11-unix/X<n>` and `/tmp/.X<n>-lock` when our Xvfb is gone and they are stale:
 /// the lock names our Xvfb (or no live process) and nothing accepts on the socket.
-fn remove_stale_x_files(display: u32, xvfb: Option<ProcIdentity>) -> Vec<String> {
+pub fn remove_stale_x_files(display: u32, xvfb: Option<ProcIdentity>) -> Vec<String> {
     if xvfb.is_some_and(|x| x.is_alive()) {
         return vec![format!("Xvfb of display :{display} is still running")];
     }

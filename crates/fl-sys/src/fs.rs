@@ -106,6 +106,18 @@ impl BaseDir {
         }
     }
 
+    /// The names of the entries in this directory.
+    pub fn entries(&self) -> Result<Vec<String>, FsError> {
+        list_entries(&self.fd, &self.path)
+    }
+
+    /// How long ago the entry `name` was last modified, if it exists.
+    pub fn age_of(&self, name: &str) -> Option<std::time::Duration> {
+        let st = fstatat(self.fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).ok()?;
+        let modified = std::time::UNIX_EPOCH + std::time::Duration::new(st.st_mtime as u64, st.st_mtime_nsec as u32);
+        std::time::SystemTime::now().duration_since(modified).ok()
+    }
+
     /// True when an entry called `name` exists (of any type).
     pub fn contains(&self, name: &str) -> bool {
         fstatat(self.fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok()

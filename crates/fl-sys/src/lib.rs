@@ -5,14 +5,17 @@
 //! that a symlink could redirect. Other crates do not depend on `nix` or `libc` directly.
 
 mod fs;
+mod lifecycle;
 mod proc;
 mod signal;
 mod spawn;
 
 pub use fs::{BaseDir, FsError};
+pub use lifecycle::{OwnChildren, become_subreaper, child_dies_with_us, hostname, parent_pid, pidfd_open, signal_on_parent_death};
 pub use proc::{
     ProcError, ProcIdentity, ProcessInfo, boot_id, find_by_env, group_members, process_info, scan,
 };
+pub use nix::errno::Errno;
 pub use signal::{Delivery, ProcessGroup, Signal, signal_process};
 pub use spawn::{Pipe, move_fd_in_child};
 

@@ -5,6 +5,7 @@ pub(crate) mod delete_session;
 pub(crate) mod get_session;
 pub(crate) mod health;
 pub(crate) mod list_sessions;
+pub(crate) mod metrics;
 
 use crate::error::ApiError;
 

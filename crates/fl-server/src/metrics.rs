@@ -1,0 +1,85 @@
+//! Counters behind `GET /metrics`, in Prometheus' text format.
+//!
+//! Session outcomes by reason (user, idle, exited, shutdown, parent, recovered, failed), start and
+//! stop durations as histograms, orphans reaped as subreaper. Plain atomics: no registry crate.
+
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+const BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
+pub(crate) const REASONS: [&str; 7] = ["user", "idle", "exited", "shutdown", "parent", "recovered", "failed"];
+
+#[derive(Debug, Default)]
+struct Histogram {
+    counts: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (bound, count) in BUCKETS.iter().zip(&self.counts) {
+            if secs <= *bound {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    fn render(&self, name: &str, help: &str, out: &mut String) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (bound, count) in BUCKETS.iter().zip(&self.counts) {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", count.load(Ordering::Relaxed));
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {}", self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "{name}_count {count}");
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    created: AtomicU64,
+    stopped: Mutex<[u64; REASONS.len()]>,
+    start: Histogram,
+    stop: Histogram,
+    orphans_reaped: AtomicU64,
+}
+
+impl Metrics {
+    pub(crate) fn session_ready(&self, took: Duration) {
+        self.created.fetch_add(1, Ordering::Relaxed);
+        self.start.observe(took);
+    }
+
+    pub(crate) fn session_stopped(&self, reason: &str, took: Duration) {
+        if let Some(i) = REASONS.iter().position(|r| *r == reason) {
+            self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] += 1;
+        }
+        self.stop.observe(took);
+    }
+
+    pub(crate) fn orphans_reaped(&self, n: usize) {
+        self.orphans_reaped.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn render(&self, active: usize) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# HELP firefox_launcher_sessions_active Sessions listed now.\n# TYPE firefox_launcher_sessions_active gauge\nfirefox_launcher_sessions_active {active}");
+        let _ = writeln!(out, "# HELP firefox_launcher_sessions_created_total Sessions that became ready.\n# TYPE firefox_launcher_sessions_created_total counter\nfirefox_launcher_sessions_created_total {}", self.created.load(Ordering::Relaxed));
+        let _ = writeln!(out, "# HELP firefox_launcher_sessions_stopped_total Sessions torn down, by reason.\n# TYPE firefox_launcher_sessions_stopped_total counter");
+        let stopped = *self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (reason, n) in REASONS.iter().zip(stopped) {
+            let _ = writeln!(out, "firefox_launcher_sessions_stopped_total{{reason=\"{reason}\"}} {n}");
+        }
+        self.start.render("firefox_launcher_session_start_seconds", "From spawn to ready.", &mut out);
+        self.stop.render("firefox_launcher_session_stop_seconds", "From stop request to nothing left.", &mut out);
+        let _ = writeln!(out, "# HELP firefox_launcher_orphans_reaped_total Re-parented descendants reaped as subreaper.\n# TYPE firefox_launcher_orphans_reaped_total counter\nfirefox_launcher_orphans_reaped_total {}", self.orphans_reaped.load(Ordering::Relaxed));
+        out
+    }
+}

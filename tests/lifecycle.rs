@@ -1,0 +1,257 @@
+//! Crash safety with a fake xpra: following the parent, adoption after a SIGKILL, recovery that
+//! never touches what is not ours, idle culling, limits, metrics, and a 100-cycle soak.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use fl_session::{ProcRecord, SessionRecord};
+use hyper::{Method, StatusCode};
+use support::{Launch, Server, TestHome, fake_xpra, session_processes_of, wait_until};
+
+fn fake_args(extra: &[&'static str]) -> Vec<&'static str> {
+    let xpra: &'static str = Box::leak(fake_xpra().to_str().unwrap().to_owned().into_boxed_str());
+    let mut args = vec!["--xpra", xpra, "--firefox", "/bin/true", "--no-window-check"];
+    args.extend_from_slice(extra);
+    args
+}
+
+async fn fake_server(home: &TestHome, mode: &str, extra: &[&'static str]) -> Server {
+    Server::start(home, &fake_args(extra), &[("FAKE_XPRA_MODE", mode)]).await
+}
+
+/// A process we did not start whose name looks like a session's: it must survive everything.
+struct Decoy {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Decoy {
+    fn named(name: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join(name);
+        std::os::unix::fs::symlink("/bin/sleep", &link).unwrap();
+        let child = std::process::Command::new(&link).arg("300").spawn().unwrap();
+        Self { child, _dir: dir }
+    }
+    fn identity(&self) -> fl_sys::ProcIdentity {
+        fl_sys::process_info(self.child.id() as i32).unwrap().identity
+    }
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Decoy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn plant_record(home: &TestHome, port: u16, hostname: &str, xpra: fl_sys::ProcIdentity) -> std::path::PathBuf {
+    let dir = home.sessions().join(format!("session-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("precious"), "keep").unwrap();
+    let record = SessionRecord {
+        port,
+        url: "about:blank".into(),
+        created_at: "2026-11-25T00:00:00Z".into(),
+        marker: format!("planted-{port}"),
+        uid: fl_sys::current_uid(),
+        hostname: hostname.into(),
+        boot_id: fl_sys::boot_id().unwrap(),
+        server: ProcRecord { pid: i32::MAX - 1, start_time: 1 },
+        xpra: Some(ProcRecord::of(xpra)),
+        xvfb: None,
+        display: None,
+    };
+    record.write(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn killing_the_parent_stops_every_session_within_two_seconds() {
+    let home = TestHome::new();
+    let args = fake_args(&[]);
+    let mut server = Server::launch(&home, Launch { args: &args, env: &[("FAKE_XPRA_MODE", "escape")], under_parent: true }).await;
+    for _ in 0..2 {
+        server.client.start(None).await.unwrap();
+    }
+    let members = server.session_processes();
+    assert!(members.len() >= 4, "{members:?}");
+    server.kill_parent();
+    wait_until(Duration::from_secs(2), "sessions to stop after the parent died", || {
+        members.iter().all(|p| !p.identity.is_alive())
+    })
+    .await;
+    wait_until(Duration::from_secs(5), "serve to exit", || !server.is_running()).await;
+    assert!(home.session_dirs().is_empty());
+    assert!(server.log().contains("reason=\"parent\""), "{}", server.log());
+}
+
+#[tokio::test]
+async fn a_session_that_survives_a_killed_service_is_adopted_by_the_next() {
+    let home = TestHome::new();
+    // ignore-term: the fake xpra shrugs off the parent-death SIGTERM, as a hung xpra would.
+    let mut first = fake_server(&home, "ignore-term", &["--cleanup-timeout", "0.5"]).await;
+    let session = first.client.start(None).await.unwrap();
+    let members = first.session_processes();
+    first.expect_survivors();
+    first.signal_and_wait(fl_sys::Signal::SIGKILL, Duration::from_secs(5)).await;
+    assert!(members.iter().all(|p| p.identity.is_alive()), "the session should have survived");
+
+    let second = fake_server(&home, "ignore-term", &["--cleanup-timeout", "0.5"]).await;
+    let listed = second.client.list().await.unwrap().sessions;
+    assert_eq!(listed.iter().map(|s| s.port).collect::<Vec<_>>(), vec![session.port], "{}", second.log());
+    assert_eq!(listed[0].pid, session.pid);
+    let page = second.client.request(Method::GET, &format!("/{}", session.path), &[], None).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "the adopted session is proxied");
+
+    let summary = second.client.stop(session.port).await.unwrap();
+    assert_eq!(summary.signal, "SIGKILL");
+    assert!(members.iter().all(|p| !p.identity.is_alive()));
+    assert!(session_processes_of(first.pid()).is_empty());
+    assert!(home.session_dirs().is_empty());
+}
+
+#[tokio::test]
+async fn recovery_and_teardown_never_touch_what_is_not_ours() {
+    let home = TestHome::new();
+    let mut decoys = [Decoy::named("xpra"), Decoy::named("Xvfb"), Decoy::named("firefox-esr")];
+    // A record whose xpra pid now belongs to an unrelated process (pid reuse: wrong start time).
+    let mut reused = decoys[0].identity();
+    reused.start_time += 1;
+    let reused_dir = plant_record(&home, 40001, &fl_sys::hostname(), reused);
+    // A record from another host sharing this home, naming a live pid that is not its process.
+    let elsewhere = plant_record(&home, 40002, "another-node.example", decoys[1].identity());
+
+    let mut server = fake_server(&home, "escape", &[]).await;
+    assert!(!reused_dir.exists(), "a dead session of ours is cleaned up");
+    assert_eq!(std::fs::read_to_string(elsewhere.join("precious")).unwrap(), "keep", "another host's session is left alone");
+    let log = server.log();
+    assert!(log.contains("another-node.example"), "{log}");
+
+    let session = server.client.start(None).await.unwrap();
+    server.client.stop(session.port).await.unwrap();
+    server.client.start(None).await.unwrap();
+    let status = server.terminate(Duration::from_secs(10)).await.unwrap();
+    assert!(status.success());
+    for decoy in &mut decoys {
+        assert!(decoy.alive(), "a decoy was killed");
+    }
+    assert!(elsewhere.join("precious").exists());
+}
+
+#[tokio::test]
+async fn an_idle_session_is_stopped_but_not_while_a_client_is_connected() {
+    let home = TestHome::new();
+    let server = fake_server(&home, "", &["--idle-timeout", "1"]).await;
+    let watched = server.client.start(None).await.unwrap();
+
+    // A websocket client through the proxy keeps it alive.
+    let address = server.address.trim_start_matches("http://").to_owned();
+    let mut socket = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        socket,
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        watched.path
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    socket.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 101");
+    let unwatched = server.client.start(None).await.unwrap();
+
+    let client = server.client.clone();
+    let listed = || async { client.list().await.unwrap().sessions };
+    let mut ports = Vec::new();
+    for _ in 0..100 {
+        ports = listed().await.iter().map(|s| s.port).collect();
+        if !ports.contains(&unwatched.port) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ports, vec![watched.port], "only the unwatched session is culled");
+    assert_eq!(listed().await[0].clients, 1);
+
+    drop(socket);
+    for _ in 0..100 {
+        if listed().await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(listed().await.is_empty(), "culled once the client left");
+    assert!(home.session_dirs().is_empty());
+    let metrics = String::from_utf8(server.client.request(Method::GET, "/metrics", &[], None).await.unwrap().into_body().to_vec()).unwrap();
+    assert!(metrics.contains("firefox_launcher_sessions_stopped_total{reason=\"idle\"} 2"), "{metrics}");
+}
+
+#[tokio::test]
+async fn the_session_limit_answers_429_and_missing_binaries_a_clear_error() {
+    let home = TestHome::new();
+    let server = fake_server(&home, "", &["--max-sessions", "2"]).await;
+    for _ in 0..2 {
+        server.client.start(None).await.unwrap();
+    }
+    let third = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: fl_api::ErrorBody = serde_json::from_slice(third.body()).unwrap();
+    assert_eq!(body.code, "too_many_sessions");
+    assert_eq!(home.session_dirs().len(), 2);
+
+    let home = TestHome::new();
+    let xpra = fake_xpra();
+    let server = Server::start(&home, &["--xpra", xpra.to_str().unwrap(), "--firefox", "/nonexistent/firefox", "--no-window-check"], &[]).await;
+    let response = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body: fl_api::ErrorBody = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body.code, "missing_binary");
+    assert!(body.error.contains("/nonexistent/firefox"), "{}", body.error);
+    assert!(home.session_dirs().is_empty());
+}
+
+#[tokio::test]
+async fn health_and_metrics_tell_what_happened() {
+    let home = TestHome::new();
+    let server = fake_server(&home, "", &[]).await;
+    let session = server.client.start(None).await.unwrap();
+    let health: fl_api::Health = serde_json::from_slice(server.client.request(Method::GET, "/api/health", &[], None).await.unwrap().body()).unwrap();
+    assert_eq!(health.status_by_port.get(&session.port.to_string()), Some(&fl_api::SessionStatus::Ready));
+    server.client.stop(session.port).await.unwrap();
+    let metrics = String::from_utf8(server.client.request(Method::GET, "/metrics", &[], None).await.unwrap().into_body().to_vec()).unwrap();
+    for line in [
+        "firefox_launcher_sessions_active 0",
+        "firefox_launcher_sessions_created_total 1",
+        "firefox_launcher_sessions_stopped_total{reason=\"user\"} 1",
+        "firefox_launcher_session_start_seconds_count 1",
+        "firefox_launcher_session_stop_seconds_count 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "missing {line:?} in\n{metrics}");
+    }
+}
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_hundred_create_stop_cycles_leave_nothing_and_no_fds() {
+    let home = TestHome::new();
+    let server = fake_server(&home, "escape", &[]).await;
+    // One warm-up cycle so lazily opened fds (the reaper's signal pipe, pools) are counted.
+    let s = server.client.start(None).await.unwrap();
+    server.client.stop(s.port).await.unwrap();
+    let fds_before = open_fds(server.pid());
+    for _ in 0..100 {
+        let s = server.client.start(None).await.unwrap();
+        server.client.stop(s.port).await.unwrap();
+    }
+    assert!(server.session_processes().is_empty());
+    assert!(home.session_dirs().is_empty());
+    let pid = server.pid();
+    wait_until(Duration::from_secs(5), "fds back to where they started", || open_fds(pid) <= fds_before).await;
+}
