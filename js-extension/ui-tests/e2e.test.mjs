@@ -119,7 +119,7 @@ async function setSettings(values) {
 /** A fresh JupyterLab page (settings are read at load). */
 async function openLab(context) {
   const page = await context.newPage();
-  page.on('pageerror', e => log('page error:', e.message));
+  page.on('pageerror', e => log('page error:', e.message, (e.stack ?? '').split('\n').slice(0, 4).join(' | ')));
   await page.goto(new URL(`lab?token=${TOKEN}`, BASE).href);
   const tile = page.locator('.jp-LauncherCard', { hasText: 'Firefox' });
   await tile.waitFor({ timeout: 60_000 });

@@ -126,7 +126,7 @@ impl Server {
         let read = || -> Option<fl_api::RuntimeFile> { serde_json::from_slice(&std::fs::read(&runtime_path).ok()?).ok() };
         let started = std::time::SystemTime::now();
         let fresh = |r: &fl_api::RuntimeFile| {
-            direct.map_or(true, |pid| r.pid == pid)
+            direct.is_none_or(|pid| r.pid == pid)
                 && std::fs::metadata(&runtime_path).and_then(|m| m.modified()).is_ok_and(|m| m >= started - Duration::from_secs(1))
                 && fl_sys::process_info(r.pid as i32).is_some_and(|p| !p.defunct)
         };
