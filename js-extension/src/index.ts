@@ -79,7 +79,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       sessionClientUrl(serverSettings.baseUrl, s.port, s.path);
 
     /** A main-area tab with the session's client, or one still starting. */
-    const makeTab = (reveal?: Promise<unknown>) => {
+    const makeTab = (reveal?: Promise<void>) => {
       const content = new IFrame({
         sandbox: ['allow-scripts', 'allow-same-origin', 'allow-forms'],
         referrerPolicy: 'same-origin'
@@ -87,7 +87,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       content.addClass('jp-FirefoxClient');
       const widget = new MainAreaWidget<IFrame>({
         content,
-        reveal: reveal?.then(() => undefined)
+        reveal
       });
       widget.id = `jp-firefox-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
       widget.addClass('jp-FirefoxTab');
@@ -134,6 +134,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       // or the popup blocker stops it; it shows a note until Firefox is up.
       let win: Window | null = null;
       let widget: MainAreaWidget<IFrame> | null = null;
+      // The tab shows a spinner until revealed. A failed start disposes the
+      // tab instead: a rejected reveal would make MainAreaWidget render the
+      // error itself, racing with the disposal.
+      let reveal = () => {};
+      const revealed = new Promise<void>(resolve => (reveal = resolve));
       const starting = manager.start(options.startUrl);
       if (options.openIn === 'browser-tab') {
         win = window.open('', '_blank');
@@ -142,7 +147,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           win.document.body.textContent = 'Starting Firefox…';
         }
       } else {
-        widget = makeTab(starting);
+        widget = makeTab(revealed);
         widget.title.label = 'Firefox (starting…)';
         app.shell.add(widget, 'main');
         app.shell.activateById(widget.id);
@@ -164,6 +169,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             return;
           }
           showSession(widget, s);
+          reveal();
         } else {
           const url = absoluteUrl(clientUrl(s), window.location.href);
           if (win && !win.closed) {

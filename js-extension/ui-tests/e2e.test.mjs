@@ -119,11 +119,18 @@ async function setSettings(values) {
 /** A fresh JupyterLab page (settings are read at load). */
 async function openLab(context) {
   const page = await context.newPage();
-  page.on('pageerror', e => log('page error:', e.message, (e.stack ?? '').split('\n').slice(0, 4).join(' | ')));
+  const errors = [];
+  page.on('pageerror', e => {
+    log('page error:', e.message, (e.stack ?? '').split('\n').slice(0, 4).join(' | '));
+    // Xpra's own HTML5 client throws when its server goes away: not ours.
+    if (!(e.stack ?? '').includes('/firefox-launcher/sessions/')) {
+      errors.push(e.message);
+    }
+  });
   await page.goto(new URL(`lab?token=${TOKEN}`, BASE).href);
   const tile = page.locator('.jp-LauncherCard', { hasText: 'Firefox' });
   await tile.waitFor({ timeout: 60_000 });
-  return { page, tile };
+  return { page, tile, errors };
 }
 
 /** Show the sessions panel (it may be restored open from the workspace). */
@@ -165,7 +172,7 @@ test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }
   await setSettings({ startUrl: 'file:///etc/passwd', openIn: 'tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
-    const { page, tile } = await openLab(context);
+    const { page, tile, errors } = await openLab(context);
     await tile.click();
     const dialog = page.locator('.jp-Dialog');
     await dialog.waitFor({ timeout: 30_000 });
@@ -178,6 +185,7 @@ test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }
     assert.equal(await page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: 'Firefox' }).count(), 0);
     const list = await sidecar('api/sessions');
     assert.deepEqual(list.body.sessions, []);
+    assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
   } finally {
     await context.close();
   }
@@ -187,7 +195,7 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
   await setSettings({ startUrl, openIn: 'browser-tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
-    const { page, tile } = await openLab(context);
+    const { page, tile, errors } = await openLab(context);
     await showPanel(page);
     await page.locator('.jp-FirefoxSessions-empty').waitFor({ timeout: 15_000 });
     const [client] = await Promise.all([context.waitForEvent('page', { timeout: 10_000 }), tile.click()]);
@@ -208,6 +216,7 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
     log(`stopped through the API: ${JSON.stringify(stopped.body)}`);
     await row.waitFor({ state: 'detached', timeout: 12_000 });
     log('panel dropped the session on its own');
+    assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
   } finally {
     await context.close();
   }
@@ -216,7 +225,7 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
 test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async () => {
   await setSettings({ startUrl, openIn: 'tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const { page, tile } = await openLab(context);
+  const { page, tile, errors } = await openLab(context);
   log('launcher shows the Firefox tile');
   await page.screenshot({ path: join(ARTIFACTS, '01-launcher.png') });
 
@@ -299,5 +308,6 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   }, 15_000).catch(() => stillRunning(procs));
   assert.deepEqual(left.map(p => `${p.pid}:${p.comm}`), [], 'processes left behind');
   log('session, directory and processes are gone');
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
   await context.close();
 });
