@@ -1,34 +1,22 @@
 /**
  * URL building for the firefox-launcher sidecar.
  *
- * Pure functions with no JupyterLab imports, so that they run under plain
- * `node --test`. Every URL starts from the server settings' `baseUrl`
- * (e.g. `/user/alice/`): nothing here assumes the server lives at `/`.
+ * Pure functions (only `URLExt` from @jupyterlab/coreutils, which loads in
+ * plain node), so `node --test` covers them. Every URL starts from the
+ * server settings' `baseUrl` (e.g. `/user/alice/`): nothing here assumes the
+ * server lives at `/`.
  */
+import { URLExt } from '@jupyterlab/coreutils';
 
 /** The jupyter-server-proxy route name the sidecar is registered under. */
 export const PROXY_NAME = 'firefox-launcher';
 
 /**
- * Join URL parts with single slashes, like `URLExt.join` for the relative
- * paths used here: keeps a leading slash of the first part, drops empty
- * parts, and keeps a trailing slash of the last part.
+ * Join URL parts with `URLExt.join` (single slashes; a trailing slash of the
+ * last part is kept; a full base URL with scheme and host stays whole).
  */
 export function joinUrl(...parts: string[]): string {
-  const kept = parts.filter(p => p !== '');
-  if (kept.length === 0) {
-    return '';
-  }
-  const leading = kept[0].startsWith('/') ? '/' : '';
-  const trailing = kept[kept.length - 1].endsWith('/') ? '/' : '';
-  const inner = kept
-    .map(p => p.replace(/^\/+|\/+$/g, ''))
-    .filter(p => p !== '')
-    .join('/');
-  if (inner === '') {
-    return leading || trailing;
-  }
-  return leading + inner + trailing;
+  return URLExt.join(...parts);
 }
 
 /** `<baseUrl>firefox-launcher/` — the sidecar's root behind the proxy. */
