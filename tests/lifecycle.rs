@@ -155,8 +155,9 @@ async fn an_idle_session_is_stopped_but_not_while_a_client_is_connected() {
     let mut socket = std::net::TcpStream::connect(&address).unwrap();
     write!(
         socket,
-        "GET /{} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-        watched.path
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\nAuthorization: token {}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        watched.path,
+        server.client.token().expect("on TCP the service always has a token")
     )
     .unwrap();
     let mut head = [0u8; 12];

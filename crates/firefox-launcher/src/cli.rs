@@ -160,7 +160,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(_) => unreachable!("handled above"),
         Command::List(o) => print(o.json, &client.list().await?, fl_client::render_list),
-        Command::Start { url, output } => print(output.json, &client.start(url).await?, fl_client::render_session),
+        Command::Start { url, output } => {
+            let session = client.start(url).await?;
+            let open = client.browser_url(&session.path);
+            print(output.json, &session, |s| fl_client::render_session(s, &open));
+        }
         Command::Stop { port, output } => print(output.json, &client.stop(port).await?, fl_client::render_stop),
     }
     Ok(())

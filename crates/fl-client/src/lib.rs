@@ -88,11 +88,12 @@ impl Client {
     ) -> Result<hyper::Response<Bytes>, ClientError> {
         let connect_error = |source| ClientError::Connect { address: self.display.clone(), source };
         let http_error = |source| ClientError::Http { address: self.display.clone(), source };
-        let mut request = Request::builder().method(method).uri(path).header(hyper::header::HOST, "localhost");
+        let mut request = Request::builder().method(method.clone()).uri(path).header(hyper::header::HOST, "localhost");
         if let Some(token) = &self.token {
             request = request.header(hyper::header::AUTHORIZATION, format!("token {token}"));
         }
-        if body.is_some() {
+        let has_type = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if !has_type && (body.is_some() || method != Method::GET) {
             request = request.header(hyper::header::CONTENT_TYPE, "application/json");
         }
         for (name, value) in headers {
@@ -114,6 +115,21 @@ impl Client {
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map_err(http_error)?.to_bytes();
         Ok(hyper::Response::from_parts(parts, body))
+    }
+
+    /// The URL a browser opens for `path` (e.g. `sessions/41223/`): on TCP with the token, which
+    /// the service trades for a cookie on first use.
+    pub fn browser_url(&self, path: &str) -> String {
+        match (&self.address, &self.token) {
+            (Address::Tcp(_), Some(token)) => format!("{}/{path}?token={token}", self.display),
+            (Address::Tcp(_), None) => format!("{}/{path}", self.display),
+            (Address::Unix(_), _) => format!("{path} (behind {})", self.display),
+        }
+    }
+
+    /// The token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     /// A client for the same service without the token, to check what strangers get.

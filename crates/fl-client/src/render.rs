@@ -21,12 +21,11 @@ pub fn render_list(list: &SessionList) -> String {
     out
 }
 
-pub fn render_session(s: &SessionView) -> String {
+pub fn render_session(s: &SessionView, url: &str) -> String {
     format!(
-        "session on port {} is {}: open {} (pid {}, display {}, dir {})\n",
+        "session on port {} is {}: open {url}\n  (pid {}, display {}, dir {})\n",
         s.port,
         format!("{:?}", s.status).to_lowercase(),
-        s.path,
         s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
         s.display.as_deref().unwrap_or("-"),
         s.dir

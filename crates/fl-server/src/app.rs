@@ -1,12 +1,13 @@
 //! The HTTP surface as a function of the state, so tests drive it with `oneshot` and no socket.
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get};
 
 use crate::api::{create_session, delete_session, get_session, health, list_sessions, metrics};
 use crate::state::AppState;
-use crate::{auth, proxy};
+use crate::{auth, guard, proxy};
 
 /// Answered at once and without a token: jupyter-server-proxy's readiness probe is any HTTP
 /// answer from `/`.
@@ -28,7 +29,14 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(root))
         .merge(protected)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn(guard::refuse_forgeries))
+        .layer(DefaultBodyLimit::max(crate::api::BODY_LIMIT))
         .with_state(state)
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> crate::error::ApiError {
+    crate::error::ApiError::MethodNotAllowed(format!("{method} {}", uri.path().chars().take(80).collect::<String>()))
 }
 
 async fn not_found(uri: axum::http::Uri) -> crate::error::ApiError {

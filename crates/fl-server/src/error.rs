@@ -11,12 +11,20 @@ use fl_session::StartError;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("cross-site request refused: the Origin header does not match the Host")]
+    CrossOrigin,
+    #[error("this request needs 'Content-Type: application/json'")]
+    NotJson,
+    #[error("request body too large (at most {0} bytes)")]
+    BodyTooLarge(usize),
     #[error("invalid JSON body: {0}")]
     InvalidJson(String),
     #[error("invalid url {url:?}: {why}")]
     InvalidUrl { url: String, why: &'static str },
     #[error("invalid session port {0:?}: expected a number from 1 to 65535")]
     InvalidPort(String),
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(String),
     #[error("no such endpoint: {0}")]
     NoRoute(String),
     #[error("no session on port {0}")]
@@ -54,9 +62,13 @@ impl ApiError {
         use StatusCode as S;
         match self {
             Self::BadRequest(_) => (S::BAD_REQUEST, "bad_request"),
+            Self::CrossOrigin => (S::FORBIDDEN, "cross_origin"),
+            Self::NotJson => (S::UNSUPPORTED_MEDIA_TYPE, "not_json"),
+            Self::BodyTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::InvalidJson(_) => (S::BAD_REQUEST, "invalid_json"),
             Self::InvalidUrl { .. } => (S::BAD_REQUEST, "invalid_url"),
             Self::InvalidPort(_) => (S::BAD_REQUEST, "invalid_port"),
+            Self::MethodNotAllowed(_) => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::NoRoute(_) => (S::NOT_FOUND, "no_route"),
             Self::NotFound(_) => (S::NOT_FOUND, "not_found"),
             Self::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),
@@ -100,6 +112,8 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    #[error("failed to generate a token: {0}")]
+    Secret(#[source] std::io::Error),
     #[error("failed to install signal handler: {0}")]
     Signal(#[source] std::io::Error),
     #[error("http server failed: {0}")]

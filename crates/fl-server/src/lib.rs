@@ -10,6 +10,7 @@ mod api;
 mod app;
 mod auth;
 mod error;
+mod guard;
 mod lifecycle;
 mod metrics;
 mod proxy;

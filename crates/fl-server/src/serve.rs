@@ -83,6 +83,12 @@ fn shutdown_signals() -> Result<impl Future<Output = &'static str>, ServeError> 
 
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let base = BaseDir::open_private(&options.home, "sessions")?;
+    let mut options = options;
+    if options.state.token.is_none() && matches!(options.listen, Listen::Tcp(_)) {
+        // Every local user can reach a 127.0.0.1 port: on TCP a token is never optional. It is
+        // only written to the 0600 runtime file, where the CLI finds it.
+        options.state.token = Some(fl_sys::random_secret().map_err(ServeError::Secret)?);
+    }
     let grace = options.state.session.grace;
     let state = AppState::new(options.state.clone(), base);
     let signals = shutdown_signals()?;
@@ -110,10 +116,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             std::future::pending::<()>().await;
         }
     };
-    let (why, reason) = tokio::select! {
+    let parent_at_start = fl_sys::parent_pid();
+    let (why, mut reason) = tokio::select! {
         signal = signals => (signal, "shutdown"),
         () = parent => ("parent exited", "parent"),
     };
+    // The parent-death SIGTERM can win the race against the pidfd: same cause, same reason.
+    if options.follow_parent && fl_sys::parent_pid() != parent_at_start {
+        reason = "parent";
+    }
     tracing::info!(why, sessions = state.session_count(), "shutting down");
     shutdown.cancel();
     let stopped = state.stop_all(reason).await;

@@ -65,7 +65,10 @@ async fn bad_json_is_a_400_json_error() {
 #[tokio::test]
 async fn urls_other_than_web_pages_are_refused() {
     let (state, _tmp) = state(None);
-    let request = Request::post("/api/sessions").body(Body::from(r#"{"url":"file:///etc/passwd"}"#)).unwrap();
+    let request = Request::post("/api/sessions")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"url":"file:///etc/passwd"}"#))
+        .unwrap();
     let (status, _, json) = send(&state, request).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json["code"], "invalid_url");
@@ -129,4 +132,68 @@ async fn a_query_token_sets_a_cookie_and_redirects_without_it() {
     let pair = cookie.split(';').next().unwrap();
     let request = Request::get("/api/health").header(header::COOKIE, format!("other=1; {pair}")).body(Body::empty()).unwrap();
     assert_eq!(send(&state, request).await.0, StatusCode::OK);
+}
+
+fn authed(method: &str, uri: &str) -> axum::http::request::Builder {
+    Request::builder().method(method).uri(uri).header(header::AUTHORIZATION, format!("token {TOKEN}"))
+}
+
+#[tokio::test]
+async fn a_web_page_cannot_drive_the_api() {
+    let (state, _tmp) = state(Some(TOKEN));
+    // A cross-site fetch or form, even one that somehow carries the token.
+    for (method, uri) in [("POST", "/api/sessions"), ("DELETE", "/api/sessions/4242")] {
+        let request = authed(method, uri)
+            .header(header::HOST, "127.0.0.1:8888")
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let (status, _, json) = send(&state, request).await;
+        assert_eq!((status, json["code"].as_str().unwrap()), (StatusCode::FORBIDDEN, "cross_origin"), "{method} {uri}");
+    }
+    // A cross-site websocket to a session.
+    let upgrade = authed("GET", "/sessions/4242/")
+        .header(header::HOST, "127.0.0.1:8888")
+        .header(header::ORIGIN, "http://evil.example")
+        .header(header::UPGRADE, "websocket")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&state, upgrade).await.0, StatusCode::FORBIDDEN);
+    // An HTML form can only send form or text bodies.
+    for content_type in ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"] {
+        let form = authed("POST", "/api/sessions").header(header::CONTENT_TYPE, content_type).body(Body::from("url=x")).unwrap();
+        let (status, _, json) = send(&state, form).await;
+        assert_eq!((status, json["code"].as_str().unwrap()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"));
+    }
+    // Same-origin requests pass the guard (and here reach the session limit check).
+    let same = authed("DELETE", "/api/sessions/4242")
+        .header(header::HOST, "127.0.0.1:8888")
+        .header(header::ORIGIN, "http://127.0.0.1:8888")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&state, same).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let (state, _tmp) = state(None);
+    let big = format!(r#"{{"url":"https://example.org/{}"}}"#, "a".repeat(64 * 1024));
+    let request = Request::post("/api/sessions").header(header::CONTENT_TYPE, "application/json").body(Body::from(big)).unwrap();
+    let (status, _, json) = send(&state, request).await;
+    assert_eq!((status, json["code"].as_str().unwrap()), (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"));
+}
+
+#[tokio::test]
+async fn the_proxy_only_reaches_known_sessions() {
+    let (state, _tmp) = state(None);
+    // Something listening on a port that is not a session's: the proxy must not connect to it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for uri in [format!("/sessions/{port}/"), format!("/sessions/{port}/http://127.0.0.1:{port}/"), format!("/sessions/{port}/..%2F..%2F")] {
+        let (status, _, json) = send(&state, get(&uri)).await;
+        assert_eq!((status, json["code"].as_str().unwrap()), (StatusCode::NOT_FOUND, "not_found"), "{uri}");
+    }
+    assert!(listener.accept().is_err(), "the proxy connected to a port that is no session");
 }

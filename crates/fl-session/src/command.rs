@@ -52,6 +52,9 @@ impl XpraCommand<'_> {
         let args: Vec<String> = vec![
             "start".into(),
             format!("--bind-tcp=127.0.0.1:{}", self.port),
+            // Every local user can reach a 127.0.0.1 port: the TCP listener demands a secret.
+            // The proxy uses the unix socket, inside the session's 0700 directory.
+            format!("--tcp-auth=file:filename={}", path(l.tcp_password())),
             format!("--bind={}", path(l.xpra_socket())),
             "--html=on".into(),
             format!("--displayfd={DISPLAY_FD}"),

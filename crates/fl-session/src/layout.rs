@@ -70,6 +70,10 @@ impl Layout {
     pub fn xauthority(&self) -> PathBuf {
         self.root.join("Xauthority")
     }
+    /// The per-session password Xpra's TCP listener demands (`--tcp-auth=file`).
+    pub fn tcp_password(&self) -> PathBuf {
+        self.root.join("tcp-password")
+    }
     pub fn log(&self) -> PathBuf {
         self.root.join("xpra.log")
     }
@@ -88,6 +92,7 @@ impl Layout {
             dirs.create(self.xdg(what))?;
         }
         create_private_file(&self.xauthority(), b"")?;
+        create_private_file(&self.tcp_password(), fl_sys::random_secret()?.as_bytes())?;
         create_private_file(&self.profile().join("user.js"), USER_JS.as_bytes())
     }
 

@@ -11,7 +11,7 @@ mod signal;
 mod spawn;
 
 pub use fs::{BaseDir, FsError};
-pub use lifecycle::{OwnChildren, become_subreaper, child_dies_with_us, hostname, parent_pid, pidfd_open, signal_on_parent_death};
+pub use lifecycle::{OwnChildren, become_subreaper, child_dies_with_us, hostname, parent_pid, pidfd_open, random_secret, signal_on_parent_death};
 pub use proc::{
     ProcError, ProcIdentity, ProcessInfo, boot_id, find_by_env, group_members, process_info, scan,
 };

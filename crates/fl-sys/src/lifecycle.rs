@@ -100,6 +100,14 @@ pub fn parent_pid() -> i32 {
     nix::unistd::getppid().as_raw()
 }
 
+/// A random secret: 32 bytes from the kernel, hex-encoded.
+pub fn random_secret() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// This machine's hostname, for session records on shared home directories.
 pub fn hostname() -> String {
     nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default()

@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use fl_api::{CreateRequest, SessionView};
@@ -15,8 +16,9 @@ const MAX_URL_LEN: usize = 4096;
 
 pub(crate) async fn create_session(
     State(state): State<AppState>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
+    let body = body.map_err(|_| ApiError::BodyTooLarge(super::BODY_LIMIT))?;
     let request = parse_body(&body)?;
     let url = match request.url {
         Some(url) => validate_url(url)?,

@@ -9,6 +9,9 @@ pub(crate) mod metrics;
 
 use crate::error::ApiError;
 
+/// The API takes small JSON bodies only (the proxy streams and is not limited by this).
+pub(crate) const BODY_LIMIT: usize = 16 * 1024;
+
 /// Parses the `{port}` of a route. Ports are integers, never path text.
 pub(crate) fn parse_port(raw: &str) -> Result<u16, ApiError> {
     match raw.parse::<u16>() {
