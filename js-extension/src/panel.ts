@@ -156,14 +156,16 @@ export class SessionsPanel extends Widget {
         'Open',
         'jp-FirefoxSessions-open',
         `Open ${row.label}`,
-        () => this._options.onOpen(session)
+        () => this._options.onOpen(session),
+        'jp-mod-accept'
       );
       open.disabled = row.stopping;
       const stop = button(
         row.stopping ? 'Stopping…' : 'Stop',
         'jp-FirefoxSessions-stop',
         `Stop ${row.label}`,
-        () => this._options.onStop(session)
+        () => this._options.onStop(session),
+        'jp-mod-warn'
       );
       stop.disabled = row.stopping;
 
@@ -181,11 +183,12 @@ function button(
   text: string,
   className: string,
   title: string,
-  onClick: () => void
+  onClick: () => void,
+  look = 'jp-mod-minimal'
 ): HTMLButtonElement {
   const b = document.createElement('button');
   b.type = 'button';
-  b.className = `jp-Button jp-mod-styled jp-mod-minimal ${className}`;
+  b.className = `jp-Button jp-mod-styled ${look} ${className}`;
   b.textContent = text;
   b.title = title;
   b.addEventListener('click', onClick);
