@@ -4,6 +4,7 @@
 mod support;
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use fl_session::{ProcRecord, SessionRecord};
@@ -66,6 +67,7 @@ fn plant_record(home: &TestHome, port: u16, hostname: &str, xpra: fl_sys::ProcId
         xpra: Some(ProcRecord::of(xpra)),
         xvfb: None,
         display: None,
+        pooled: false,
     };
     record.write(&dir).unwrap();
     dir
@@ -255,4 +257,46 @@ async fn a_hundred_create_stop_cycles_leave_nothing_and_no_fds() {
     assert!(home.session_dirs().is_empty());
     let pid = server.pid();
     wait_until(Duration::from_secs(5), "fds back to where they started", || open_fds(pid) <= fds_before).await;
+}
+
+async fn health(server: &Server) -> fl_api::Health {
+    serde_json::from_slice(server.client.request(Method::GET, "/api/health", &[], None).await.unwrap().body()).unwrap()
+}
+
+#[tokio::test]
+async fn the_warm_pool_hands_out_a_ready_session_and_refills() {
+    let home = TestHome::new();
+    let mut server = fake_server(&home, "", &["--warm", "1", "--max-sessions", "1"]).await;
+    wait_until_async(&server, |h| h.warm == 1).await;
+    assert!(server.client.list().await.unwrap().sessions.is_empty(), "pooled sessions are not listed");
+    let pool_processes = server.session_processes();
+    assert!(!pool_processes.is_empty());
+
+    let session = server.client.start(Some("https://example.org/claimed".into())).await.unwrap();
+    assert_eq!(session.url, "https://example.org/claimed");
+    assert!(pool_processes.iter().any(|p| p.identity.pid as u32 == session.pid.unwrap()), "the pooled xpra was handed out");
+    let page = std::fs::read_to_string(Path::new(&session.dir).join("start.html")).unwrap();
+    assert!(page.contains("location.replace(\"https://example.org/claimed\")"), "{page}");
+    assert_eq!(server.client.list().await.unwrap().sessions.len(), 1);
+
+    // The pool refills, and does not count toward --max-sessions.
+    wait_until_async(&server, |h| h.warm == 1).await;
+    let second = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let members = server.session_processes();
+    let status = server.terminate(Duration::from_secs(10)).await.unwrap();
+    assert!(status.success());
+    assert!(members.iter().all(|p| !p.identity.is_alive()), "the pool is stopped with the service");
+    assert!(home.session_dirs().is_empty());
+}
+
+async fn wait_until_async(server: &Server, condition: impl Fn(&fl_api::Health) -> bool) {
+    for _ in 0..200 {
+        if condition(&health(server).await) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("condition on /api/health never held: {:?}\n{}", health(server).await, server.log());
 }

@@ -220,3 +220,41 @@ async fn twenty_real_create_stop_cycles_leave_nothing() {
     let pid = server.pid();
     support::wait_until(Duration::from_secs(5), "fds back to where they started", || fds(pid) <= fds_before).await;
 }
+
+#[tokio::test]
+async fn a_claimed_warm_session_opens_the_requested_page() {
+    // A page Firefox must fetch once the warm session is claimed for it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}/claimed-page", listener.local_addr().unwrap().port());
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let _ = seen_tx.send(String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_owned());
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+
+    let home = TestHome::new();
+    let server = Server::start(&home, &["--warm", "1"], &[]).await;
+    let mut warm = 0;
+    for _ in 0..600 {
+        let health: fl_api::Health = serde_json::from_slice(get(&server, "/api/health").await.body()).unwrap();
+        warm = health.warm;
+        if warm == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(warm, 1, "the pool never filled:\n{}", server.log());
+
+    let session = server.client.start(Some(url.clone())).await.unwrap();
+    assert_eq!(session.status, SessionStatus::Ready);
+    let request_line = seen_rx.recv_timeout(Duration::from_secs(20)).expect("Firefox never opened the requested page");
+    assert_eq!(request_line, "GET /claimed-page HTTP/1.1");
+    let procs = processes_of(&server, &session);
+    server.client.stop(session.port).await.unwrap();
+    assert_gone(&home, &session, &procs);
+}

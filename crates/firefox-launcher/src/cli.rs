@@ -73,6 +73,9 @@ struct ServeArgs {
     /// How many sessions may run at once; more get 429.
     #[arg(long, env = "FIREFOX_LAUNCHER_MAX_SESSIONS", default_value = "4")]
     max_sessions: usize,
+    /// Sessions to keep started and unclaimed, so a start is answered at once.
+    #[arg(long, env = "FIREFOX_LAUNCHER_WARM", default_value = "0")]
+    warm: usize,
     /// Keep running (and keep sessions) when the process that started `serve` exits.
     #[arg(long)]
     no_follow_parent: bool,
@@ -137,6 +140,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         default_url: args.default_url,
         idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
         max_sessions: args.max_sessions,
+        warm: args.warm,
     };
     let follow_parent = !args.no_follow_parent;
     fl_server::serve(fl_server::ServeOptions { listen, home, state, follow_parent }).await?;

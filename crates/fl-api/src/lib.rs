@@ -70,6 +70,9 @@ pub struct Health {
     /// Each session's status, by port.
     #[serde(default)]
     pub status_by_port: std::collections::BTreeMap<String, SessionStatus>,
+    /// Warm-pool sessions ready to be claimed.
+    #[serde(default)]
+    pub warm: usize,
 }
 
 /// Every error answer: a human sentence and a stable machine code.

@@ -13,6 +13,7 @@ mod error;
 mod guard;
 mod lifecycle;
 mod metrics;
+mod pool;
 mod proxy;
 mod recovery;
 mod runtime;

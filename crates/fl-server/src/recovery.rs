@@ -83,10 +83,12 @@ async fn take_back(state: &AppState, record: SessionRecord) -> bool {
     let port = record.port;
     let cfg = &state.options().session;
     let base = Arc::clone(&state.inner.base);
+    // An unclaimed warm session of a previous run is not worth keeping: the pool starts afresh.
+    let adoptable = !record.pooled;
     if let Ok(mut session) = Session::adopt(cfg, Arc::clone(&base), record.clone()) {
         // Healthy: Xpra serves its page and (unless a fake xpra runs without one) Firefox runs.
         let firefox_runs = !cfg.require_window || record.live_processes().iter().any(|p| p.comm.starts_with("firefox"));
-        if firefox_runs && session.upstream().serves_client().await {
+        if adoptable && firefox_runs && session.upstream().serves_client().await {
             crate::supervisor::adopt(state, session);
             return true;
         }

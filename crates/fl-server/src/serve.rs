@@ -100,6 +100,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         &RuntimeFile { address: address.clone(), token: options.state.token.clone(), pid: std::process::id() },
     )?;
     tracing::info!(%address, home = %options.home.display(), adopted, "serving");
+    crate::pool::start_filler(&state);
 
     let router = crate::app(state.clone());
     let shutdown = state.shutdown_token();

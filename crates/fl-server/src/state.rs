@@ -30,8 +30,10 @@ pub struct StateOptions {
     pub default_url: String,
     /// Stop a session with no client for this long; zero disables.
     pub idle_timeout: std::time::Duration,
-    /// Sessions that may run at once.
+    /// Sessions that may run at once (the warm pool does not count).
     pub max_sessions: usize,
+    /// Sessions kept started and unclaimed, so a create is answered at once.
+    pub warm: usize,
 }
 
 #[derive(Debug)]
@@ -41,6 +43,8 @@ pub(crate) struct Entry {
     pub upstream: Option<Upstream>,
     pub commands: mpsc::Sender<Command>,
     pub activity: Arc<Activity>,
+    /// An unclaimed warm-pool session: not listed, not counted, not culled.
+    pub pooled: bool,
 }
 
 impl Entry {
@@ -59,6 +63,8 @@ pub(crate) struct Inner {
     /// Distinguishes this process's markers from another instance's.
     pub instance: String,
     pub metrics: Metrics,
+    /// Wakes the warm-pool filler: a pooled session was claimed or ended.
+    pub pool_changed: tokio::sync::Notify,
 }
 
 /// Shared, cheaply clonable state of one running service.
@@ -79,6 +85,7 @@ impl AppState {
                 shutdown: CancellationToken::new(),
                 instance,
                 metrics: Metrics::default(),
+                pool_changed: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -97,29 +104,67 @@ impl AppState {
         self.inner.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Sessions users have (the warm pool is not counted).
     pub fn session_count(&self) -> usize {
-        self.map().len()
+        self.map().values().filter(|e| !e.pooled).count()
+    }
+
+    /// Warm-pool sessions, ready or starting.
+    pub fn pooled_count(&self) -> usize {
+        self.map().values().filter(|e| e.pooled).count()
+    }
+
+    /// Warm-pool sessions ready to be claimed.
+    pub fn pooled_ready(&self) -> usize {
+        self.map().values().filter(|e| e.pooled && e.view.status == SessionStatus::Ready).count()
     }
 
     /// Each session's status by port, for `/api/health`.
     pub fn status_by_port(&self) -> std::collections::BTreeMap<String, fl_api::SessionStatus> {
-        self.map().iter().map(|(port, e)| (port.to_string(), e.view.status)).collect()
+        self.map().iter().filter(|(_, e)| !e.pooled).map(|(port, e)| (port.to_string(), e.view.status)).collect()
     }
 
     pub fn list(&self) -> Vec<SessionView> {
-        let mut views: Vec<SessionView> = self.map().values().map(Entry::view).collect();
+        let mut views: Vec<SessionView> = self.map().values().filter(|e| !e.pooled).map(Entry::view).collect();
         views.sort_by_key(|v| v.port);
         views
     }
 
     pub fn get(&self, port: u16) -> Result<SessionView, ApiError> {
-        self.map().get(&port).map(Entry::view).ok_or(ApiError::NotFound(port))
+        self.map().get(&port).filter(|e| !e.pooled).map(Entry::view).ok_or(ApiError::NotFound(port))
+    }
+
+    /// The view of entry `port`/`id`, pooled or not.
+    pub(crate) fn view(&self, port: u16, id: u64) -> Option<SessionView> {
+        self.map().get(&port).filter(|e| e.id == id).map(Entry::view)
+    }
+
+    pub(crate) fn is_pooled(&self, port: u16, id: u64) -> bool {
+        self.map().get(&port).is_some_and(|e| e.id == id && e.pooled)
+    }
+
+    /// Takes a ready warm session for a user: it is listed from now on, with `url`.
+    pub(crate) fn claim_pooled(&self, url: &str) -> Result<Option<(u16, u64, mpsc::Sender<Command>)>, ApiError> {
+        let mut map = self.map();
+        let max = self.inner.options.max_sessions;
+        if map.values().filter(|e| !e.pooled).count() >= max {
+            return Err(ApiError::TooManySessions(max));
+        }
+        let Some(entry) = map.values_mut().filter(|e| e.pooled && e.view.status == SessionStatus::Ready).min_by_key(|e| e.id) else {
+            return Ok(None);
+        };
+        entry.pooled = false;
+        entry.view.url = url.to_owned();
+        entry.view.created_at = crate::supervisor::now_rfc3339();
+        entry.activity.touch();
+        self.inner.pool_changed.notify_one();
+        Ok(Some((entry.view.port, entry.id, entry.commands.clone())))
     }
 
     /// Where to proxy `port`, and the activity to record there.
     pub(crate) fn upstream(&self, port: u16) -> Result<(Upstream, Arc<Activity>), ApiError> {
         let map = self.map();
-        let entry = map.get(&port).ok_or(ApiError::NotFound(port))?;
+        let entry = map.get(&port).filter(|e| !e.pooled).ok_or(ApiError::NotFound(port))?;
         let upstream = entry.upstream.clone().ok_or(ApiError::NotFound(port))?;
         Ok((upstream, Arc::clone(&entry.activity)))
     }
@@ -130,24 +175,24 @@ impl AppState {
 
     /// Claims `port` for a new session unless another entry or a leftover directory has it, or
     /// the service is at its limit.
-    pub(crate) fn try_insert(&self, port: u16, view: SessionView, commands: mpsc::Sender<Command>) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn try_insert(&self, port: u16, view: SessionView, commands: mpsc::Sender<Command>, pooled: bool) -> Result<Option<u64>, ApiError> {
         let mut map = self.map();
         let max = self.inner.options.max_sessions;
-        if map.len() >= max {
+        if !pooled && map.values().filter(|e| !e.pooled).count() >= max {
             return Err(ApiError::TooManySessions(max));
         }
         if map.contains_key(&port) || self.inner.base.contains(&fl_session::dir_name(port)) {
             return Ok(None);
         }
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        map.insert(port, Entry { id, view, upstream: None, commands, activity: Arc::new(Activity::new()) });
+        map.insert(port, Entry { id, view, upstream: None, commands, activity: Arc::new(Activity::new()), pooled });
         Ok(Some(id))
     }
 
     /// Lists a session taken over from a previous run (never refused: it already runs).
     pub(crate) fn insert_adopted(&self, view: SessionView, upstream: Upstream, commands: mpsc::Sender<Command>) -> u64 {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let entry = Entry { id, view, upstream: Some(upstream), commands, activity: Arc::new(Activity::new()) };
+        let entry = Entry { id, view, upstream: Some(upstream), commands, activity: Arc::new(Activity::new()), pooled: false };
         self.map().insert(entry.view.port, entry);
         id
     }
@@ -169,8 +214,8 @@ impl AppState {
 
     pub(crate) fn remove(&self, port: u16, id: u64) {
         let mut map = self.map();
-        if map.get(&port).is_some_and(|e| e.id == id) {
-            map.remove(&port);
+        if map.get(&port).is_some_and(|e| e.id == id) && map.remove(&port).is_some_and(|e| e.pooled) {
+            self.inner.pool_changed.notify_one();
         }
     }
 

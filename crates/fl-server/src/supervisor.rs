@@ -21,6 +21,8 @@ const PORT_ATTEMPTS: usize = 8;
 #[derive(Debug)]
 pub(crate) enum Command {
     Stop { reason: &'static str, reply: oneshot::Sender<StopSummary> },
+    /// Hand a warm-pool session to a user, sending its Firefox to `url`.
+    Claim { url: String, reply: oneshot::Sender<std::io::Result<()>> },
 }
 
 type ReadyReply = oneshot::Sender<Result<SessionView, ApiError>>;
@@ -39,13 +41,46 @@ fn check_binaries(state: &AppState) -> Result<(), ApiError> {
 /// taken between picking it and Xpra binding it.
 pub(crate) async fn create(state: &AppState, url: String) -> Result<SessionView, ApiError> {
     check_binaries(state)?;
+    if let Some(view) = claim(state, &url).await? {
+        return Ok(view);
+    }
+    start(state, url, false).await
+}
+
+/// A ready warm-pool session, handed over, if there is one.
+async fn claim(state: &AppState, url: &str) -> Result<Option<SessionView>, ApiError> {
+    let Some((port, id, commands)) = state.claim_pooled(url)? else { return Ok(None) };
+    let (reply, answer) = oneshot::channel();
+    let sent = commands.send(Command::Claim { url: url.to_owned(), reply }).await;
+    match (sent, answer.await) {
+        (Ok(()), Ok(Ok(()))) => {
+            tracing::info!(port, "claimed from the warm pool");
+            Ok(state.view(port, id))
+        }
+        (_, Ok(Err(e))) => {
+            tracing::warn!(port, "claiming a warm session failed: {e}");
+            let _ = state.stop(port, "failed").await;
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Starts a session for the warm pool and waits until it is ready.
+pub(crate) async fn start_pooled(state: &AppState) -> Result<SessionView, ApiError> {
+    check_binaries(state)?;
+    let url = state.options().default_url.clone();
+    start(state, url, true).await
+}
+
+async fn start(state: &AppState, url: String, pooled: bool) -> Result<SessionView, ApiError> {
     for _ in 0..PORT_ATTEMPTS {
         if state.inner.shutdown.is_cancelled() {
             return Err(ApiError::ShuttingDown);
         }
-        let Some((port, id, commands)) = reserve(state, &url)? else { continue };
+        let Some((port, id, commands)) = reserve(state, &url, pooled)? else { continue };
         let (ready_tx, ready_rx) = oneshot::channel();
-        tokio::spawn(run(state.clone(), port, id, url.clone(), commands, ready_tx));
+        tokio::spawn(run(state.clone(), Reserved { port, id, pooled }, url.clone(), commands, ready_tx));
         match ready_rx.await {
             Ok(Err(ApiError::Start(StartError::PortInUse { port } | StartError::DirExists { port, .. }))) => {
                 tracing::info!(port, "port was taken, trying another");
@@ -58,7 +93,7 @@ pub(crate) async fn create(state: &AppState, url: String) -> Result<SessionView,
 }
 
 /// Picks a port the kernel says is free now and claims it in the map.
-fn reserve(state: &AppState, url: &str) -> Result<Option<(u16, u64, mpsc::Receiver<Command>)>, ApiError> {
+fn reserve(state: &AppState, url: &str, pooled: bool) -> Result<Option<(u16, u64, mpsc::Receiver<Command>)>, ApiError> {
     let Some(port) = std::net::TcpListener::bind(("127.0.0.1", 0)).ok().and_then(|l| l.local_addr().ok()).map(|a| a.port()) else {
         return Ok(None);
     };
@@ -76,7 +111,7 @@ fn reserve(state: &AppState, url: &str) -> Result<Option<(u16, u64, mpsc::Receiv
         clients: 0,
         last_activity: String::new(),
     };
-    Ok(state.try_insert(port, view, tx)?.map(|id| (port, id, rx)))
+    Ok(state.try_insert(port, view, tx, pooled)?.map(|id| (port, id, rx)))
 }
 
 pub(crate) fn now_rfc3339() -> String {
@@ -100,10 +135,18 @@ pub(crate) fn view_of(session: &Session, status: SessionStatus) -> SessionView {
     }
 }
 
-async fn run(state: AppState, port: u16, id: u64, url: String, mut commands: mpsc::Receiver<Command>, ready: ReadyReply) {
+/// A map entry claimed for a session about to start.
+struct Reserved {
+    port: u16,
+    id: u64,
+    pooled: bool,
+}
+
+async fn run(state: AppState, reserved: Reserved, url: String, mut commands: mpsc::Receiver<Command>, ready: ReadyReply) {
+    let Reserved { port, id, pooled } = reserved;
     let cfg = state.options().session.clone();
-    let created_at = state.get(port).map(|v| v.created_at).unwrap_or_else(|_| now_rfc3339());
-    let spec = SessionSpec { port, url, marker: format!("{}-{id}-{port}", state.inner.instance), created_at };
+    let created_at = state.view(port, id).map(|v| v.created_at).unwrap_or_else(now_rfc3339);
+    let spec = SessionSpec { port, url, marker: format!("{}-{id}-{port}", state.inner.instance), created_at, pooled };
     let mut session = match Session::spawn(&cfg, Arc::clone(&state.inner.base), spec) {
         Ok(session) => session,
         Err(e) => {
@@ -133,7 +176,7 @@ async fn run(state: AppState, port: u16, id: u64, url: String, mut commands: mps
             tracing::info!(port, ms = took.as_millis() as u64, display = session.display(), "ready");
             state.metrics().session_ready(took);
             state.update(port, id, |e| e.view = view_of(&session, SessionStatus::Ready));
-            if let Ok(view) = state.get(port) {
+            if let Some(view) = state.view(port, id) {
                 let _ = ready.send(Ok(view));
             }
         }
@@ -170,18 +213,28 @@ async fn supervise(state: AppState, id: u64, mut session: Session, mut commands:
     let idle_timeout = state.options().idle_timeout;
     let activity = state.activity(port, id);
     let ended = loop {
+        // A warm session waits for its user: it is never idle. Otherwise sleep until the idle
+        // timeout could have passed, then look again (a client may have come and gone).
+        let pooled = state.is_pooled(port, id);
         let idle_check = async {
             match (&activity, idle_timeout.is_zero()) {
+                (Some(_), false) if pooled => tokio::time::sleep(idle_timeout).await,
                 (Some(activity), false) => tokio::time::sleep(idle_timeout.saturating_sub(activity.idle_for())).await,
                 _ => std::future::pending().await,
             }
         };
         tokio::select! {
             status = session.wait_exit() => break Ended::Exited(status),
-            command = commands.recv() => break command.map(Ended::Command).unwrap_or(Ended::Dropped),
+            command = commands.recv() => match command {
+                Some(Command::Claim { url, reply }) => {
+                    let _ = reply.send(session.claim(&url));
+                }
+                Some(stop) => break Ended::Command(stop),
+                None => break Ended::Dropped,
+            },
             () = idle_check => {
                 let idle = activity.as_ref().map(|a| a.idle_for()).unwrap_or_default();
-                if idle >= idle_timeout {
+                if !state.is_pooled(port, id) && idle >= idle_timeout {
                     break Ended::Idle(idle);
                 }
             }
@@ -195,6 +248,7 @@ async fn finish(state: &AppState, id: u64, session: &mut Session, ended: Ended) 
     let port = session.port();
     let reason = match &ended {
         Ended::Command(Command::Stop { reason, .. }) => reason,
+        Ended::Command(Command::Claim { .. }) => "failed",
         Ended::Exited(status) => {
             tracing::info!(port, status, "xpra exited on its own (Firefox closed or crashed)");
             "exited"

@@ -19,6 +19,7 @@ fn state(token: Option<&str>) -> (AppState, tempfile::TempDir) {
         default_url: "about:blank".into(),
         idle_timeout: std::time::Duration::ZERO,
         max_sessions: 4,
+        warm: 0,
     };
     (AppState::new(options, base), tmp)
 }

@@ -81,6 +81,7 @@ async fn random_requests_never_panic_and_bad_input_is_always_a_4xx() {
         default_url: "about:blank".into(),
         idle_timeout: std::time::Duration::ZERO,
         max_sessions: 0,
+        warm: 0,
     };
     let state = AppState::new(options, base);
     let router = app(state);

@@ -96,10 +96,40 @@ impl Layout {
         create_private_file(&self.profile().join("user.js"), USER_JS.as_bytes())
     }
 
+    /// The page a pooled session's Firefox shows until it is claimed.
+    pub fn start_page(&self) -> PathBuf {
+        self.root.join("start.html")
+    }
+
+    /// A warm session's Firefox waits on a local page that reloads itself a few times a second;
+    /// claiming the session replaces the file with a redirect to the requested URL. Firefox cannot
+    /// be told a URL from outside once it runs (its remote control needs D-Bus, which we keep
+    /// off, and Marionette would let any local user drive it), so the file is the channel.
+    pub fn write_waiting_page(&self) -> std::io::Result<()> {
+        replace_file(&self.start_page(), WAITING_PAGE.as_bytes())
+    }
+
+    pub fn write_redirect_page(&self, url: &str) -> std::io::Result<()> {
+        let target = serde_json::to_string(url).expect("a string serializes").replace("</", "<\\/");
+        let page = format!("<!DOCTYPE html><meta charset=utf-8><title>Firefox</title><script>location.replace({target})</script>\n");
+        replace_file(&self.start_page(), page.as_bytes())
+    }
+
     /// The last `max` bytes of Xpra's log, for error messages.
     pub fn log_tail(&self, max: usize) -> String {
         tail_of(&self.log(), max)
     }
+}
+
+const WAITING_PAGE: &str = "<!DOCTYPE html><meta charset=utf-8><title>Firefox</title>\
+<script>setTimeout(function(){location.replace(location.pathname+'?'+Date.now())},250)</script>\n";
+
+/// Writes `contents` to `path` atomically (0600 temp file, then rename).
+fn replace_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    create_private_file(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
 }
 
 fn create_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
@@ -130,6 +160,17 @@ mod tests {
     fn quoting_survives_quotes_spaces_and_shell_syntax() {
         assert_eq!(shlex_quote("a b"), "'a b'");
         assert_eq!(shlex_quote("it's;$(x)"), r"'it'\''s;$(x)'");
+    }
+
+    #[test]
+    fn the_redirect_page_quotes_the_url_as_a_script_string() {
+        let tmp = tempfile::tempdir().unwrap();
+        let layout = Layout::new(tmp.path().to_owned());
+        layout.write_waiting_page().unwrap();
+        layout.write_redirect_page("https://x.example/?a=\"</script><script>alert(1)//").unwrap();
+        let page = std::fs::read_to_string(layout.start_page()).unwrap();
+        assert!(page.contains(r#"location.replace("https://x.example/?a=\"<\/script><script>alert(1)//")"#), "{page}");
+        assert_eq!(page.matches("</script>").count(), 1);
     }
 
     #[test]

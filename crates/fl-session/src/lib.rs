@@ -44,6 +44,8 @@ pub struct SessionSpec {
     pub marker: String,
     /// RFC 3339.
     pub created_at: String,
+    /// Started for the warm pool: Firefox waits on a local page until [`Session::claim`].
+    pub pooled: bool,
 }
 
 /// A running (or starting) session. Dropping it does not stop it: call [`Session::stop`].
@@ -92,10 +94,12 @@ impl Session {
             xpra: None,
             xvfb: None,
             display: None,
+            pooled: spec.pooled,
         };
         let prepare_error = |source| StartError::Prepare { path: layout.root.clone(), source };
         let spawned = layout
             .populate()
+            .and_then(|()| if spec.pooled { layout.write_waiting_page() } else { Ok(()) })
             .and_then(|()| record.write(&layout.root))
             .map_err(prepare_error)
             .and_then(|()| spawn_xpra(cfg, &layout, &spec));
@@ -144,6 +148,7 @@ impl Session {
             url: record.url.clone(),
             marker: record.marker.clone(),
             created_at: record.created_at.clone(),
+            pooled: record.pooled,
         };
         let layout = layout::Layout::new(base.path().join(dir_name(record.port)));
         let mut session = Self {
@@ -212,6 +217,17 @@ impl Session {
         exit
     }
 
+    /// Hands a pooled session to a user: its Firefox goes to `url` within a quarter second.
+    pub fn claim(&mut self, url: &str) -> std::io::Result<()> {
+        self.layout.write_redirect_page(url)?;
+        self.spec.url = url.to_owned();
+        self.spec.pooled = false;
+        self.record.url = url.to_owned();
+        self.record.pooled = false;
+        self.save_record();
+        Ok(())
+    }
+
     fn save_record(&self) {
         if let Err(e) = self.record.write(&self.layout.root) {
             tracing::warn!(port = self.spec.port, "failed to write {}: {e}", self.layout.root.join(RECORD_FILE).display());
@@ -226,7 +242,9 @@ fn spawn_xpra(
 ) -> Result<(tokio::process::Child, oneshot::Receiver<Option<u32>>), StartError> {
     let spawn_error = |source| StartError::Spawn { program: cfg.xpra.clone(), port: spec.port, source };
     let prepare_error = |source| StartError::Prepare { path: layout.log(), source };
-    let command = command::XpraCommand { firefox: &cfg.firefox, layout, port: spec.port, url: &spec.url, marker: &spec.marker };
+    let start_page = format!("file://{}", layout.start_page().display());
+    let url = if spec.pooled { &start_page } else { &spec.url };
+    let command = command::XpraCommand { firefox: &cfg.firefox, layout, port: spec.port, url, marker: &spec.marker };
     // Xpra's output goes to a file in the session directory, never to a pipe nobody reads.
     let log = std::fs::OpenOptions::new().append(true).create_new(true).open(layout.log()).map_err(prepare_error)?;
     let log_err = log.try_clone().map_err(prepare_error)?;

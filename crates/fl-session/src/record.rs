@@ -35,6 +35,9 @@ pub struct SessionRecord {
     pub xpra: Option<ProcRecord>,
     pub xvfb: Option<ProcRecord>,
     pub display: Option<u32>,
+    /// An unclaimed warm-pool session.
+    #[serde(default)]
+    pub pooled: bool,
 }
 
 impl ProcRecord {
@@ -98,6 +101,7 @@ mod tests {
             xpra: None,
             xvfb: None,
             display: None,
+            pooled: false,
         };
         record.write(tmp.path()).unwrap();
         record.display = Some(3);

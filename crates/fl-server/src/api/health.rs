@@ -12,5 +12,6 @@ pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         sessions: state.session_count(),
         status_by_port: state.status_by_port(),
+        warm: state.pooled_ready(),
     })
 }
