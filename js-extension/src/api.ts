@@ -49,6 +49,8 @@ export class SidecarApi {
       sessionsApiUrl(this._settings.baseUrl),
       {
         method: 'POST',
+        // The sidecar refuses POSTs that are not declared JSON (415).
+        headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(trimmed ? { url: trimmed } : {})
       },
       'start Firefox'
