@@ -6,15 +6,7 @@ mod support;
 use std::time::Duration;
 
 use hyper::{Method, StatusCode};
-use support::{Server, TestHome, fake_xpra, port_is_free, wait_until};
-
-async fn fake_server(home: &TestHome, mode: &str, extra: &[&str]) -> Server {
-    let xpra = fake_xpra();
-    let mut args = vec!["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
-    args.extend_from_slice(extra);
-    let state = home.path().to_str().unwrap().to_owned();
-    Server::start(home, &args, &[("FAKE_XPRA_MODE", mode), ("FAKE_XPRA_STATE", &state)]).await
-}
+use support::{TestHome, fake_server, port_is_free, wait_until};
 
 #[tokio::test]
 async fn a_grandchild_that_left_the_group_is_stopped_too() {

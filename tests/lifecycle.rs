@@ -9,18 +9,7 @@ use std::time::Duration;
 
 use fl_session::{ProcRecord, SessionRecord};
 use hyper::{Method, StatusCode};
-use support::{Launch, Server, TestHome, fake_xpra, session_processes_of, wait_until};
-
-fn fake_args(extra: &[&'static str]) -> Vec<&'static str> {
-    let xpra: &'static str = Box::leak(fake_xpra().to_str().unwrap().to_owned().into_boxed_str());
-    let mut args = vec!["--xpra", xpra, "--firefox", "/bin/true", "--no-window-check"];
-    args.extend_from_slice(extra);
-    args
-}
-
-async fn fake_server(home: &TestHome, mode: &str, extra: &[&'static str]) -> Server {
-    Server::start(home, &fake_args(extra), &[("FAKE_XPRA_MODE", mode)]).await
-}
+use support::{Launch, Server, TestHome, fake_server, fake_xpra, session_processes_of, wait_until};
 
 /// A process we did not start whose name looks like a session's: it must survive everything.
 struct Decoy {
@@ -76,7 +65,8 @@ fn plant_record(home: &TestHome, port: u16, hostname: &str, xpra: fl_sys::ProcId
 #[tokio::test]
 async fn killing_the_parent_stops_every_session_within_two_seconds() {
     let home = TestHome::new();
-    let args = fake_args(&[]);
+    let xpra = fake_xpra();
+    let args = ["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
     let mut server = Server::launch(&home, Launch { args: &args, env: &[("FAKE_XPRA_MODE", "escape")], under_parent: true }).await;
     for _ in 0..2 {
         server.client.start(None).await.unwrap();
@@ -149,7 +139,7 @@ async fn recovery_and_teardown_never_touch_what_is_not_ours() {
 #[tokio::test]
 async fn an_idle_session_is_stopped_but_not_while_a_client_is_connected() {
     let home = TestHome::new();
-    let server = fake_server(&home, "", &["--idle-timeout", "1"]).await;
+    let server = fake_server(&home, "", &["--idle-timeout", "2"]).await;
     let watched = server.client.start(None).await.unwrap();
 
     // A websocket client through the proxy keeps it alive.

@@ -56,6 +56,15 @@ pub fn fake_xpra() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fake-xpra")
 }
 
+/// `serve` with the fake xpra (tests/fake-xpra) in `mode`, plus `extra` arguments.
+pub async fn fake_server(home: &TestHome, mode: &str, extra: &[&str]) -> Server {
+    let xpra = fake_xpra();
+    let mut args = vec!["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
+    args.extend_from_slice(extra);
+    let state = home.path().to_str().unwrap().to_owned();
+    Server::start(home, &args, &[("FAKE_XPRA_MODE", mode), ("FAKE_XPRA_STATE", &state)]).await
+}
+
 /// A running `firefox-launcher serve`.
 pub struct Server {
     child: Option<Child>,

@@ -175,7 +175,11 @@ async fn run(state: AppState, reserved: Reserved, url: String, mut commands: mps
         Ok(took) => {
             tracing::info!(port, ms = took.as_millis() as u64, display = session.display(), "ready");
             state.metrics().session_ready(took);
-            state.update(port, id, |e| e.view = view_of(&session, SessionStatus::Ready));
+            state.update(port, id, |e| {
+                e.view = view_of(&session, SessionStatus::Ready);
+                // Idle time counts from ready, not from the request (a start can be slow).
+                e.activity.touch();
+            });
             if let Some(view) = state.view(port, id) {
                 let _ = ready.send(Ok(view));
             }
