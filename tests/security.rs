@@ -86,6 +86,17 @@ async fn no_other_user_can_reach_a_session_or_the_api() {
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&runtime.permissions()) & 0o777, 0o600);
     server.client.stop(session.port).await.unwrap();
     assert!(!server.log().contains(server.client.token().unwrap()), "the token reached the log");
+
+    // Behind jupyter-server-proxy the API is a unix socket: 0600, even in a directory anyone
+    // may enter.
+    let open_dir = tempfile::Builder::new().prefix("fl-test-sock-").tempdir().unwrap();
+    std::fs::set_permissions(open_dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let socket = open_dir.path().join("api.sock");
+    let home2 = TestHome::new();
+    let unix = Server::start(&home2, &["--unix-socket", socket.to_str().unwrap()], &[]).await;
+    let (ok, out) = as_stranger(uid, "curl", &["-s", "--unix-socket", socket.to_str().unwrap(), "http://localhost/api/health"]);
+    assert!(!ok && !out.contains("\"status\""), "a stranger reached the API socket: {out}");
+    assert!(unix.client.list().await.is_ok(), "the owner reaches it");
 }
 
 #[tokio::test]
