@@ -408,7 +408,8 @@ class StopWatcher(threading.Thread):
         self.procs = {p: v for p, v in self.procs.items() if v[0] is not None}
         self.leader = session["pid"]
         self.dir = Path(session["dir"])
-        self.display = session.get("display")
+        d = str(session.get("display") or "").lstrip(":")
+        self.display = int(d) if d.isdigit() else None
         self.dir_files, self.dir_bytes = dir_size(self.dir)
         self.gone = {}
         self.done = threading.Event()
