@@ -423,8 +423,8 @@ class StopWatcher(threading.Thread):
                     self.gone[p] = now
             if "dir" not in self.gone and not self.dir.exists():
                 self.gone["dir"] = now
-            if self.display is not None and "xlock" not in self.gone and not Path(f"/tmp/.X{self.display}-lock").exists():
-                self.gone["xlock"] = now
+            if self.display is not None and "xsock" not in self.gone and not Path(f"/tmp/.X11-unix/X{self.display}").exists():
+                self.gone["xsock"] = now
             time.sleep(0.01)
 
     def timeline(self, total):
@@ -432,7 +432,8 @@ class StopWatcher(threading.Thread):
         for p, (_, comm) in self.procs.items():
             name = "leader exit" if p == self.leader else comm
             tl[name] = max(tl.get(name, 0), self.gone.get(p, total))
-        tl["X lock removed"] = self.gone.get("xlock", total)
+        if self.display is not None:
+            tl["X socket removed"] = self.gone.get("xsock", total)
         tl["session dir removed"] = self.gone.get("dir", total)
         return tl
 
