@@ -112,6 +112,10 @@ async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut reque
     Ok(Response::from_parts(parts, Body::new(body)))
 }
 
+/// Per direction: Xpra's frames are large (pixel updates), and 8 KiB copies cost a syscall pair
+/// per 8 KiB.
+const SPLICE_BUFFER: usize = 256 * 1024;
+
 /// Copies bytes both ways between the upgraded client and Xpra until either side closes.
 async fn splice(
     port: u16,
@@ -128,7 +132,7 @@ async fn splice(
     };
     let mut client = TokioIo::new(client);
     let mut upstream = TokioIo::new(upstream);
-    match tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
+    match tokio::io::copy_bidirectional_with_sizes(&mut client, &mut upstream, SPLICE_BUFFER, SPLICE_BUFFER).await {
         Ok((up, down)) => tracing::debug!(port, up, down, "websocket closed"),
         Err(e) => tracing::debug!(port, "websocket ended: {e}"),
     }

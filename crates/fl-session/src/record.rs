@@ -61,7 +61,8 @@ impl SessionRecord {
         let _ = std::fs::remove_file(&tmp);
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
         file.write_all(&serde_json::to_vec_pretty(self).expect("a record serializes"))?;
-        file.sync_all()?;
+        // No fsync: the rename is atomic for a crash of this process, and after a power loss
+        // the boot id differs, so the record is ignored anyway.
         std::fs::rename(&tmp, dir.join(RECORD_FILE))
     }
 

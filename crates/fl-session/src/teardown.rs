@@ -72,9 +72,10 @@ impl Session {
     /// session has exited on its own too: it then only cleans up.
     pub async fn stop(&mut self, grace: Duration) -> StopReport {
         let started = Instant::now();
-        let known: Vec<ProcIdentity> = self.members().iter().map(|p| p.identity).collect();
+        // Signal first, look for stragglers after: every process of the session carries its
+        // marker, so whatever outlives the group is still found then.
         let signal = self.stop_group(grace).await;
-        let leftovers = self.stop_leftovers(known).await;
+        let leftovers = self.stop_leftovers().await;
         let mut problems = Vec::new();
         if let Some(display) = self.display {
             problems.extend(remove_stale_x_files(display, self.xvfb));
@@ -145,15 +146,10 @@ impl Session {
         }
     }
 
-    /// Stops processes of this session that outlived its group: known before the signal, or
-    /// found by marker now. Returns how many there were.
-    async fn stop_leftovers(&self, known: Vec<ProcIdentity>) -> usize {
-        let mut left: Vec<ProcIdentity> = known.into_iter().filter(ProcIdentity::is_alive).collect();
-        for p in self.members() {
-            if !left.contains(&p.identity) {
-                left.push(p.identity);
-            }
-        }
+    /// Stops processes of this session that outlived its group (found by marker). Returns how
+    /// many there were.
+    async fn stop_leftovers(&self) -> usize {
+        let left: Vec<ProcIdentity> = self.members().iter().map(|p| p.identity).collect();
         if left.is_empty() {
             return 0;
         }
