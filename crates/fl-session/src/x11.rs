@@ -111,15 +111,6 @@ mod tests {
         assert_eq!(read_cookie(tmp.path(), 9).unwrap(), b"one");
     }
 
-    /// Manual probe of a running display: `FL_PROBE=0:/path/Xauthority cargo test -- --ignored`.
-    #[test]
-    #[ignore = "needs a running X server"]
-    fn probe_a_running_display() {
-        let spec = std::env::var("FL_PROBE").unwrap();
-        let (display, xauth) = spec.split_once(':').unwrap();
-        println!("{:?}", firefox_window_exists(display.parse().unwrap(), Path::new(xauth)));
-    }
-
     #[test]
     fn firefox_classes_match_and_others_do_not() {
         assert!(is_firefox_class(b"Navigator\0firefox-esr\0"));
