@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use hyper::{Method, StatusCode};
-use support::{TestHome, fake_server, port_is_free, wait_until};
+use support::{TestHome, eventually, expect_error, fake_server, port_is_free, wait_until};
 
 #[tokio::test]
 async fn a_grandchild_that_left_the_group_is_stopped_too() {
@@ -47,9 +47,7 @@ async fn an_xpra_that_exits_at_once_fails_the_start_with_its_log() {
     let home = TestHome::new();
     let server = fake_server(&home, "exit", &[]).await;
     let response = server.client.request(Method::POST, "/api/sessions", &[], Some(b"{}".to_vec())).await.unwrap();
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let body: fl_api::ErrorBody = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!(body.code, "start_failed");
+    let body = expect_error(&response, 500, "start_failed");
     assert!(body.error.contains("fake xpra: failing on purpose"), "{}", body.error);
     assert!(home.session_dirs().is_empty());
     assert!(server.client.list().await.unwrap().sessions.is_empty());
@@ -60,9 +58,7 @@ async fn a_start_that_never_gets_ready_times_out_with_504_and_leaves_nothing() {
     let home = TestHome::new();
     let server = fake_server(&home, "never-ready", &["--ready-timeout", "1"]).await;
     let response = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
-    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
-    let body: fl_api::ErrorBody = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!(body.code, "start_timeout");
+    expect_error(&response, 504, "start_timeout");
     assert!(server.session_processes().is_empty());
     assert!(home.session_dirs().is_empty());
 }
@@ -160,16 +156,11 @@ async fn a_session_whose_xpra_dies_is_torn_down_and_unlisted() {
     let members = server.session_processes();
     let xpra = members.iter().find(|p| p.identity.pid as u32 == session.pid.unwrap()).unwrap();
     fl_sys::signal_process(&xpra.identity, fl_sys::Signal::SIGKILL).unwrap();
-    let client = server.client.clone();
-    let mut listed = true;
-    for _ in 0..100 {
-        listed = !client.list().await.unwrap().sessions.is_empty();
-        if !listed {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(!listed, "the dead session is still listed");
+    let client = &server.client;
+    eventually(Duration::from_secs(5), "the dead session to be unlisted", || async {
+        client.list().await.unwrap().sessions.is_empty()
+    })
+    .await;
     assert!(members.iter().all(|p| !p.identity.is_alive()), "{members:?}");
     assert!(home.session_dirs().is_empty());
 }

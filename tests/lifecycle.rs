@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fl_session::{ProcRecord, SessionRecord};
 use hyper::{Method, StatusCode};
-use support::{Launch, Server, TestHome, fake_server, fake_xpra, session_processes_of, wait_until};
+use support::{Launch, Server, TestHome, eventually, expect_error, fake_server, fake_xpra, session_processes_of, wait_until};
 
 /// A process we did not start whose name looks like a session's: it must survive everything.
 struct Decoy {
@@ -157,27 +157,17 @@ async fn an_idle_session_is_stopped_but_not_while_a_client_is_connected() {
     assert_eq!(&head, b"HTTP/1.1 101");
     let unwatched = server.client.start(None).await.unwrap();
 
-    let client = server.client.clone();
-    let listed = || async { client.list().await.unwrap().sessions };
-    let mut ports = Vec::new();
-    for _ in 0..100 {
-        ports = listed().await.iter().map(|s| s.port).collect();
-        if !ports.contains(&unwatched.port) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(ports, vec![watched.port], "only the unwatched session is culled");
-    assert_eq!(listed().await[0].clients, 1);
+    let client = &server.client;
+    let ports = || async { client.list().await.unwrap().sessions.iter().map(|s| s.port).collect::<Vec<_>>() };
+    eventually(Duration::from_secs(10), "the unwatched session to be culled", || async {
+        !ports().await.contains(&unwatched.port)
+    })
+    .await;
+    assert_eq!(ports().await, vec![watched.port], "only the unwatched session is culled");
+    assert_eq!(client.list().await.unwrap().sessions[0].clients, 1);
 
     drop(socket);
-    for _ in 0..100 {
-        if listed().await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(listed().await.is_empty(), "culled once the client left");
+    eventually(Duration::from_secs(10), "culling once the client left", || async { ports().await.is_empty() }).await;
     assert!(home.session_dirs().is_empty());
     let metrics = String::from_utf8(server.client.request(Method::GET, "/metrics", &[], None).await.unwrap().into_body().to_vec()).unwrap();
     assert!(metrics.contains("firefox_launcher_sessions_stopped_total{reason=\"idle\"} 2"), "{metrics}");
@@ -191,18 +181,14 @@ async fn the_session_limit_answers_429_and_missing_binaries_a_clear_error() {
         server.client.start(None).await.unwrap();
     }
     let third = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
-    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
-    let body: fl_api::ErrorBody = serde_json::from_slice(third.body()).unwrap();
-    assert_eq!(body.code, "too_many_sessions");
+    expect_error(&third, 429, "too_many_sessions");
     assert_eq!(home.session_dirs().len(), 2);
 
     let home = TestHome::new();
     let xpra = fake_xpra();
     let server = Server::start(&home, &["--xpra", xpra.to_str().unwrap(), "--firefox", "/nonexistent/firefox", "--no-window-check"], &[]).await;
     let response = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let body: fl_api::ErrorBody = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!(body.code, "missing_binary");
+    let body = expect_error(&response, 500, "missing_binary");
     assert!(body.error.contains("/nonexistent/firefox"), "{}", body.error);
     assert!(home.session_dirs().is_empty());
 }
@@ -272,7 +258,7 @@ async fn the_warm_pool_hands_out_a_ready_session_and_refills() {
     // The pool refills, and does not count toward --max-sessions.
     wait_until_async(&server, |h| h.warm == 1).await;
     let second = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
-    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    expect_error(&second, 429, "too_many_sessions");
 
     let members = server.session_processes();
     let status = server.terminate(Duration::from_secs(10)).await.unwrap();
@@ -282,11 +268,5 @@ async fn the_warm_pool_hands_out_a_ready_session_and_refills() {
 }
 
 async fn wait_until_async(server: &Server, condition: impl Fn(&fl_api::Health) -> bool) {
-    for _ in 0..200 {
-        if condition(&health(server).await) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("condition on /api/health never held: {:?}\n{}", health(server).await, server.log());
+    eventually(Duration::from_secs(10), "a condition on /api/health", || async { condition(&health(server).await) }).await;
 }

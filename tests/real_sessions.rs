@@ -54,6 +54,15 @@ fn assert_gone(home: &TestHome, session: &SessionView, processes: &[ProcessInfo]
     assert_ne!(lock.trim(), xvfb, "X lock of our Xvfb left");
 }
 
+/// Two sessions started at once, each with its processes.
+async fn two_sessions(server: &Server) -> [(SessionView, Vec<ProcessInfo>); 2] {
+    let (a, b) = tokio::join!(server.client.start(None), server.client.start(None));
+    [a.unwrap(), b.unwrap()].map(|s| {
+        let procs = processes_of(server, &s);
+        (s, procs)
+    })
+}
+
 fn processes_of(server: &Server, session: &SessionView) -> Vec<ProcessInfo> {
     let suffix = format!("-{}", session.port);
     let all = server.session_processes();
@@ -108,10 +117,8 @@ async fn a_session_shows_firefox_through_the_proxy_and_stops_without_a_trace() {
 async fn stopping_one_session_leaves_the_other_working() {
     let home = TestHome::new();
     let server = real_server(&home).await;
-    let (a, b) = tokio::join!(server.client.start(None), server.client.start(None));
-    let (a, b) = (a.unwrap(), b.unwrap());
+    let [(a, a_procs), (b, b_procs)] = two_sessions(&server).await;
     assert_ne!(a.display, b.display);
-    let (a_procs, b_procs) = (processes_of(&server, &a), processes_of(&server, &b));
 
     server.client.stop(a.port).await.unwrap();
     assert_gone(&home, &a, &a_procs);
@@ -136,9 +143,7 @@ async fn stopping_one_session_leaves_the_other_working() {
 async fn stopping_the_service_leaves_nothing() {
     let home = TestHome::new();
     let mut server = real_server(&home).await;
-    let (a, b) = tokio::join!(server.client.start(None), server.client.start(None));
-    let (a, b) = (a.unwrap(), b.unwrap());
-    let (a_procs, b_procs) = (processes_of(&server, &a), processes_of(&server, &b));
+    let [(a, a_procs), (b, b_procs)] = two_sessions(&server).await;
 
     let status = server.terminate(Duration::from_secs(20)).await.expect("serve exits");
     assert!(status.success(), "{status:?}\n{}", server.log());
@@ -169,27 +174,21 @@ async fn firefox_closing_ends_the_session() {
 async fn a_killed_service_leaves_nothing_once_restarted() {
     let home = TestHome::new();
     let mut first = real_server(&home).await;
-    let (a, b) = tokio::join!(first.client.start(None), first.client.start(None));
-    let (a, b) = (a.unwrap(), b.unwrap());
-    let (a_procs, b_procs) = (processes_of(&first, &a), processes_of(&first, &b));
+    let [(a, a_procs), (b, b_procs)] = two_sessions(&first).await;
     first.expect_survivors();
     first.signal_and_wait(fl_sys::Signal::SIGKILL, Duration::from_secs(5)).await;
 
     let second = real_server(&home).await;
     // Within 5 s every process of the old sessions is gone (xpra got SIGTERM when its owner died)
     // or re-adopted, and nothing stale is left.
-    let listed = || async { second.client.list().await.unwrap().sessions };
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    let adopted: Vec<u16> = loop {
-        let adopted: Vec<u16> = listed().await.iter().map(|s| s.port).collect();
-        let settled = [(&a, &a_procs), (&b, &b_procs)]
+    let listed = || async { second.client.list().await.unwrap().sessions.iter().map(|s| s.port).collect::<Vec<u16>>() };
+    let settled = |adopted: &[u16]| {
+        [(&a, &a_procs), (&b, &b_procs)]
             .iter()
-            .all(|(s, procs)| adopted.contains(&s.port) || procs.iter().all(|p| !p.identity.is_alive()));
-        if settled || std::time::Instant::now() > deadline {
-            break adopted;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+            .all(|(s, procs)| adopted.contains(&s.port) || procs.iter().all(|p| !p.identity.is_alive()))
     };
+    support::eventually(Duration::from_secs(5), "old sessions gone or adopted", || async { settled(&listed().await) }).await;
+    let adopted = listed().await;
     for (session, procs) in [(&a, &a_procs), (&b, &b_procs)] {
         if adopted.contains(&session.port) {
             assert_serves_client(&second, session).await;
@@ -239,16 +238,10 @@ async fn a_claimed_warm_session_opens_the_requested_page() {
 
     let home = TestHome::new();
     let server = Server::start(&home, &["--warm", "1"], &[]).await;
-    let mut warm = 0;
-    for _ in 0..600 {
-        let health: fl_api::Health = serde_json::from_slice(get(&server, "/api/health").await.body()).unwrap();
-        warm = health.warm;
-        if warm == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(warm, 1, "the pool never filled:\n{}", server.log());
+    support::eventually(Duration::from_secs(60), "the warm pool to fill", || async {
+        serde_json::from_slice::<fl_api::Health>(get(&server, "/api/health").await.body()).unwrap().warm == 1
+    })
+    .await;
 
     let session = server.client.start(Some(url.clone())).await.unwrap();
     assert_eq!(session.status, SessionStatus::Ready);

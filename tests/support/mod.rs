@@ -26,6 +26,29 @@ pub async fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut()
     }
 }
 
+/// Polls an async `condition` with backoff until it holds or `limit` passes.
+pub async fn eventually<F, Fut>(limit: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    let mut pause = Duration::from_millis(10);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// Checks an error answer: its status and its JSON `code`; returns the body.
+pub fn expect_error(response: &hyper::Response<bytes::Bytes>, status: u16, code: &str) -> fl_api::ErrorBody {
+    let body: fl_api::ErrorBody = serde_json::from_slice(response.body())
+        .unwrap_or_else(|_| panic!("not a JSON error: {:?}", response.body()));
+    assert_eq!((response.status().as_u16(), body.code.as_str()), (status, code), "{}", body.error);
+    body
+}
+
 /// A temporary HOME (the service's `--home` is `<it>/fl`).
 pub struct TestHome {
     dir: tempfile::TempDir,

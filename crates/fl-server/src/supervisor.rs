@@ -166,7 +166,7 @@ async fn run(state: AppState, reserved: Reserved, url: String, mut commands: mps
     let started = tokio::select! {
         result = session.wait_ready(&cfg) => result,
         command = commands.recv() => {
-            finish(&state, id, &mut session, command.map(Ended::Command).unwrap_or(Ended::Dropped)).await;
+            finish(&state, id, &mut session, Ended::from(command)).await;
             let _ = ready.send(Err(ApiError::StartCancelled { port }));
             return;
         }
@@ -206,10 +206,26 @@ pub(crate) fn adopt(state: &AppState, session: Session) {
 
 /// Why a ready session ends.
 enum Ended {
-    Command(Command),
+    Stop { reason: &'static str, reply: oneshot::Sender<StopSummary> },
     Exited(String),
     Idle(Duration),
+    /// Every handle is gone (the state was dropped): stop as at shutdown.
     Dropped,
+}
+
+impl From<Option<Command>> for Ended {
+    /// A command that ends the session. A claim can only reach a ready pooled session, never a
+    /// starting one, so here it can only mean the pool is confused: stop, as for a failure.
+    fn from(command: Option<Command>) -> Self {
+        match command {
+            Some(Command::Stop { reason, reply }) => Self::Stop { reason, reply },
+            Some(Command::Claim { reply, .. }) => {
+                let _ = reply.send(Err(std::io::Error::other("the session is not ready")));
+                Self::Dropped
+            }
+            None => Self::Dropped,
+        }
+    }
 }
 
 async fn supervise(state: AppState, id: u64, mut session: Session, mut commands: mpsc::Receiver<Command>) {
@@ -233,8 +249,7 @@ async fn supervise(state: AppState, id: u64, mut session: Session, mut commands:
                 Some(Command::Claim { url, reply }) => {
                     let _ = reply.send(session.claim(&url));
                 }
-                Some(stop) => break Ended::Command(stop),
-                None => break Ended::Dropped,
+                other => break Ended::from(other),
             },
             () = idle_check => {
                 let idle = activity.as_ref().map(|a| a.idle_for()).unwrap_or_default();
@@ -251,8 +266,7 @@ async fn supervise(state: AppState, id: u64, mut session: Session, mut commands:
 async fn finish(state: &AppState, id: u64, session: &mut Session, ended: Ended) {
     let port = session.port();
     let reason = match &ended {
-        Ended::Command(Command::Stop { reason, .. }) => reason,
-        Ended::Command(Command::Claim { .. }) => "failed",
+        Ended::Stop { reason, .. } => reason,
         Ended::Exited(status) => {
             tracing::info!(port, status, "xpra exited on its own (Firefox closed or crashed)");
             "exited"
@@ -269,7 +283,7 @@ async fn finish(state: &AppState, id: u64, session: &mut Session, ended: Ended) 
     let report = session.stop(grace).await;
     log_stopped(state, port, reason, &report);
     state.remove(port, id);
-    if let Ended::Command(Command::Stop { reply, .. }) = ended {
+    if let Ended::Stop { reply, .. } = ended {
         let _ = reply.send(StopSummary {
             port,
             signal: report.signal.name().to_owned(),
