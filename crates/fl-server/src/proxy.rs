@@ -60,13 +60,14 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// Our credentials are for us: Xpra never sees the token, in a header, a cookie or the query.
 fn strip_credentials(headers: &mut HeaderMap) {
     headers.remove(header::AUTHORIZATION);
+    let ours = format!("{COOKIE_NAME}=");
     let cookies: Vec<String> = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .map(str::trim)
-        .filter(|c| !c.is_empty() && !c.starts_with(&format!("{COOKIE_NAME}=")))
+        .filter(|c| !c.is_empty() && !c.starts_with(&ours))
         .map(str::to_owned)
         .collect();
     headers.remove(header::COOKIE);
