@@ -1,0 +1,56 @@
+/*
+ * firefox-launcher's part of the Xpra HTML5 client it serves (crates/fl-xpra-html5).
+ *
+ * Loaded by the patched index.html right after Utilities.js, before the client reads any option.
+ *
+ * The client page lives in the user's JupyterLab origin, so where it connects and what it may do
+ * is not for a link to decide: it always connects back to the address it was loaded from (its
+ * own websocket, under /sessions/PORT/), never takes a server, port, path, password or key from
+ * the query string or from sessionStorage, and never offers printing, file transfer or the
+ * connect page. A few harmless display options still come from the query string.
+ */
+(function () {
+	'use strict';
+
+	// Fixed whatever the URL says.
+	var FORCED = {
+		floating_menu: 'false',
+		submit: 'false',
+		printing: 'false',
+		file_transfer: 'false',
+		sharing: 'false',
+		steal: 'true',
+		sound: 'false',
+		remote_logging: 'false',
+		insecure: 'false',
+		exit_with_children: 'false',
+		exit_with_client: 'false',
+		action: 'connect'
+	};
+	// Taken from the query string; everything else reads as unset, so the client falls back to
+	// its own defaults: this page's host, port, path and scheme.
+	var ALLOWED = ['encoding', 'keyboard_layout', 'swap_keys', 'clipboard', 'video', 'bandwidth_limit', 'touchaction',
+		'reconnect'];
+
+	var query = new URLSearchParams(window.location.search);
+
+	Utilities.getparam = function (prop) {
+		if (Object.prototype.hasOwnProperty.call(FORCED, prop)) {
+			return FORCED[prop];
+		}
+		if (ALLOWED.indexOf(prop) < 0 || !query.has(prop)) {
+			return null;
+		}
+		return query.get(prop);
+	};
+
+	// Titles arrive UTF-8 encoded in a binary string; a malformed one is shown as it came.
+	Utilities.flDecodeTitle = function (title) {
+		var text = String(title === null || title === undefined ? '' : title);
+		try {
+			return decodeURIComponent(escape(text));
+		} catch (e) {
+			return text;
+		}
+	};
+})();

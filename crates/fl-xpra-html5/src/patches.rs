@@ -1,0 +1,186 @@
+//! The edits made to Debian's Xpra HTML5 client (xpra 3.1.3) before it is served.
+//!
+//! Every string a session shows (window titles, notification text, URLs it asks to open) comes
+//! from the web pages open in Firefox, and the client page runs in the user's JupyterLab origin.
+//! These are the places where xpra 3.1.3's client turns such a string into markup or opens it;
+//! each edit keeps the string as text or drops the request. An edit names the exact text it
+//! replaces and how often that text must occur: if Xpra's files change and the text is not found
+//! exactly that often, the client is refused, never served half-patched.
+//!
+//! Audited sinks (`grep -n '\.html(\|innerHTML\|append(\|prepend(\|attr(\|document\.title\|
+//! window\.open\|\.src *=\|\.href *='` over `index.html` and `js/*.js`), and what each became:
+//! - `js/Window.js` title bar built as an HTML string with the raw title: built empty, title set
+//!   as text (`WINDOW_TITLE_BAR`); title updates through `.html()`: `.text()` (`WINDOW_TITLE`).
+//! - `js/Notifications.js` notification title, body and action labels concatenated into markup:
+//!   built from fixed markup, strings set as text (`NOTIFICATION`, `NOTIFICATION_BUTTON`).
+//! - `js/Client.js` `open-url` (`window.open` of a session-chosen URL, or a link in a
+//!   notification): ignored (`OPEN_URL`). `print_document` (`window.open` of a `data:` URL):
+//!   ignored (`PRINT`).
+//! - `index.html` session-info dialog fills cells with `.html()`: `.text()` (`INFO_AS_TEXT`).
+//! - `index.html` loads our own script right after `Utilities.js` (`OUR_SCRIPT`), which fixes
+//!   where the client connects (see `assets/firefox-launcher.js`).
+//!
+//! Left as they are, checked: window and notification icons, the favicon and menu icons are set
+//! to `data:image/...;base64,` URLs built by the client (the session only picks the bytes); the
+//! window list and the XDG menu use text nodes; the clipboard goes through a `<textarea>`'s
+//! `.text()`; the floating menu's inline `onclick` handlers never run under our CSP (the menu is
+//! hidden).
+
+/// One literal replacement in one file of the client.
+#[derive(Debug, Clone, Copy)]
+pub struct Patch {
+    /// What it prevents, for errors and logs.
+    pub name: &'static str,
+    /// Path relative to the client's directory.
+    pub file: &'static str,
+    pub find: &'static str,
+    pub replace: &'static str,
+    /// How often `find` must occur, exactly.
+    pub count: usize,
+}
+
+/// The script of ours that `index.html` loads; served from this crate, not from Xpra's files.
+pub const OUR_SCRIPT_PATH: &str = "js/firefox-launcher.js";
+pub const OUR_SCRIPT: &str = include_str!("../assets/firefox-launcher.js");
+
+pub const PATCHES: &[Patch] = &[
+    Patch {
+        name: "window title bar built without the title",
+        file: "js/Window.js",
+        find: "'<span class=\"windowtitle\" id=\"title' + String(wid) + '\">' + this.title + '</span> '+",
+        replace: "'<span class=\"windowtitle\" id=\"title' + String(wid) + '\"></span> '+",
+        count: 1,
+    },
+    Patch {
+        name: "window title bar gets the title as text",
+        file: "js/Window.js",
+        find: "\t\t// make draggable\n",
+        replace: "\t\tjQuery('#title' + String(wid)).text(Utilities.flDecodeTitle(this.title));\n\t\t// make draggable\n",
+        count: 1,
+    },
+    Patch {
+        name: "window title updates as text",
+        file: "js/Window.js",
+        find: "jQuery('#title' + this.wid).html(decodedTitle);",
+        replace: "jQuery('#title' + this.wid).text(decodedTitle);",
+        count: 1,
+    },
+    Patch {
+        name: "notification title and body as text",
+        file: "js/Notifications.js",
+        find: "var a = $('<div id=\"' + nID + '\" class=\"alert ' + type + '\">'+\n\
+\t\t\t\t\t'<img class=\"notification_icon\" id=\"notification_icon' + nID + '\">'+\n\
+\t\t\t\t\t'<span class=\"title\">'+title+'</span>'+\n\
+\t\t\t\t\t'<span class=\"message\">' + message + '</span>'+\n\
+\t\t\t\t\t'<div class=\"dismiss\">&#215;</div>'+\n\
+\t\t\t\t  '</div>');\n",
+        replace: "var a = $('<div class=\"alert\"><img class=\"notification_icon\"><span class=\"title\"></span>'+\n\
+\t\t\t\t\t'<span class=\"message\"></span><div class=\"dismiss\">&#215;</div></div>');\n\
+\t\ta.attr('id', nID).addClass(String(type || ''));\n\
+\t\ta.find('.notification_icon').attr('id', 'notification_icon' + nID);\n\
+\t\ta.find('.title').text(String(title));\n\
+\t\ta.find('.message').text(String(message));\n",
+        count: 1,
+    },
+    Patch {
+        name: "notification action labels as text",
+        file: "js/Notifications.js",
+        find: "var notification_button = $('<div class=\"notification_button\" id=notification\"'+action_id+'\">'+action_label+'</div>');",
+        replace: "var notification_button = $('<div class=\"notification_button\"></div>').attr('id', 'notification' + action_id).text(String(action_label));",
+        count: 1,
+    },
+    Patch {
+        name: "open-url requests ignored",
+        file: "js/Client.js",
+        find: "XpraClient.prototype._process_open_url = function(packet, ctx) {\n",
+        replace: "XpraClient.prototype._process_open_url = function(packet, ctx) {\n\
+\tctx.cwarn(\"firefox-launcher: a request to open a URL was ignored\");\n\
+\treturn;\n",
+        count: 1,
+    },
+    Patch {
+        name: "print requests ignored",
+        file: "js/Client.js",
+        find: "XpraClient.prototype.print_document = function(filename, data, mimetype) {\n",
+        replace: "XpraClient.prototype.print_document = function(filename, data, mimetype) {\n\
+\tthis.warn(\"firefox-launcher: a print request was ignored\");\n\
+\treturn;\n",
+        count: 1,
+    },
+    Patch {
+        name: "session info as text",
+        file: "index.html",
+        find: ".html(",
+        replace: ".text(",
+        count: 12,
+    },
+    Patch {
+        name: "our script loaded after Utilities.js",
+        file: "index.html",
+        find: "<script type=\"text/javascript\" src=\"js/Utilities.js\"></script>\n",
+        replace: "<script type=\"text/javascript\" src=\"js/Utilities.js\"></script>\n\
+\t\t<script type=\"text/javascript\" src=\"js/firefox-launcher.js\"></script>\n",
+        count: 1,
+    },
+];
+
+/// Why a patch could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub found: usize,
+    pub expected: usize,
+}
+
+/// Applies every patch for `file` to `text`, all or nothing.
+pub fn apply(file: &str, text: &str) -> Result<String, Mismatch> {
+    let mut text = text.to_owned();
+    for patch in PATCHES.iter().filter(|p| p.file == file) {
+        let found = text.matches(patch.find).count();
+        if found != patch.count {
+            return Err(Mismatch { name: patch.name, file: patch.file, found, expected: patch.count });
+        }
+        text = text.replace(patch.find, patch.replace);
+    }
+    Ok(text)
+}
+
+/// The files some patch must be applied to: each must exist.
+pub fn patched_files() -> impl Iterator<Item = &'static str> {
+    let mut files: Vec<&'static str> = PATCHES.iter().map(|p| p.file).collect();
+    files.dedup();
+    files.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patch_applies_only_at_its_exact_count() {
+        let title = "jQuery('#title' + this.wid).html(decodedTitle);";
+        let patched = apply("js/Window.js", &format!("x\n\t\t// make draggable\n'<span class=\"windowtitle\" id=\"title' + String(wid) + '\">' + this.title + '</span> '+\n{title}\n"));
+        let patched = patched.unwrap();
+        assert!(patched.contains(".text(decodedTitle)") && !patched.contains(".html("));
+        assert!(patched.contains("flDecodeTitle"));
+
+        let twice = format!("{title}\n{title}");
+        let err = apply("js/Window.js", &twice).unwrap_err();
+        assert_eq!((err.file, err.found, err.expected), ("js/Window.js", 0, 1));
+    }
+
+    #[test]
+    fn files_without_patches_pass_through() {
+        assert_eq!(apply("js/Keycodes.js", "anything").unwrap(), "anything");
+    }
+
+    #[test]
+    fn patched_files_are_listed_once() {
+        let files: Vec<_> = patched_files().collect();
+        let mut unique = files.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(files.len(), unique.len());
+    }
+}
