@@ -17,6 +17,8 @@
 //!   notification): ignored (`OPEN_URL`). `print_document` (`window.open` of a `data:` URL):
 //!   ignored (`PRINT`).
 //! - `index.html` session-info dialog fills cells with `.html()`: `.text()` (`INFO_AS_TEXT`).
+//! - `js/Window.js`, `js/Menu-custom.js`: the default icon is `/favicon.png`, a request to the root
+//!   of whatever host serves the page (Jupyter's); made relative (`*_ICON`).
 //! - `index.html` loads our own script right after `Utilities.js` (`OUR_SCRIPT`), which fixes
 //!   where the client connects (see `assets/firefox-launcher.js`).
 //!
@@ -108,6 +110,20 @@ pub const PATCHES: &[Patch] = &[
         count: 1,
     },
     Patch {
+        name: "default window icon relative to the page",
+        file: "js/Window.js",
+        find: "var src = \"/favicon.png\";",
+        replace: "var src = \"favicon.png\";",
+        count: 1,
+    },
+    Patch {
+        name: "window list icon relative to the page",
+        file: "js/Menu-custom.js",
+        find: "img.src=\"/favicon.png\";",
+        replace: "img.src=\"favicon.png\";",
+        count: 1,
+    },
+    Patch {
         name: "session info as text",
         file: "index.html",
         find: ".html(",
@@ -149,6 +165,7 @@ pub fn apply(file: &str, text: &str) -> Result<String, Mismatch> {
 /// The files some patch must be applied to: each must exist.
 pub fn patched_files() -> impl Iterator<Item = &'static str> {
     let mut files: Vec<&'static str> = PATCHES.iter().map(|p| p.file).collect();
+    files.sort_unstable();
     files.dedup();
     files.into_iter()
 }
@@ -160,7 +177,10 @@ mod tests {
     #[test]
     fn a_patch_applies_only_at_its_exact_count() {
         let title = "jQuery('#title' + this.wid).html(decodedTitle);";
-        let patched = apply("js/Window.js", &format!("x\n\t\t// make draggable\n'<span class=\"windowtitle\" id=\"title' + String(wid) + '\">' + this.title + '</span> '+\n{title}\n"));
+        let original = format!(
+            "x\n\t\t// make draggable\n'<span class=\"windowtitle\" id=\"title' + String(wid) + '\">' + this.title + '</span> '+\n{title}\nvar src = \"/favicon.png\";"
+        );
+        let patched = apply("js/Window.js", &original);
         let patched = patched.unwrap();
         assert!(patched.contains(".text(decodedTitle)") && !patched.contains(".html("));
         assert!(patched.contains("flDecodeTitle"));
