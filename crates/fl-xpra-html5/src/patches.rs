@@ -25,8 +25,9 @@
 //! Left as they are, checked: window and notification icons, the favicon and menu icons are set
 //! to `data:image/...;base64,` URLs built by the client (the session only picks the bytes); the
 //! window list and the XDG menu use text nodes; the clipboard goes through a `<textarea>`'s
-//! `.text()`; the floating menu's inline `onclick` handlers never run under our CSP (the menu is
-//! hidden).
+//! `.text()` and `navigator.clipboard`; cursors are accepted only as `png` and set as a `data:`
+//! URL through the CSSOM; window classes are stripped to `[0-9a-zA-Z]` before `addClass`; the
+//! floating menu's inline `onclick` handlers never run under our CSP (the menu is hidden).
 
 /// One literal replacement in one file of the client.
 #[derive(Debug, Clone, Copy)]
