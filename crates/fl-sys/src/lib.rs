@@ -7,6 +7,7 @@
 mod fs;
 mod lifecycle;
 mod proc;
+mod shared_dir;
 mod signal;
 mod spawn;
 
@@ -16,6 +17,7 @@ pub use proc::{
     ProcError, ProcIdentity, ProcessInfo, boot_id, find_by_env, group_members, process_info, scan,
 };
 pub use nix::errno::Errno;
+pub use shared_dir::{CheckedEntry, OwnFile, SharedDir, SharedFileError, SocketState, connect_own_socket};
 pub use signal::{Delivery, ProcessGroup, Signal, signal_process};
 pub use spawn::{Pipe, move_fd_in_child};
 
