@@ -401,8 +401,8 @@ class StopWatcher(threading.Thread):
     def __init__(self, ctx, session):
         super().__init__(daemon=True)
         env = Path(f"/proc/{session['pid']}/environ").read_bytes()
-        m = re.search(rb"FIREFOX_LAUNCHER_SESSION=([^\0]*)\0", env)
-        needle = f"FIREFOX_LAUNCHER_SESSION={m.group(1).decode()}\0" if m else None
+        m = re.search(rb"FL_SESSION_MARKER=([^\0]*)\0", env)
+        needle = f"FL_SESSION_MARKER={m.group(1).decode()}\0" if m else None
         pids = marked_pids(ctx.run_id, needle) if needle else [session["pid"]]
         self.procs = {p: (proc_start_time(p), proc_comm(p)) for p in pids}
         self.procs = {p: v for p, v in self.procs.items() if v[0] is not None}
@@ -478,7 +478,7 @@ class Template:
             e.split(b"=", 1) for e in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in e
         )
         keys = [
-            b"FIREFOX_LAUNCHER_SESSION", b"XAUTHORITY", b"XPRA_SYSTEM_CONF_DIRS", b"XPRA_USER_CONF_DIRS",
+            b"FL_SESSION_MARKER", b"XAUTHORITY", b"XPRA_SYSTEM_CONF_DIRS", b"XPRA_USER_CONF_DIRS",
             b"XDG_CACHE_HOME", b"XDG_CONFIG_HOME", b"XDG_DATA_HOME", b"XDG_RUNTIME_DIR", b"DBUS_SESSION_BUS_ADDRESS",
         ]
         # Anything else the sidecar adds that points into the session directory, too.
@@ -492,7 +492,7 @@ class Template:
         sub = lambda s: s.replace(self.dir, str(d)).replace(f"127.0.0.1:{self.port}", f"127.0.0.1:{port}")
         argv = [sub(a) for a in self.argv_text]
         env = {k: sub(v) for k, v in self.env.items()}
-        env["FIREFOX_LAUNCHER_SESSION"] = marker
+        env["FL_SESSION_MARKER"] = marker
         return argv, env
 
 
@@ -574,7 +574,7 @@ class Bare:
 
         Returns (seconds, timeline): when (s after SIGTERM) the leader was reaped, and when the
         last process of each command name (xpra, firefox-esr, Xvfb, ...) stopped running."""
-        needle = f"FIREFOX_LAUNCHER_SESSION={self.marker}\0"
+        needle = f"FL_SESSION_MARKER={self.marker}\0"
         procs = {p: (proc_start_time(p), proc_comm(p)) for p in marked_pids(self.ctx.run_id, needle)}
         procs = {p: v for p, v in procs.items() if v[0] is not None}
         gone = {}

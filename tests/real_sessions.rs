@@ -70,7 +70,7 @@ fn processes_of(server: &Server, session: &SessionView) -> Vec<ProcessInfo> {
         .into_iter()
         .filter(|p| {
             std::fs::read(format!("/proc/{}/environ", p.identity.pid)).is_ok_and(|env| {
-                env.split(|b| *b == 0).any(|kv| kv.starts_with(b"FIREFOX_LAUNCHER_SESSION=") && kv.ends_with(suffix.as_bytes()))
+                env.split(|b| *b == 0).any(|kv| kv.starts_with(format!("{}=", support::MARKER_ENV).as_bytes()) && kv.ends_with(suffix.as_bytes()))
             })
         })
         .collect();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fl_client::Client;
 use fl_sys::{ProcessInfo, Signal};
 
-pub const MARKER_ENV: &str = "FIREFOX_LAUNCHER_SESSION";
+pub const MARKER_ENV: &str = "FL_SESSION_MARKER";
 
 /// Polls `condition` with backoff until it holds or `limit` passes.
 pub async fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
@@ -110,6 +110,14 @@ pub struct Launch<'a> {
     pub under_parent: bool,
 }
 
+/// Sessions start from an allowlisted environment: the fake xpra's settings reach it only when
+/// passed on purpose, here through `FIREFOX_LAUNCHER_PASS_ENV`. (A test that gives `--pass-env`
+/// itself, which wins over the variable, must name them there too.)
+fn fake_xpra_pass_env(env: &[(&str, &str)]) -> Option<(&'static str, String)> {
+    let names: Vec<&str> = env.iter().map(|(k, _)| *k).filter(|k| k.starts_with("FAKE_XPRA_")).collect();
+    (!names.is_empty()).then(|| ("FIREFOX_LAUNCHER_PASS_ENV", names.join(",")))
+}
+
 impl Server {
     /// Starts `serve --port 0` with `args` and `env`, and waits until it has written its runtime
     /// file.
@@ -136,6 +144,7 @@ impl Server {
             .env("HOME", test_home.path())
             .env_remove("FIREFOX_LAUNCHER_TOKEN")
             .env("FIREFOX_LAUNCHER_LOG", "debug")
+            .envs(fake_xpra_pass_env(launch.env))
             .envs(launch.env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

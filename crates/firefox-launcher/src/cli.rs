@@ -76,6 +76,11 @@ struct ServeArgs {
     /// Sessions to keep started and unclaimed, so a start is answered at once.
     #[arg(long, env = "FIREFOX_LAUNCHER_WARM", default_value = "0")]
     warm: usize,
+    /// Also give sessions this variable of serve's environment (repeatable). Sessions otherwise get
+    /// only PATH, HOME, locale, TZ, proxy and CA settings; names holding TOKEN, SECRET, PASSWORD,
+    /// KEY or CREDENTIAL, and FIREFOX_LAUNCHER_*, JUPYTERHUB_*, JPY_* are never passed.
+    #[arg(long, value_name = "NAME", env = "FIREFOX_LAUNCHER_PASS_ENV", value_delimiter = ',')]
+    pass_env: Vec<String>,
     /// Keep running (and keep sessions) when the process that started `serve` exits.
     #[arg(long)]
     no_follow_parent: bool,
@@ -129,7 +134,11 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         grace: seconds(args.cleanup_timeout, "--cleanup-timeout")?,
         require_window: !args.no_window_check,
         children: Default::default(),
+        pass_env: args.pass_env,
     };
+    for name in session.pass_env.iter().filter(|n| fl_session::is_refused_env(n)) {
+        tracing::warn!("--pass-env {name}: refused, a name like that never reaches a session");
+    }
     let listen = match (args.unix_socket, args.port) {
         (Some(path), _) => fl_server::Listen::Unix(path),
         (None, port) => fl_server::Listen::Tcp(port.unwrap_or(0)),

@@ -16,8 +16,9 @@ use crate::layout::{Layout, shlex_quote};
 pub const DISPLAY_FD: i32 = 3;
 
 /// The environment variable that marks every process of a session, so teardown finds the ones
-/// that left its process group (Xvfb, `setsid` descendants).
-pub const MARKER_ENV: &str = "FIREFOX_LAUNCHER_SESSION";
+/// that left its process group (Xvfb, `setsid` descendants). Not a secret; named outside
+/// `FIREFOX_LAUNCHER_*`, which never reaches a session (see `env`).
+pub const MARKER_ENV: &str = "FL_SESSION_MARKER";
 
 pub struct XpraCommand<'a> {
     pub firefox: &'a Path,
@@ -86,7 +87,7 @@ impl XpraCommand<'_> {
         args.into_iter().map(OsString::from).collect()
     }
 
-    /// Environment entries set on top of the service's own.
+    /// Environment entries set on top of the allowlisted part of the service's own.
     pub fn env(&self) -> Vec<(&'static str, OsString)> {
         let l = self.layout;
         vec![
@@ -100,5 +101,19 @@ impl XpraCommand<'_> {
             ("XDG_RUNTIME_DIR", l.xdg("runtime").into()),
             ("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_sets_no_name_the_allowlist_refuses() {
+        let layout = Layout::new("/s".into());
+        let command = XpraCommand { firefox: Path::new("/f"), layout: &layout, port: 1, url: "about:blank", marker: "m" };
+        for (name, _) in command.env() {
+            assert!(!crate::env::is_refused_env(name), "{name}");
+        }
     }
 }

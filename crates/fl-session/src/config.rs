@@ -21,6 +21,9 @@ pub struct SessionConfig {
     pub require_window: bool,
     /// Children spawned by this service, so the orphan reaper leaves them to their owners.
     pub children: Arc<OwnChildren>,
+    /// Names of the service's environment passed to sessions besides the allowlist (`--pass-env`);
+    /// refused names are dropped all the same.
+    pub pass_env: Vec<String>,
 }
 
 /// Finds Firefox on `PATH`: `firefox`, then `firefox-esr`.
@@ -46,6 +49,7 @@ impl SessionConfig {
             grace: Duration::from_secs(3),
             require_window: true,
             children: Arc::default(),
+            pass_env: Vec::new(),
         }
     }
 }

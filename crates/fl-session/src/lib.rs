@@ -8,6 +8,7 @@
 
 mod command;
 mod config;
+mod env;
 mod error;
 mod layout;
 mod leader;
@@ -27,6 +28,7 @@ use tokio::sync::oneshot;
 
 pub use command::MARKER_ENV;
 pub use config::{SessionConfig, find_firefox, is_executable};
+pub use env::{is_refused_env, session_env};
 pub use error::StartError;
 pub use record::{ProcRecord, RECORD_FILE, SessionRecord, this_process};
 pub use teardown::{StopReport, StopSignal, clean_up_after, remove_stale_x_files};
@@ -253,6 +255,8 @@ fn spawn_xpra(
     let mut std_cmd = std::process::Command::new(&cfg.xpra);
     std_cmd
         .args(command.args())
+        .env_clear()
+        .envs(env::session_env(std::env::vars_os(), &cfg.pass_env))
         .envs(command.env())
         .current_dir(&layout.root)
         .stdin(Stdio::null())

@@ -25,7 +25,7 @@ pub struct SessionRecord {
     pub port: u16,
     pub url: String,
     pub created_at: String,
-    /// The value of `FIREFOX_LAUNCHER_SESSION` in every process of the session.
+    /// The value of the marker variable (`MARKER_ENV`) in every process of the session.
     pub marker: String,
     pub uid: u32,
     pub hostname: String,
