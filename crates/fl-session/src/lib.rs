@@ -17,6 +17,7 @@ mod record;
 mod teardown;
 mod upstream;
 mod x11;
+mod xfiles;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -31,7 +32,8 @@ pub use config::{SessionConfig, find_firefox, is_executable};
 pub use env::{is_refused_env, session_env};
 pub use error::StartError;
 pub use record::{ProcRecord, RECORD_FILE, SessionRecord, this_process};
-pub use teardown::{StopReport, StopSignal, clean_up_after, remove_stale_x_files};
+pub use teardown::{StopReport, StopSignal, clean_up_after};
+pub use xfiles::remove_stale_x_files;
 pub use upstream::{Upstream, UpstreamError};
 
 use leader::Leader;

@@ -7,8 +7,9 @@
 //! SIGTERM Xpra stops Xvfb itself, but after a SIGKILL Xvfb keeps running with its X socket in
 //! `/tmp/.X11-unix`. A child may also `setsid` away on its own. So before signalling we list every
 //! process carrying this session's environment marker, and afterwards stop whichever of them still
-//! runs, each verified by pid *and* start time, then remove the display's stale X socket and lock,
-//! and last the session directory. Nothing that is not provably this session's is signalled.
+//! runs, each verified by pid *and* start time, then remove the display's stale X socket and lock
+//! (see `xfiles`: other users can plant entries there), and last the session directory. Nothing
+//! that is not provably this session's is signalled.
 
 use std::time::{Duration, Instant};
 
@@ -78,7 +79,7 @@ impl Session {
         let leftovers = self.stop_leftovers().await;
         let mut problems = Vec::new();
         if let Some(display) = self.display {
-            problems.extend(remove_stale_x_files(display, self.xvfb));
+            problems.extend(crate::xfiles::clean_x_files(display, self.xvfb).await);
         }
         if let Err(e) = self.base.remove_tree(&self.dir_name) {
             problems.push(e.to_string());
@@ -176,7 +177,7 @@ pub async fn clean_up_after(base: &fl_sys::BaseDir, record: &crate::SessionRecor
         }
     }
     if let Some(display) = record.display {
-        for problem in remove_stale_x_files(display, record.xvfb.map(|x| x.identity(record.uid))) {
+        for problem in crate::xfiles::clean_x_files(display, record.xvfb.map(|x| x.identity(record.uid))).await {
             tracing::warn!(port = record.port, "cleanup: {problem}");
         }
     }
@@ -203,35 +204,4 @@ async fn wait_vanished(processes: &[ProcIdentity], limit: Duration) -> bool {
         }
         tokio::time::sleep(POLL).await;
     }
-}
-
-/// Removes `/tmp/.X11-unix/X<n>` and `/tmp/.X<n>-lock` when our Xvfb is gone and they are stale:
-/// the lock names our Xvfb (or no live process) and nothing accepts on the socket.
-pub fn remove_stale_x_files(display: u32, xvfb: Option<ProcIdentity>) -> Vec<String> {
-    if xvfb.is_some_and(|x| x.is_alive()) {
-        return vec![format!("Xvfb of display :{display} is still running")];
-    }
-    let lock = std::path::PathBuf::from(format!("/tmp/.X{display}-lock"));
-    let socket = std::path::PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
-    let lock_pid: Option<i32> =
-        std::fs::read_to_string(&lock).ok().and_then(|s| s.trim().parse().ok());
-    let lock_is_ours = match lock_pid {
-        None => true,
-        Some(pid) => xvfb.is_some_and(|x| x.pid == pid) || fl_sys::process_info(pid).is_none(),
-    };
-    let socket_is_dead = matches!(
-        std::os::unix::net::UnixStream::connect(&socket),
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound)
-    );
-    let mut problems = Vec::new();
-    if lock_is_ours && socket_is_dead {
-        for path in [&socket, &lock] {
-            match std::fs::remove_file(path) {
-                Ok(()) => tracing::debug!("removed stale {}", path.display()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => problems.push(format!("failed to remove {}: {e}", path.display())),
-            }
-        }
-    }
-    problems
 }

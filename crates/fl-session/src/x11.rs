@@ -7,7 +7,6 @@
 //! `class-instance=('Navigator', 'firefox-esr')`, without starting a Python process per probe.
 //! With no client connected Xpra keeps the window unmapped, so mapping is not the test.
 
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 
 use x11rb::connection::Connection;
@@ -59,7 +58,8 @@ fn has_firefox_class(conn: &RustConnection, window: Window) -> bool {
 fn connect(display: u32, xauthority: &Path) -> Result<RustConnection, String> {
     let cookie = read_cookie(xauthority, display).ok_or_else(|| format!("no cookie in {}", xauthority.display()))?;
     let socket = format!("/tmp/.X11-unix/X{display}");
-    let stream = UnixStream::connect(&socket).map_err(|e| format!("connect {socket}: {e}"))?;
+    // The cookie goes only to an X server running as us, never through a planted link or socket.
+    let stream = fl_sys::connect_own_socket(Path::new(&socket)).map_err(|e| e.to_string())?;
     let (stream, _peer) = DefaultStream::from_unix_stream(stream).map_err(|e| format!("{socket}: {e}"))?;
     RustConnection::connect_to_stream_with_auth_info(stream, 0, COOKIE_NAME.to_vec(), cookie)
         .map_err(|e| format!("x11 setup on {socket}: {e}"))
