@@ -6,6 +6,7 @@
 
 mod fs;
 mod lifecycle;
+mod limits;
 mod proc;
 mod shared_dir;
 mod signal;
@@ -13,6 +14,7 @@ mod spawn;
 
 pub use fs::{BaseDir, FsError};
 pub use lifecycle::{OwnChildren, become_subreaper, child_dies_with_us, hostname, parent_pid, pidfd_open, random_secret, signal_on_parent_death};
+pub use limits::{raise_open_files_limit, with_umask};
 pub use proc::{
     ProcError, ProcIdentity, ProcessInfo, boot_id, find_by_env, group_members, process_info, scan,
 };
