@@ -131,8 +131,66 @@ async fn a_query_token_sets_a_cookie_and_redirects_without_it() {
     let cookie = headers[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.contains("HttpOnly"));
     let pair = cookie.split(';').next().unwrap();
-    let request = Request::get("/api/health").header(header::COOKIE, format!("other=1; {pair}")).body(Body::empty()).unwrap();
-    assert_eq!(send(&state, request).await.0, StatusCode::OK);
+    // It opens the session's pages (here: past authentication, to a port with no session), and
+    // nothing else (below).
+    let request = Request::get("/sessions/4242/").header(header::COOKIE, format!("other=1; {pair}")).body(Body::empty()).unwrap();
+    assert_eq!(send(&state, request).await.0, StatusCode::NOT_FOUND);
+}
+
+/// The `name=value` pair that `/sessions/4242/?token=T` sets.
+async fn session_cookie(state: &AppState) -> String {
+    let (status, headers, _) = send(state, get(&format!("/sessions/4242/?token={TOKEN}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let set_cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+fn with_cookie(method: &str, uri: &str, cookie: &str) -> Request<Body> {
+    Request::builder().method(method).uri(uri).header(header::COOKIE, format!("other=1; {cookie}")).body(Body::empty()).unwrap()
+}
+
+// Browsers send 127.0.0.1 cookies to every local port: the cookie must not be the token, and
+// must not open the API.
+#[tokio::test]
+async fn the_session_cookie_is_not_the_token_and_opens_sessions_only() {
+    let (state, _tmp) = state(Some(TOKEN));
+    let pair = session_cookie(&state).await;
+    let (_, value) = pair.split_once('=').unwrap();
+    assert!(!value.is_empty() && !value.contains(TOKEN), "the cookie carries the token");
+    // Sessions: past authentication, to the lookup of a session that does not exist.
+    let (status, _, json) = send(&state, with_cookie("GET", "/sessions/4242/", &pair)).await;
+    assert_eq!((status, json["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    // Control: without it, the same request is refused.
+    assert_eq!(send(&state, get("/sessions/4242/")).await.0, StatusCode::UNAUTHORIZED);
+    // The API and the metrics: refused.
+    for (method, uri) in [("GET", "/api/sessions"), ("GET", "/api/health"), ("GET", "/metrics"), ("DELETE", "/api/sessions/4242")] {
+        let (status, _, json) = send(&state, with_cookie(method, uri, &pair)).await;
+        assert_eq!((status, json["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")), "{method} {uri}");
+    }
+}
+
+#[tokio::test]
+async fn the_token_itself_as_a_cookie_opens_nothing() {
+    let (state, _tmp) = state(Some(TOKEN));
+    let name = session_cookie(&state).await.split_once('=').unwrap().0.to_owned();
+    for cookie in [format!("{name}={TOKEN}"), format!("firefox_launcher_token={TOKEN}")] {
+        for uri in ["/api/sessions", "/sessions/4242/"] {
+            assert_eq!(send(&state, with_cookie("GET", uri, &cookie)).await.0, StatusCode::UNAUTHORIZED, "{cookie} on {uri}");
+        }
+    }
+    // Control: the header opens the API.
+    assert_eq!(send(&state, authed("GET", "/api/sessions").body(Body::empty()).unwrap()).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_query_token_off_the_session_routes_opens_its_one_request_and_sets_no_cookie() {
+    let (state, _tmp) = state(Some(TOKEN));
+    for uri in [format!("/api/sessions?token={TOKEN}"), format!("/metrics?token={TOKEN}")] {
+        let (status, headers, _) = send(&state, get(&uri)).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(headers.get(header::SET_COOKIE).is_none(), "{uri} set a cookie");
+    }
 }
 
 fn authed(method: &str, uri: &str) -> axum::http::request::Builder {
