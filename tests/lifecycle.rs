@@ -67,7 +67,7 @@ async fn killing_the_parent_stops_every_session_within_two_seconds() {
     let home = TestHome::new();
     let xpra = fake_xpra();
     let args = ["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
-    let mut server = Server::launch(&home, Launch { args: &args, env: &[("FAKE_XPRA_MODE", "escape")], under_parent: true }).await;
+    let mut server = Server::launch(&home, Launch { args: &args, env: &[("FAKE_XPRA_MODE", "escape")], under_parent: true, ..Launch::default() }).await;
     for _ in 0..2 {
         server.client.start(None).await.unwrap();
     }

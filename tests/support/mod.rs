@@ -108,6 +108,9 @@ pub struct Launch<'a> {
     pub env: &'a [(&'a str, &'a str)],
     /// Start it under a `sh` parent (which `kill_parent` can kill), as jupyter-server would.
     pub under_parent: bool,
+    /// Start it with this soft and hard `RLIMIT_NOFILE` (through util-linux `prlimit`, which
+    /// execs it: same pid).
+    pub open_files: Option<u64>,
 }
 
 /// Sessions start from an allowlisted environment: the fake xpra's settings reach it only when
@@ -122,7 +125,7 @@ impl Server {
     /// Starts `serve --port 0` with `args` and `env`, and waits until it has written its runtime
     /// file.
     pub async fn start(test_home: &TestHome, args: &[&str], env: &[(&str, &str)]) -> Self {
-        Self::launch(test_home, Launch { args, env, under_parent: false }).await
+        Self::launch(test_home, Launch { args, env, ..Launch::default() }).await
     }
 
     pub async fn launch(test_home: &TestHome, launch: Launch<'_>) -> Self {
@@ -130,12 +133,19 @@ impl Server {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let log = test_home.path().join(format!("serve-{nanos}.log"));
         let binary = env!("CARGO_BIN_EXE_firefox-launcher");
-        let mut command = if launch.under_parent {
-            let mut sh = Command::new("/bin/sh");
-            sh.args(["-c", "\"$@\" & wait", "sh", binary]);
-            sh
-        } else {
-            Command::new(binary)
+        assert!(!(launch.under_parent && launch.open_files.is_some()), "open_files is not supported under a parent");
+        let mut command = match (launch.under_parent, launch.open_files) {
+            (true, _) => {
+                let mut sh = Command::new("/bin/sh");
+                sh.args(["-c", "\"$@\" & wait", "sh", binary]);
+                sh
+            }
+            (false, Some(n)) => {
+                let mut prlimit = Command::new("prlimit");
+                prlimit.arg(format!("--nofile={n}:{n}")).arg("--").arg(binary);
+                prlimit
+            }
+            (false, None) => Command::new(binary),
         };
         command
             .arg("serve")

@@ -21,13 +21,23 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ServeError};
 use crate::state::AppState;
 
 pub(crate) const COOKIE_NAME: &str = "firefox_launcher_session";
 
+/// A shorter configured token is refused at start: it could be guessed by anyone on the machine.
+pub(crate) const MIN_TOKEN_BYTES: usize = 16;
+
 /// What the session cookie's HMAC is computed over; a new label would make new cookies.
 const COOKIE_LABEL: &[u8] = b"firefox-launcher session cookie";
+
+pub(crate) fn check_token_length(token: &str) -> Result<(), ServeError> {
+    match token.len() {
+        len if len < MIN_TOKEN_BYTES => Err(ServeError::TokenTooShort { len, min: MIN_TOKEN_BYTES }),
+        _ => Ok(()),
+    }
+}
 
 /// The session cookie's value: HMAC-SHA256 keyed with the token over [`COOKIE_LABEL`], in hex.
 /// It opens sessions only; without the token it cannot be made, and from it the token cannot be
@@ -142,6 +152,12 @@ mod tests {
         // Python: hmac.new(token, b"firefox-launcher session cookie", hashlib.sha256).hexdigest()
         assert_eq!(cookie, "cc432f1121695ec6ead4e43477b4889b54b5904c3d442d995036962f02dde56d");
         assert_ne!(cookie, session_cookie("0123456789abcdef0123456789abcdeg"));
+    }
+
+    #[test]
+    fn tokens_shorter_than_16_bytes_are_refused() {
+        assert!(matches!(check_token_length("123456789012345"), Err(ServeError::TokenTooShort { len: 15, min: 16 })));
+        assert!(check_token_length("1234567890123456").is_ok());
     }
 
     #[test]

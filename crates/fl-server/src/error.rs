@@ -114,6 +114,8 @@ pub enum ServeError {
     },
     #[error("failed to generate a token: {0}")]
     Secret(#[source] std::io::Error),
+    #[error("the token in FIREFOX_LAUNCHER_TOKEN is too short: {len} bytes, at least {min} are needed (try `openssl rand -hex 32`)")]
+    TokenTooShort { len: usize, min: usize },
     #[error("failed to install signal handler: {0}")]
     Signal(#[source] std::io::Error),
     #[error("http server failed: {0}")]

@@ -5,6 +5,7 @@
 //! exits. Sessions are owned by one supervisor task each ([`supervisor`]); the state only maps
 //! ports to handles for talking to those tasks.
 
+mod accept;
 mod activity;
 mod api;
 mod app;
@@ -21,6 +22,7 @@ mod serve;
 mod state;
 mod supervisor;
 
+pub use accept::{Accept, ConnectionLimits, serve_connections};
 pub use app::app;
 pub use error::{ApiError, ServeError};
 pub use runtime::{read_runtime_file, runtime_file_path};

@@ -1,5 +1,10 @@
 //! Running the service: bind, announce, serve, and on SIGTERM/SIGINT shut down in order.
 //!
+//! Connections are accepted by [`crate::accept`], within limits a flood of idle connections
+//! cannot exhaust. The API's unix socket is created owner-only from the start (under umask 0077),
+//! never chmodded after `bind`. A configured token shorter than 16 bytes is refused before
+//! anything else happens.
+//!
 //! Shutdown stops accepting, stops this service's own sessions concurrently (each within its
 //! grace), removes the runtime file and returns. The signal listener only triggers that sequence;
 //! nothing signal-driven ever touches a session directly.
@@ -11,6 +16,7 @@ use fl_api::RuntimeFile;
 use fl_sys::BaseDir;
 use tokio::signal::unix::{SignalKind, signal};
 
+use crate::accept::{ConnectionLimits, serve_connections};
 use crate::error::ServeError;
 use crate::runtime::{remove_runtime_file, write_runtime_file};
 use crate::state::{AppState, StateOptions};
@@ -39,23 +45,37 @@ enum Bound {
 async fn bind(listen: &Listen) -> Result<(Bound, String), ServeError> {
     match listen {
         Listen::Tcp(port) => {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", *port))
-                .await
-                .map_err(|source| ServeError::Listen { what: format!("127.0.0.1:{port}"), source })?;
-            let addr = listener.local_addr().map_err(|source| ServeError::Listen { what: format!("127.0.0.1:{port}"), source })?;
+            let error = |source| ServeError::Listen { what: format!("127.0.0.1:{port}"), source };
+            let listener = listen_tcp(*port).map_err(error)?;
+            let addr = listener.local_addr().map_err(error)?;
             Ok((Bound::Tcp(listener), format!("http://{addr}")))
         }
         Listen::Unix(path) => {
             let what = path.display().to_string();
             remove_stale_socket(path);
-            let listener = tokio::net::UnixListener::bind(path)
-                .map_err(|source| ServeError::Listen { what: what.clone(), source })?;
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            // `bind` creates the socket file with the mode the umask leaves; a chmod after it
+            // would leave a window in which anyone may connect. Under 0077 it is born owner-only
+            // (0700: connecting needs write permission, which only the owner has). The mask is
+            // process-wide for these few microseconds; a file created meanwhile elsewhere in the
+            // process is only made more private.
+            let listener = fl_sys::with_umask(0o077, || tokio::net::UnixListener::bind(path))
                 .map_err(|source| ServeError::Listen { what: what.clone(), source })?;
             Ok((Bound::Unix(listener), format!("unix:{what}")))
         }
     }
+}
+
+/// Connections the kernel completes and holds for `accept`; past it, a connecting client's SYN is
+/// dropped and it retries only after a second. The default (128) overflows in a burst of
+/// connections from a flood, and the owner's connection would be dropped with them.
+const TCP_BACKLOG: u32 = 4096;
+
+fn listen_tcp(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    // What std's bind does too: a port in TIME_WAIT from a previous run can be bound again.
+    socket.set_reuseaddr(true)?;
+    socket.bind((std::net::Ipv4Addr::LOCALHOST, port).into())?;
+    socket.listen(TCP_BACKLOG)
 }
 
 /// A socket file nobody accepts on is a leftover of a killed run; anything else is left alone
@@ -81,7 +101,27 @@ fn shutdown_signals() -> Result<impl Future<Output = &'static str>, ServeError> 
     })
 }
 
+/// Raises the descriptor limit and caps connections below it, so that sessions keep half of it.
+fn connection_limits() -> ConnectionLimits {
+    let limits = ConnectionLimits::default();
+    match fl_sys::raise_open_files_limit() {
+        Ok(open_files) => {
+            let cap = usize::try_from(open_files / 2).unwrap_or(usize::MAX).min(limits.max_connections);
+            tracing::debug!(open_files, max_connections = cap, "descriptor limit");
+            ConnectionLimits { max_connections: cap, ..limits }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-files limit");
+            limits
+        }
+    }
+}
+
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    if let Some(token) = &options.state.token {
+        crate::auth::check_token_length(token)?;
+    }
+    let limits = connection_limits();
     let base = BaseDir::open_private(&options.home, "sessions")?;
     let mut options = options;
     if options.state.token.is_none() && matches!(options.listen, Listen::Tcp(_)) {
@@ -104,10 +144,10 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
 
     let router = crate::app(state.clone());
     let shutdown = state.shutdown_token();
-    let stopped = shutdown.clone().cancelled_owned();
+    let stopped = shutdown.clone();
     let server = match listener {
-        Bound::Tcp(l) => tokio::spawn(async move { axum::serve(l, router).with_graceful_shutdown(stopped).await }),
-        Bound::Unix(l) => tokio::spawn(async move { axum::serve(l, router).with_graceful_shutdown(stopped).await }),
+        Bound::Tcp(l) => tokio::spawn(serve_connections(l, router, limits, stopped)),
+        Bound::Unix(l) => tokio::spawn(serve_connections(l, router, limits, stopped)),
     };
 
     let parent = async {
