@@ -6,8 +6,9 @@
 //! - Another local user can create `/tmp/.X<N>-lock` and `/tmp/.X11-unix/X<N>` for a session's
 //!   display. A FIFO, a symlink or a file of someone else there must not hang `DELETE`, shutdown
 //!   or restart (recovery), and is neither followed nor removed. These use the fake xpra, made to
-//!   report display N as Xvfb would; the files are planted where that display's Xvfb would have
-//!   left its own (realistic: Xvfb's own lock is only replaceable once Xvfb is gone).
+//!   report display N as Xvfb would, and the files are planted after the session started, as if
+//!   its Xvfb had gone. (Realistic: Xvfb started with `-displayfd`, as ours are, writes no lock, so
+//!   that name is free to anyone at any time; the socket's name once Xvfb has exited.)
 
 mod support;
 
@@ -80,19 +81,44 @@ fn environ(pid: i32) -> Option<BTreeMap<String, String>> {
     )
 }
 
-/// The pid in `/tmp/.X<display>-lock`, which Xvfb writes.
+/// The pid in `/tmp/.X<display>-lock`, which Xvfb writes when started on a fixed display (with
+/// `-displayfd`, as ours are, it writes none).
 fn xvfb_pid_from_lock(display: u32) -> Option<i32> {
     std::fs::read_to_string(format!("/tmp/.X{display}-lock")).ok()?.trim().parse().ok()
 }
 
-/// Every process of the session, without its marker: xpra and the Xvfb of the display's lock,
-/// then (to a fixpoint) their descendants, every member of a process group or session one of
+/// The processes holding a listening socket of `/tmp/.X11-unix/X<display>` (path or abstract):
+/// the display's X server, whoever started it.
+fn x_server_pids(display: u32) -> Vec<i32> {
+    let unix = std::fs::read_to_string("/proc/net/unix").unwrap();
+    let names = [format!("/tmp/.X11-unix/X{display}"), format!("@/tmp/.X11-unix/X{display}")];
+    // Num RefCount Protocol Flags Type St Inode Path; flags 00010000 = listening.
+    let inodes: BTreeSet<String> = unix
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() == 8 && f[3] == "00010000" && names.iter().any(|n| n == f[7]))
+        .map(|f| format!("socket:[{}]", f[6]))
+        .collect();
+    all_processes()
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_dir(format!("/proc/{}/fd", p.pid)).is_ok_and(|fds| {
+                fds.filter_map(Result::ok).any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| inodes.contains(l.to_str().unwrap_or(""))))
+            })
+        })
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// Every process of the session, without its marker: xpra and the display's X server (found by
+/// its listening socket, or its lock), then (to a fixpoint) their descendants, every member of a process group or session one of
 /// them leads, and orphans reparented to `serve` (it is a child subreaper). Process groups and
 /// sessions are followed only when a member leads them: xpra's own session is the one `serve`
 /// and the test runner share.
 fn session_processes(serve: i32, xpra: i32, display: u32) -> Vec<Proc> {
     let all = all_processes();
-    let mut found: BTreeSet<i32> = [xpra].into_iter().chain(xvfb_pid_from_lock(display)).collect();
+    let x_server = x_server_pids(display).into_iter().chain(xvfb_pid_from_lock(display));
+    let mut found: BTreeSet<i32> = [xpra].into_iter().chain(x_server).collect();
     loop {
         let before = found.len();
         for p in all.iter().filter(|p| p.pid != serve) {
@@ -121,11 +147,13 @@ async fn no_secret_of_the_service_reaches_any_process_of_a_session() {
     let server = Server::start(&home, &["--pass-env", "FOO_PASSTHROUGH", "--pass-env", "MY_SECRET"], &env).await;
     let session = server.client.start(None).await.unwrap();
     let xpra = session.pid.unwrap() as i32;
-    let procs = session_processes(server.pid() as i32, xpra, display_of(&session));
+    let display = display_of(&session);
+    let procs = session_processes(server.pid() as i32, xpra, display);
 
     let has = |f: &dyn Fn(&Proc) -> bool| procs.iter().any(f);
     assert!(has(&|p| p.pid == xpra && p.comm.contains("xpra")), "no xpra: {procs:?}");
-    assert!(has(&|p| p.comm == "Xvfb"), "no Xvfb: {procs:?}");
+    let x_server = x_server_pids(display);
+    assert!(has(&|p| p.comm == "Xvfb" && x_server.contains(&p.pid)), "no Xvfb serving :{display} ({x_server:?}): {procs:?}");
     assert!(has(&|p| p.comm.starts_with("firefox")), "no firefox: {procs:?}");
 
     let mut leaks = Vec::new();

@@ -1,7 +1,8 @@
 //! The display's X lock and socket, removed once our Xvfb is gone, and only when they are ours.
 //!
-//! An Xvfb that did not exit cleanly leaves `/tmp/.X<N>-lock` (holding its pid) and
-//! `/tmp/.X11-unix/X<N>`, and a stale lock or socket gets in the way of the display's next user.
+//! An X server that did not exit cleanly leaves its socket `/tmp/.X11-unix/X<N>` and, when it was
+//! started on a fixed display rather than with `-displayfd` (as ours are), its lock
+//! `/tmp/.X<N>-lock` holding its pid; either gets in the way of the display's next user.
 //! Both names sit in directories every local user can write to, so what is there when we look may
 //! have been planted: a FIFO (reading it would block teardown, shutdown and restart forever), a
 //! symlink, a file of someone else. Every look goes through [`fl_sys::SharedDir`], which never
