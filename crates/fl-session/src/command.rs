@@ -57,7 +57,9 @@ impl XpraCommand<'_> {
             // The proxy uses the unix socket, inside the session's 0700 directory.
             format!("--tcp-auth=file:filename={}", path(l.tcp_password())),
             format!("--bind={}", path(l.xpra_socket())),
-            "--html=on".into(),
+            // Xpra serves a placeholder: its unpatched client must not be reachable on its
+            // TCP port either. Websockets work the same.
+            format!("--html={}", path(l.xpra_www())),
             format!("--displayfd={DISPLAY_FD}"),
             format!("--start-child={}", self.start_child()),
             "--exit-with-children=yes".into(),

@@ -48,6 +48,15 @@ user_pref("toolkit.startup.max_resumed_crashes", -1);
 user_pref("dom.ipc.processCount", 1);
 "#;
 
+/// Xpra's own page, in place of its HTML5 client (see [`Layout::xpra_www`]).
+const XPRA_PLACEHOLDER: &str = "<!DOCTYPE html><title>firefox-launcher</title>\n\
+<p>This session is shown through firefox-launcher, not here.</p>\n";
+
+/// Xpra reads `Name=value` lines (not `Name: value`).
+const XPRA_HEADERS: &str = "Content-Security-Policy=default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'\n\
+X-Content-Type-Options=nosniff\n\
+Referrer-Policy=no-referrer\n";
+
 impl Layout {
     pub fn new(root: PathBuf) -> Self {
         Self { root }
@@ -74,6 +83,15 @@ impl Layout {
     pub fn tcp_password(&self) -> PathBuf {
         self.root.join("tcp-password")
     }
+    /// What Xpra's own web server serves: a placeholder page, never the HTML5 client, which is
+    /// served patched by firefox-launcher (`fl-xpra-html5`). Xpra takes its response headers from
+    /// the sibling `http-headers`; ours forbid everything to that page.
+    pub fn xpra_www(&self) -> PathBuf {
+        self.root.join("www")
+    }
+    fn xpra_http_headers(&self) -> PathBuf {
+        self.root.join("http-headers")
+    }
     pub fn log(&self) -> PathBuf {
         self.root.join("xpra.log")
     }
@@ -85,7 +103,7 @@ impl Layout {
     pub fn populate(&self) -> std::io::Result<()> {
         let mut dirs = std::fs::DirBuilder::new();
         dirs.recursive(true).mode(0o700);
-        for dir in [self.profile(), self.sockets(), self.conf()] {
+        for dir in [self.profile(), self.sockets(), self.conf(), self.xpra_www(), self.xpra_http_headers()] {
             dirs.create(dir)?;
         }
         for what in ["cache", "config", "data", "runtime"] {
@@ -93,6 +111,8 @@ impl Layout {
         }
         create_private_file(&self.xauthority(), b"")?;
         create_private_file(&self.tcp_password(), fl_sys::random_secret()?.as_bytes())?;
+        create_private_file(&self.xpra_www().join("index.html"), XPRA_PLACEHOLDER.as_bytes())?;
+        create_private_file(&self.xpra_http_headers().join("10_firefox_launcher.txt"), XPRA_HEADERS.as_bytes())?;
         create_private_file(&self.profile().join("user.js"), USER_JS.as_bytes())
     }
 
