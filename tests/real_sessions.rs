@@ -33,10 +33,23 @@ async fn get(server: &Server, path: &str) -> hyper::Response<bytes::Bytes> {
     server.client.request(Method::GET, path, &[], None).await.unwrap()
 }
 
+/// The proxy serves our patched client under its CSP; Xpra's own TCP port, which any local
+/// browser tab could open, serves only a placeholder page (and wants its secret for the rest).
 async fn assert_serves_client(server: &Server, session: &SessionView) {
     let page = get(server, &format!("/{}", session.path)).await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(String::from_utf8_lossy(page.body()).contains("Xpra"), "not xpra's HTML5 client");
+    let body = String::from_utf8_lossy(page.body());
+    assert!(body.contains("Xpra") && body.contains("js/firefox-launcher.js"), "not our patched HTML5 client");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self' 'sha256-"), "{csp}");
+
+    let direct = std::process::Command::new("curl")
+        .args(["-s", "-D", "-", &format!("http://127.0.0.1:{}/", session.port)])
+        .output()
+        .unwrap();
+    let direct = String::from_utf8_lossy(&direct.stdout).to_lowercase();
+    assert!(direct.contains("shown through firefox-launcher"), "xpra's own port: {direct}");
+    assert!(!direct.contains("client.js") && direct.contains("content-security-policy: default-src 'none'"), "{direct}");
 }
 
 fn assert_gone(home: &TestHome, session: &SessionView, processes: &[ProcessInfo]) {

@@ -76,6 +76,9 @@ struct ServeArgs {
     /// Sessions to keep started and unclaimed, so a start is answered at once.
     #[arg(long, env = "FIREFOX_LAUNCHER_WARM", default_value = "0")]
     warm: usize,
+    /// Xpra's HTML5 client, served patched (refused if its files are not the ones the patches know).
+    #[arg(long, env = "FIREFOX_LAUNCHER_XPRA_HTML5", default_value = fl_xpra_html5::DEBIAN_DIR)]
+    xpra_html5: PathBuf,
     /// Also give sessions this variable of serve's environment (repeatable). Sessions otherwise get
     /// only PATH, HOME, locale, TZ, proxy and CA settings; names holding TOKEN, SECRET, PASSWORD,
     /// KEY or CREDENTIAL, and FIREFOX_LAUNCHER_*, JUPYTERHUB_*, JPY_* are never passed.
@@ -150,6 +153,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
         max_sessions: args.max_sessions,
         warm: args.warm,
+        html5_client: args.xpra_html5,
     };
     let follow_parent = !args.no_follow_parent;
     fl_server::serve(fl_server::ServeOptions { listen, home, state, follow_parent }).await?;

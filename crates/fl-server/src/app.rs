@@ -7,7 +7,7 @@ use axum::routing::{any, get};
 
 use crate::api::{create_session, delete_session, get_session, health, list_sessions, metrics};
 use crate::state::AppState;
-use crate::{auth, guard, proxy};
+use crate::{auth, guard, html5, proxy};
 
 /// Answered at once and without a token: jupyter-server-proxy's readiness probe is any HTTP
 /// answer from `/`.
@@ -21,13 +21,18 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/sessions", get(list_sessions::list_sessions).post(create_session::create_session))
         .route("/api/sessions/{port}", get(get_session::get_session).delete(delete_session::delete_session))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_token));
+    // Session pages get the client's CSP on every answer, a refused token's included.
+    let sessions = Router::new()
         .route("/sessions/{port}", any(proxy::add_slash))
         .route("/sessions/{port}/", any(proxy::proxy))
         .route("/sessions/{port}/{*rest}", any(proxy::proxy))
-        .route_layer(from_fn_with_state(state.clone(), auth::require_token));
+        .route_layer(from_fn_with_state(state.clone(), auth::require_token))
+        .route_layer(from_fn_with_state(state.clone(), html5::security_headers));
     Router::new()
         .route("/", get(root))
         .merge(protected)
+        .merge(sessions)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn(guard::refuse_forgeries))

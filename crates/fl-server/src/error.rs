@@ -49,6 +49,8 @@ pub enum ApiError {
         #[source]
         source: fl_session::UpstreamError,
     },
+    #[error("{0}")]
+    ClientUnavailable(String),
     #[error("proxying to session on port {port} failed: {source}")]
     ProxyHttp {
         port: u16,
@@ -80,6 +82,7 @@ impl ApiError {
             Self::Start(StartError::Timeout { .. }) => (S::GATEWAY_TIMEOUT, "start_timeout"),
             Self::Start(_) => (S::INTERNAL_SERVER_ERROR, "start_failed"),
             Self::Upstream { .. } | Self::ProxyHttp { .. } => (S::BAD_GATEWAY, "upstream_unavailable"),
+            Self::ClientUnavailable(_) => (S::SERVICE_UNAVAILABLE, "client_unavailable"),
         }
     }
 }

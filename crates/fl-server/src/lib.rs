@@ -12,6 +12,7 @@ mod app;
 mod auth;
 mod error;
 mod guard;
+mod html5;
 mod lifecycle;
 mod metrics;
 mod pool;

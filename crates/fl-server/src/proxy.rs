@@ -1,9 +1,11 @@
-//! `/sessions/{port}/...`: HTTP and WebSocket traffic to that session's Xpra.
+//! `/sessions/{port}/...`: the client page (served by [`crate::html5`]) and the websocket to that
+//! session's Xpra.
 //!
-//! The route only names a port; where the traffic goes is the session's own upstream (a unix
-//! socket in its 0700 directory), looked up in the map. Nothing from the request picks a host or
-//! a socket. Redirects we issue are relative, so the service works under any path prefix, such as
-//! jupyter-server-proxy's `<base_url>/firefox-launcher/`.
+//! Only websocket upgrades are forwarded: Xpra's own HTTP server (its unpatched client, its
+//! headers) is never reached through us. The route only names a port; where the traffic goes is
+//! the session's own upstream (a unix socket in its 0700 directory), looked up in the map. Nothing
+//! from the request picks a host or a socket. Redirects we issue are relative, so the service
+//! works under any path prefix, such as jupyter-server-proxy's `<base_url>/firefox-launcher/`.
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -11,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::TokioIo;
 
-use crate::auth::{COOKIE_NAME, split_token};
+use crate::auth::split_token;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -42,7 +44,10 @@ pub(crate) async fn proxy(state: State<AppState>, request: Request) -> Result<Re
         .and_then(|p| p.split_once('/'))
         .ok_or_else(|| ApiError::BadRequest(format!("not a session path: {}", path.chars().take(80).collect::<String>())))?;
     let (port, rest) = (crate::api::parse_port(port)?, rest.to_owned());
-    forward(state, port, &rest, request).await
+    if request.headers().contains_key(header::UPGRADE) {
+        return forward(state, port, &rest, request).await;
+    }
+    crate::html5::serve_file(&state, port, &rest, request.method(), request.headers())
 }
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
@@ -57,23 +62,13 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove("keep-alive");
 }
 
-/// Our credentials are for us: Xpra never sees the token, in a header, a cookie or the query.
+/// No credential goes upstream: Xpra needs none (the unix socket is the access control), and a
+/// cookie or header that reached it could be echoed into the session. So every `Cookie` and
+/// `Authorization` header is dropped, Jupyter's (`_xsrf`, login cookies) as well as ours.
 fn strip_credentials(headers: &mut HeaderMap) {
     headers.remove(header::AUTHORIZATION);
-    let ours = format!("{COOKIE_NAME}=");
-    let cookies: Vec<String> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .filter(|c| !c.is_empty() && !c.starts_with(&ours))
-        .map(str::to_owned)
-        .collect();
+    headers.remove(header::PROXY_AUTHORIZATION);
     headers.remove(header::COOKIE);
-    if let (false, Ok(value)) = (cookies.is_empty(), HeaderValue::from_str(&cookies.join("; "))) {
-        headers.insert(header::COOKIE, value);
-    }
 }
 
 async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut request: Request) -> Result<Response, ApiError> {

@@ -34,6 +34,8 @@ pub struct StateOptions {
     pub max_sessions: usize,
     /// Sessions kept started and unclaimed, so a create is answered at once.
     pub warm: usize,
+    /// Where Xpra's HTML5 client is read from (patched before it is served).
+    pub html5_client: std::path::PathBuf,
 }
 
 #[derive(Debug)]
@@ -65,6 +67,8 @@ pub(crate) struct Inner {
     pub metrics: Metrics,
     /// Wakes the warm-pool filler: a pooled session was claimed or ended.
     pub pool_changed: tokio::sync::Notify,
+    /// The client page served under `/sessions/PORT/`, or why it is refused.
+    pub client: Result<fl_xpra_html5::Html5Client, fl_xpra_html5::ClientError>,
 }
 
 /// Shared, cheaply clonable state of one running service.
@@ -76,8 +80,13 @@ pub struct AppState {
 impl AppState {
     pub fn new(options: StateOptions, base: BaseDir) -> Self {
         let instance = format!("{}-{}", std::process::id(), time::OffsetDateTime::now_utc().unix_timestamp_nanos());
+        let client = fl_xpra_html5::Html5Client::load(&options.html5_client);
+        if let Err(e) = &client {
+            tracing::error!("the session page cannot be served: {e}");
+        }
         Self {
             inner: Arc::new(Inner {
+                client,
                 options,
                 base: Arc::new(base),
                 sessions: Mutex::new(HashMap::new()),
@@ -92,6 +101,11 @@ impl AppState {
 
     pub(crate) fn options(&self) -> &StateOptions {
         &self.inner.options
+    }
+
+    /// The patched Xpra HTML5 client, or why it cannot be served.
+    pub fn html5_client(&self) -> Result<&fl_xpra_html5::Html5Client, &fl_xpra_html5::ClientError> {
+        self.inner.client.as_ref()
     }
 
     /// Cancelled when the service begins to shut down.

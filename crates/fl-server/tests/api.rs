@@ -20,6 +20,7 @@ fn state(token: Option<&str>) -> (AppState, tempfile::TempDir) {
         idle_timeout: std::time::Duration::ZERO,
         max_sessions: 4,
         warm: 0,
+        html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
     };
     (AppState::new(options, base), tmp)
 }

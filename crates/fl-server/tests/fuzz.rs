@@ -82,6 +82,7 @@ async fn random_requests_never_panic_and_bad_input_is_always_a_4xx() {
         idle_timeout: std::time::Duration::ZERO,
         max_sessions: 0,
         warm: 0,
+        html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
     };
     let state = AppState::new(options, base);
     let router = app(state);
