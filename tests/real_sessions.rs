@@ -264,3 +264,48 @@ async fn a_claimed_warm_session_opens_the_requested_page() {
     server.client.stop(session.port).await.unwrap();
     assert_gone(&home, &session, &procs);
 }
+
+/// Another program takes the port between the pick and Xpra's bind: real Xpra's own error drives
+/// the retry. The test binds the port the moment the session's directory appears (Xpra needs
+/// about half a second to get to its bind), so the product's port choice is left alone.
+#[tokio::test]
+async fn a_port_taken_before_xpra_binds_it_is_retried_on_another() {
+    let home = TestHome::new();
+    let server = real_server(&home).await;
+    let sessions = home.sessions();
+    let (taken_tx, taken_rx) = std::sync::mpsc::channel();
+    let thief = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            let first = std::fs::read_dir(&sessions).into_iter().flatten().flatten().find_map(|e| {
+                e.file_name().to_str().and_then(|n| n.strip_prefix("session-")).and_then(|p| p.parse::<u16>().ok())
+            });
+            if let Some(port) = first {
+                let listener = std::net::TcpListener::bind(("127.0.0.1", port));
+                taken_tx.send((port, listener.ok())).unwrap();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let session = server.client.start(Some("about:blank".into())).await.unwrap();
+    thief.join().unwrap();
+    let (taken, listener) = taken_rx.recv().unwrap();
+    assert!(listener.is_some(), "the test lost the race for port {taken} (xpra bound it first)");
+    assert_ne!(session.port, taken, "the session must not run on the port another program holds");
+    let log = server.log();
+    assert!(log.contains(&format!("port={taken}")) && log.contains("port was taken, trying another"), "{log}");
+    assert!(!home.session_dirs().contains(&format!("session-{taken}")), "the failed attempt's directory is left");
+    let leftovers: Vec<_> = server
+        .session_processes()
+        .into_iter()
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/environ", p.identity.pid))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv.starts_with(b"FL_SESSION_MARKER=") && kv.ends_with(format!("-{taken}").as_bytes())))
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "processes of the failed attempt on port {taken}: {leftovers:?}");
+    drop(listener);
+    assert!(xpra_reports_firefox_window(&session));
+    server.client.stop(session.port).await.unwrap();
+}
