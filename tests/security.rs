@@ -99,19 +99,55 @@ async fn no_other_user_can_reach_a_session_or_the_api() {
     assert!(unix.client.list().await.is_ok(), "the owner reaches it");
 }
 
+/// A record recovery must act on: this host, this boot, our uid, a dead owning `serve`, and an
+/// Xpra and Xvfb long gone (pids that cannot exist, with made-up start times).
+fn plant_valid_record(dir: &Path, port: u16) {
+    let dead = |pid| fl_session::ProcRecord { pid, start_time: 1 };
+    let record = fl_session::SessionRecord {
+        port,
+        url: "about:blank".into(),
+        created_at: "2026-11-25T00:00:00Z".into(),
+        marker: format!("planted-{port}"),
+        uid: fl_sys::current_uid(),
+        hostname: fl_sys::hostname(),
+        boot_id: fl_sys::boot_id().unwrap(),
+        server: dead(i32::MAX - 1),
+        xpra: Some(dead(i32::MAX - 2)),
+        xvfb: Some(dead(i32::MAX - 3)),
+        display: None,
+        pooled: false,
+    };
+    record.write(dir).unwrap();
+}
+
 #[tokio::test]
 async fn symlinks_planted_in_or_as_session_directories_redirect_nothing() {
     let home = TestHome::new();
     let victim = home.path().join("victim");
     std::fs::create_dir(&victim).unwrap();
     std::fs::write(victim.join("precious"), "keep").unwrap();
-    // A "session directory" that is a symlink to the victim, with a record luring recovery.
+    // A "session directory" that is a symlink to the victim, whose valid record of a dead session
+    // lures recovery into cleaning up.
     std::fs::create_dir_all(home.sessions()).unwrap();
-    std::fs::write(victim.join("record.json"), "{\"port\": 40003}").unwrap();
+    plant_valid_record(&victim, 40003);
     std::os::unix::fs::symlink(&victim, home.sessions().join("session-40003")).unwrap();
+    // Control: the same kind of record in a real directory is cleaned up.
+    let real = home.sessions().join("session-40004");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::write(real.join("canary"), "goes").unwrap();
+    plant_valid_record(&real, 40004);
 
     let xpra = fake_xpra();
     let server = Server::start(&home, &["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"], &[]).await;
+    // Recovery is done before the runtime file is written (Server::start waits for it).
+    assert!(!real.exists(), "recovery left a dead session's directory:\n{}", server.log());
+    // The symlink is an entry of sessions/ like any other: it goes, and nothing behind it does.
+    assert!(std::fs::symlink_metadata(home.sessions().join("session-40003")).is_err(), "the symlink was left:\n{}", server.log());
+    let mut left: Vec<String> = std::fs::read_dir(&victim).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    left.sort();
+    assert_eq!(left, ["precious", "record.json"], "recovery reached through the symlink:\n{}", server.log());
+    assert_eq!(std::fs::read_to_string(victim.join("precious")).unwrap(), "keep");
+
     let session = server.client.start(None).await.unwrap();
     // A symlink planted inside a running session's directory, and one replacing its profile.
     let dir = Path::new(&session.dir);
