@@ -1,47 +1,107 @@
 //! Who can reach a session: only its owner. A second local user is created for the test (it runs
-//! as root, as CI does), and tries every listener of a running real session and the API.
+//! as root, as CI does), and tries every listener of a running real session and the API, and the
+//! files. The test's own directories are open to it, so that only the product's 0700 directories
+//! and its secrets can stop it; every probe it fails has a control that succeeds (the owner's
+//! same probe, or the stranger's with the secret), so a refusal is the product's.
 //! Symlinks planted in and around session directories must never redirect a write or a delete.
 
 mod support;
 
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::{Server, TestHome, fake_xpra};
 
 const STRANGER: &str = "fl-test-stranger";
 
-/// The uid of a second, unprivileged local user, created when missing.
-fn stranger_uid() -> u32 {
-    let lookup = || Command::new("id").args(["-u", STRANGER]).output().ok().filter(|o| o.status.success());
-    if lookup().is_none() {
-        let status = Command::new("useradd").args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", STRANGER]).status();
-        assert!(status.is_ok_and(|s| s.success()) || lookup().is_some(), "cannot create user {STRANGER}");
-    }
-    String::from_utf8(lookup().unwrap().stdout).unwrap().trim().parse().unwrap()
+/// A second, unprivileged local user; created when missing and then removed on drop.
+struct Stranger {
+    uid: u32,
+    gid: u32,
+    created: bool,
 }
 
-/// Runs `program args` as the stranger; returns (success, stdout + stderr).
-fn as_stranger(uid: u32, program: &str, args: &[&str]) -> (bool, String) {
-    let output = Command::new(program).args(args).uid(uid).gid(uid).env("HOME", "/tmp").current_dir("/").output().unwrap();
+impl Stranger {
+    fn new() -> Self {
+        let id = |flag: &str| -> Option<u32> {
+            let out = Command::new("id").args([flag, STRANGER]).output().ok().filter(|o| o.status.success())?;
+            String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+        };
+        let mut created = false;
+        if id("-u").is_none() {
+            let status = Command::new("useradd").args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", STRANGER]).status();
+            created = status.is_ok_and(|s| s.success());
+            assert!(created || id("-u").is_some(), "cannot create user {STRANGER}");
+        }
+        Self { uid: id("-u").unwrap(), gid: id("-g").unwrap(), created }
+    }
+
+    /// Runs `program args` as the stranger; returns (success, stdout + stderr).
+    fn run(&self, program: &str, args: &[&str]) -> (bool, String) {
+        run(Command::new(program).args(args).uid(self.uid).gid(self.gid))
+    }
+
+    /// `curl`'s HTTP status for `url`, with `Authorization: token <token>` when given.
+    fn curl(&self, url: &str, token: Option<&str>) -> String {
+        let header = token.map(|t| format!("Authorization: token {t}"));
+        let mut args = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}", url];
+        if let Some(header) = &header {
+            args.extend(["-H", header]);
+        }
+        self.run("curl", &args).1
+    }
+
+    /// A copy of `file` the stranger may read, in a directory removed on drop.
+    fn copy_of(&self, file: &Path) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::Builder::new().prefix("fl-test-stranger-").tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let copy = dir.path().join("secret");
+        std::fs::copy(file, &copy).unwrap();
+        std::os::unix::fs::chown(&copy, Some(self.uid), Some(self.gid)).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o600)).unwrap();
+        (dir, copy)
+    }
+}
+
+impl Drop for Stranger {
+    fn drop(&mut self) {
+        // Every command it ran has exited (they all run to completion), so nothing holds the user.
+        if self.created {
+            let _ = Command::new("userdel").arg(STRANGER).status();
+        }
+    }
+}
+
+/// The same probe as the owner (the test's user).
+fn as_owner(program: &str, args: &[&str]) -> (bool, String) {
+    run(Command::new(program).args(args))
+}
+
+fn run(command: &mut Command) -> (bool, String) {
+    let output = command.env("HOME", "/tmp").current_dir("/").output().unwrap();
     (output.status.success(), format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
 }
 
-fn xpra_info(uid: Option<u32>, target: &str, password_file: Option<&Path>) -> (bool, String) {
+/// `xpra info` on `target` as the stranger (or the owner), with the secret in `password_file`.
+fn xpra_info(stranger: Option<&Stranger>, target: &str, password_file: Option<&Path>) -> (bool, String) {
     let conf = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(conf.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(conf.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut command = Command::new("/usr/bin/xpra");
-    command.arg("info").arg(target).env("XPRA_SYSTEM_CONF_DIRS", conf.path()).env("XPRA_USER_CONF_DIRS", conf.path()).env("HOME", "/tmp");
+    command.arg("info").arg(target).env("XPRA_SYSTEM_CONF_DIRS", conf.path()).env("XPRA_USER_CONF_DIRS", conf.path());
     if let Some(file) = password_file {
         command.arg(format!("--password-file={}", file.display()));
     }
-    if let Some(uid) = uid {
-        command.uid(uid).gid(uid);
+    if let Some(stranger) = stranger {
+        command.uid(stranger.uid).gid(stranger.gid);
     }
-    let output = command.output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    (output.status.success() && text.contains("windows."), text)
+    let (ok, text) = run(&mut command);
+    (ok && text.contains("windows."), text)
+}
+
+fn open_to_all(dir: &Path) {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 #[tokio::test]
@@ -49,53 +109,88 @@ async fn no_other_user_can_reach_a_session_or_the_api() {
     if fl_sys::current_uid() != 0 {
         panic!("this test creates a second local user and must run as root (CI does)");
     }
-    let uid = stranger_uid();
+    let stranger = Stranger::new();
     let home = TestHome::new();
+    open_to_all(home.path());
     let server = Server::start(&home, &[], &[]).await;
     let session = server.client.start(None).await.unwrap();
     let dir = Path::new(&session.dir);
-    let api = server.address.clone();
+    let token = server.client.token().unwrap();
 
-    // The API on TCP: no token, no answer.
-    let (_, out) = as_stranger(uid, "curl", &["-s", "-o", "/dev/null", "-w", "%{http_code}", &format!("{api}/api/sessions")]);
-    assert_eq!(out, "401");
-    let (_, out) = as_stranger(uid, "curl", &["-s", "-o", "/dev/null", "-w", "%{http_code}", &format!("{api}/{}", session.path)]);
-    assert_eq!(out, "401");
+    // The API on TCP and the session's page: no token, no answer. Control: the stranger with the
+    // token gets one, so it reaches the port and only the token decides.
+    for path in ["api/sessions", session.path.as_str()] {
+        let url = format!("{}/{path}", server.address);
+        assert_eq!(stranger.curl(&url, None), "401", "{url}");
+        assert_eq!(stranger.curl(&url, Some(token)), "200", "{url} with the token");
+    }
 
-    // Xpra's TCP listener demands the session's secret, from anyone, the owner included.
+    // Xpra's TCP listener, raw or as a websocket, demands the session's secret from anyone, the
+    // owner included. Control: the stranger with a copy of the secret attaches.
+    let (_secret_dir, secret) = stranger.copy_of(&dir.join("tcp-password"));
+    for scheme in ["tcp", "ws"] {
+        let target = format!("{scheme}://127.0.0.1:{}/", session.port);
+        let (ok, out) = xpra_info(Some(&stranger), &target, None);
+        assert!(!ok && out.contains("authentication required"), "a stranger attached over {target}: {out}");
+        let (ok, out) = xpra_info(Some(&stranger), &target, Some(&secret));
+        assert!(ok, "control: the stranger with the secret could not attach over {target}: {out}");
+    }
     let tcp = format!("tcp://127.0.0.1:{}/", session.port);
-    let (ok, out) = xpra_info(Some(uid), &tcp, None);
-    assert!(!ok, "a stranger attached over TCP: {out}");
     let (ok, out) = xpra_info(None, &tcp, None);
     assert!(!ok, "TCP without the password attached: {out}");
     let (ok, out) = xpra_info(None, &tcp, Some(&dir.join("tcp-password")));
     assert!(ok, "the owner with the session's secret could not attach: {out}");
 
-    // The unix socket and the secret sit in a 0700 directory the stranger cannot enter.
-    let socket = dir.join("sock/xpra.sock");
-    let (ok, out) = xpra_info(Some(uid), &format!("socket://{}", socket.display()), None);
+    // Files: the stranger walks up to the service's home (the test's directory is open)...
+    let (ok, out) = stranger.run("ls", &[home.path().to_str().unwrap()]);
+    assert!(ok && out.lines().any(|l| l == "fl"), "control: the stranger cannot list the test home: {out}");
+    // ...and the product's private directories stop it, not the test's: every probe that fails
+    // as the stranger succeeds as the owner.
+    let runtime = fl_api::RuntimeFile::path(&home.home());
+    let probes = [
+        ("ls", home.home()),
+        ("ls", home.sessions()),
+        ("ls", dir.to_owned()),
+        ("cat", runtime.clone()),
+        ("cat", dir.join("tcp-password")),
+        ("cat", dir.join("record.json")),
+        ("cat", dir.join("xpra.log")),
+    ];
+    for (program, path) in &probes {
+        let path = path.to_str().unwrap();
+        let (ok, out) = stranger.run(program, &[path]);
+        assert!(!ok && out.contains("Permission denied"), "the stranger could {program} {path}: {out}");
+        let (ok, out) = as_owner(program, &[path]);
+        assert!(ok, "control: the owner could not {program} {path}: {out}");
+    }
+    let socket = format!("socket://{}", dir.join("sock/xpra.sock").display());
+    let (ok, out) = xpra_info(Some(&stranger), &socket, None);
     assert!(!ok, "a stranger attached over the unix socket: {out}");
-    let (ok, _) = as_stranger(uid, "cat", &[dir.join("tcp-password").to_str().unwrap()]);
-    assert!(!ok, "a stranger read the session secret");
+    let (ok, out) = xpra_info(None, &socket, None);
+    assert!(ok, "control: the owner could not attach over the unix socket: {out}");
     for private in [home.home(), home.sessions(), dir.to_owned()] {
-        let mode = std::fs::metadata(&private).unwrap().permissions();
-        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o077, 0, "{} is not private", private.display());
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is not private", private.display());
     }
     // The runtime file holds the token: owner only.
-    let runtime = std::fs::metadata(fl_api::RuntimeFile::path(&home.home())).unwrap();
-    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&runtime.permissions()) & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(&runtime).unwrap().permissions().mode() & 0o777, 0o600);
     server.client.stop(session.port).await.unwrap();
-    assert!(!server.log().contains(server.client.token().unwrap()), "the token reached the log");
+    assert!(!server.log().contains(token), "the token reached the log");
 
-    // Behind jupyter-server-proxy the API is a unix socket: 0600, even in a directory anyone
-    // may enter.
+    // Behind jupyter-server-proxy the API is a unix socket: owner-only, even in a directory
+    // anyone may enter.
     let open_dir = tempfile::Builder::new().prefix("fl-test-sock-").tempdir().unwrap();
-    std::fs::set_permissions(open_dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    open_to_all(open_dir.path());
     let socket = open_dir.path().join("api.sock");
     let home2 = TestHome::new();
     let unix = Server::start(&home2, &["--unix-socket", socket.to_str().unwrap()], &[]).await;
-    let (ok, out) = as_stranger(uid, "curl", &["-s", "--unix-socket", socket.to_str().unwrap(), "http://localhost/api/health"]);
+    let health = ["-s", "--unix-socket", socket.to_str().unwrap(), "http://localhost/api/health"];
+    let (ok, out) = stranger.run("ls", &[open_dir.path().to_str().unwrap()]);
+    assert!(ok && out.contains("api.sock"), "control: the stranger cannot see the socket: {out}");
+    let (ok, out) = stranger.run("curl", &health);
     assert!(!ok && !out.contains("\"status\""), "a stranger reached the API socket: {out}");
+    let (ok, out) = as_owner("curl", &health);
+    assert!(ok && out.contains("\"status\""), "control: the owner cannot reach the API socket: {out}");
     assert!(unix.client.list().await.is_ok(), "the owner reaches it");
 }
 
