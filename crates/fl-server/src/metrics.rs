@@ -68,6 +68,19 @@ impl Metrics {
         self.orphans_reaped.fetch_add(n as u64, Ordering::Relaxed);
     }
 
+    /// The counters as `name=value` pairs on one line, for the log as the service exits: the
+    /// sessions stopped by a shutdown or the parent's death are counted only after `/metrics`
+    /// has stopped answering, so no scrape ever sees them.
+    pub(crate) fn summary(&self) -> String {
+        let mut out = format!("created={}", self.created.load(Ordering::Relaxed));
+        let stopped = *self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (reason, n) in REASONS.iter().zip(stopped) {
+            let _ = write!(out, " {reason}={n}");
+        }
+        let _ = write!(out, " orphans_reaped={}", self.orphans_reaped.load(Ordering::Relaxed));
+        out
+    }
+
     pub(crate) fn render(&self, active: usize) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "# HELP firefox_launcher_sessions_active Sessions listed now.\n# TYPE firefox_launcher_sessions_active gauge\nfirefox_launcher_sessions_active {active}");
@@ -81,5 +94,22 @@ impl Metrics {
         self.stop.render("firefox_launcher_session_stop_seconds", "From stop request to nothing left.", &mut out);
         let _ = writeln!(out, "# HELP firefox_launcher_orphans_reaped_total Re-parented descendants reaped as subreaper.\n# TYPE firefox_launcher_orphans_reaped_total counter\nfirefox_launcher_orphans_reaped_total {}", self.orphans_reaped.load(Ordering::Relaxed));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_every_counter_on_one_line() {
+        let metrics = Metrics::default();
+        metrics.session_ready(Duration::from_millis(5));
+        metrics.session_stopped("parent", Duration::from_millis(5));
+        metrics.orphans_reaped(3);
+        assert_eq!(
+            metrics.summary(),
+            "created=1 user=0 idle=0 exited=0 shutdown=0 parent=1 recovered=0 failed=0 orphans_reaped=3"
+        );
     }
 }

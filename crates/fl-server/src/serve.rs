@@ -170,6 +170,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     shutdown.cancel();
     let stopped = state.stop_all(reason).await;
     tracing::info!(count = stopped.len(), "all sessions stopped");
+    tracing::info!("final counts: {}", state.metrics().summary());
     // Open connections (a websocket whose session just ended, a slow client) get a moment.
     if tokio::time::timeout(Duration::from_secs(1).min(grace + Duration::from_secs(1)), server).await.is_err() {
         tracing::debug!("connections still open at exit");
