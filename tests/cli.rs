@@ -1,0 +1,326 @@
+//! The command line against a real `serve` (with the fake xpra): `start` prints the URL to open,
+//! `list` and `list --json` show the session, `stop` stops it; a clear error and a failing exit
+//! when no service runs; every `FIREFOX_LAUNCHER_*` variable the README names, each seen taking
+//! effect; SIGINT as well as SIGTERM stops `serve` cleanly.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use fl_api::{RuntimeFile, SessionList};
+use fl_client::{Client, ClientError};
+use fl_sys::Signal;
+use hyper::{Method, StatusCode};
+use support::{TestHome, eventually, expect_error, fake_server, fake_xpra, session_processes_of, wait_until};
+
+const BIN: &str = env!("CARGO_BIN_EXE_firefox-launcher");
+
+/// The binary with `args`, HOME set to the test home and none of the caller's own
+/// `FIREFOX_LAUNCHER_*` settings.
+fn command(home: &TestHome, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args).env("HOME", home.path()).stdin(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("FIREFOX_LAUNCHER_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Runs a CLI command against the service in `home` (through `--home`).
+fn cli(home: &TestHome, args: &[&str]) -> Output {
+    let home_dir = home.home();
+    let mut all = vec!["--home", home_dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    command(home, &all).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn succeeded(output: &Output) -> String {
+    assert!(output.status.success(), "exit {:?}\nstdout: {}\nstderr: {}", output.status, stdout(output), stderr(output));
+    stdout(output)
+}
+
+#[tokio::test]
+async fn start_list_and_stop_from_the_command_line() {
+    let home = TestHome::new();
+    let server = fake_server(&home, "", &[]).await;
+    let token = server.client.token().unwrap().to_owned();
+
+    // `start URL` waits for the session, then prints the URL to open, token included.
+    let out = succeeded(&cli(&home, &["start", "https://example.org/cli"]));
+    let sessions = server.client.list().await.unwrap().sessions;
+    assert_eq!(sessions.len(), 1, "{out}");
+    let session = &sessions[0];
+    assert_eq!(session.url, "https://example.org/cli");
+    let open = format!("{}/sessions/{}/?token={token}", server.address, session.port);
+    assert!(out.split_whitespace().any(|word| word == open), "no {open} in:\n{out}");
+    // That URL opens the session in a browser: the token is traded for the session cookie.
+    let answer = server.client.without_token().request(Method::GET, &open[server.address.len()..], &[], None).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert!(answer.headers().contains_key(hyper::header::SET_COOKIE));
+
+    // `list`: one line per session, with its port, status and URL.
+    let out = succeeded(&cli(&home, &["list"]));
+    let line = out.lines().find(|l| l.split_whitespace().next() == Some(&session.port.to_string())).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains(" ready ") && line.ends_with(" https://example.org/cli"), "{line}");
+    // `list --json`: the API's list.
+    let listed: SessionList = serde_json::from_str(&succeeded(&cli(&home, &["list", "--json"]))).unwrap();
+    assert_eq!(listed.sessions.iter().map(|s| (s.port, s.url.as_str())).collect::<Vec<_>>(), [(session.port, "https://example.org/cli")]);
+
+    // `stop PORT`: gone, with everything it ran.
+    let port = session.port.to_string();
+    let out = succeeded(&cli(&home, &["stop", &port]));
+    assert!(out.starts_with(&format!("stopped session on port {port} with SIGTERM")), "{out}");
+    assert!(server.client.list().await.unwrap().sessions.is_empty());
+    assert!(session_processes_of(server.pid()).is_empty());
+    assert!(home.session_dirs().is_empty(), "{:?}", home.session_dirs());
+    assert_eq!(succeeded(&cli(&home, &["list"])), "no sessions\n");
+    // Stopping it again is an error, said as such.
+    let again = cli(&home, &["stop", &port]);
+    assert!(!again.status.success() && stderr(&again).contains("not_found"), "{again:?}");
+}
+
+#[tokio::test]
+async fn the_command_line_says_so_when_no_service_runs() {
+    let home = TestHome::new();
+    // No runtime file: the default home is ~/.firefox-launcher (HOME is the test home).
+    for args in [&["list"][..], &["start"], &["stop", "41000"]] {
+        let out = command(&home, args).output().unwrap();
+        let expected = home.path().join(".firefox-launcher/runtime.json");
+        let message = format!("firefox-launcher: no running firefox-launcher found: cannot read {}", expected.display());
+        assert!(!out.status.success(), "{args:?}: {out:?}");
+        assert!(stderr(&out).starts_with(&message) && stderr(&out).contains("'firefox-launcher serve'"), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    }
+    // A runtime file left by a killed service: its port answers no more.
+    std::fs::create_dir_all(home.home()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let address = format!("http://127.0.0.1:{port}");
+    let runtime = RuntimeFile { address: address.clone(), token: Some("t".repeat(32)), pid: i32::MAX as u32 };
+    std::fs::write(RuntimeFile::path(&home.home()), serde_json::to_vec(&runtime).unwrap()).unwrap();
+    let out = cli(&home, &["list"]);
+    assert!(!out.status.success(), "{out:?}");
+    assert!(stderr(&out).starts_with(&format!("firefox-launcher: failed to connect to firefox-launcher at {address}")), "{}", stderr(&out));
+}
+
+/// A `serve` started by the test with only environment variables for settings; SIGTERM (then
+/// SIGKILL) on drop, and whatever its sessions left is killed by verified pid.
+struct EnvServe {
+    child: Child,
+    log: PathBuf,
+}
+
+impl EnvServe {
+    /// Starts `serve` (no arguments) with `env`, and waits for its runtime file in `home`.
+    async fn start(test_home: &TestHome, home: &Path, env: &[(&str, &str)]) -> (Self, RuntimeFile) {
+        let log = test_home.path().join(format!("serve-{}.log", home.file_name().unwrap().to_string_lossy()));
+        let child = command(test_home, &["serve"])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut serve = Self { child, log };
+        let pid = serve.child.id();
+        let read = || -> Option<RuntimeFile> { serde_json::from_slice(&std::fs::read(RuntimeFile::path(home)).ok()?).ok() };
+        let mut exited = None;
+        wait_until(Duration::from_secs(20), "serve to write its runtime file", || {
+            exited = serve.child.try_wait().unwrap();
+            exited.is_some() || read().is_some_and(|r| r.pid == pid)
+        })
+        .await;
+        assert!(exited.is_none(), "serve exited at start ({exited:?}):\n{}", serve.log());
+        (serve, read().unwrap())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit status.
+    async fn terminate(&mut self) -> std::process::ExitStatus {
+        let identity = fl_sys::process_info(self.child.id() as i32).unwrap().identity;
+        fl_sys::signal_process(&identity, Signal::SIGTERM).unwrap();
+        let mut status = None;
+        wait_until(Duration::from_secs(20), "serve to exit", || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        })
+        .await;
+        status.unwrap()
+    }
+}
+
+impl Drop for EnvServe {
+    fn drop(&mut self) {
+        let pid = self.child.id();
+        if self.child.try_wait().ok().flatten().is_none() {
+            // Our unreaped child: its pid is still its own.
+            if let Some(me) = fl_sys::process_info(pid as i32) {
+                let _ = fl_sys::signal_process(&me.identity, Signal::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        for p in session_processes_of(pid) {
+            let _ = fl_sys::signal_process(&p.identity, Signal::SIGKILL);
+        }
+    }
+}
+
+/// `FIREFOX_LAUNCHER_XPRA`: the fake xpra, in the mode the file `mode` names at each start, noting
+/// each command line in `xpra-calls` (both in `$FAKE_XPRA_STATE`, which reaches it only through
+/// `FIREFOX_LAUNCHER_PASS_ENV`).
+fn write_xpra_wrapper(path: &Path) {
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> \"${{FAKE_XPRA_STATE:?}}/xpra-calls\"\nFAKE_XPRA_MODE=$(cat \"$FAKE_XPRA_STATE/mode\")\nexport FAKE_XPRA_MODE\nexec {} \"$@\"\n",
+        fake_xpra().display()
+    );
+    std::fs::write(path, script).unwrap();
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+fn api_error(result: Result<fl_api::SessionView, ClientError>) -> (u16, String) {
+    match result {
+        Err(ClientError::Api { status, code, .. }) => (status, code),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_environment_variable_the_readme_names_takes_effect() {
+    let home = TestHome::new();
+    let state = home.path().to_str().unwrap().to_owned();
+    let env_home = home.path().join("env-home");
+    let xpra = home.path().join("my-xpra");
+    write_xpra_wrapper(&xpra);
+    let firefox = home.path().join("my-firefox");
+    std::os::unix::fs::symlink("/bin/true", &firefox).unwrap();
+    let no_client = home.path().join("no-client");
+    std::fs::create_dir(&no_client).unwrap();
+    std::fs::write(home.path().join("mode"), "never-ready").unwrap();
+    const TOKEN: &str = "env-token-0123456789abcdef";
+    let (env_home_s, xpra_s, firefox_s, no_client_s) =
+        (env_home.to_str().unwrap(), xpra.to_str().unwrap(), firefox.to_str().unwrap(), no_client.to_str().unwrap());
+    let env = [
+        ("FIREFOX_LAUNCHER_HOME", env_home_s),
+        ("FIREFOX_LAUNCHER_TOKEN", TOKEN),
+        ("FIREFOX_LAUNCHER_XPRA", xpra_s),
+        ("FIREFOX_LAUNCHER_FIREFOX", firefox_s),
+        ("FIREFOX_LAUNCHER_PASS_ENV", "FAKE_XPRA_STATE,FL_CLI_TEST_PASSED"),
+        ("FIREFOX_LAUNCHER_READY_TIMEOUT", "2"),
+        ("FIREFOX_LAUNCHER_IDLE_TIMEOUT", "4"),
+        ("FIREFOX_LAUNCHER_CLEANUP_TIMEOUT", "0"),
+        ("FIREFOX_LAUNCHER_MAX_SESSIONS", "1"),
+        ("FIREFOX_LAUNCHER_WARM", "1"),
+        ("FIREFOX_LAUNCHER_XPRA_HTML5", no_client_s),
+        ("FIREFOX_LAUNCHER_DEBUG", "1"),
+        // Not in the README: the fake xpra has no X server to show a window on.
+        ("FIREFOX_LAUNCHER_NO_WINDOW_CHECK", "true"),
+        ("FAKE_XPRA_STATE", &state),
+        ("FL_CLI_TEST_PASSED", "yes"),
+    ];
+    let (mut serve, runtime) = EnvServe::start(&home, &env_home, &env).await;
+
+    // HOME: the runtime file is there (EnvServe waited for it), not in ~/.firefox-launcher.
+    assert!(!home.path().join(".firefox-launcher").exists());
+    // TOKEN: it is the one written, and the one the API wants.
+    assert_eq!(runtime.token.as_deref(), Some(TOKEN));
+    let client = Client::new(&runtime.address, Some(TOKEN.to_owned())).unwrap();
+    let refused = client.without_token().list().await;
+    assert!(matches!(refused, Err(ClientError::Api { status: 401, .. })), "{refused:?}");
+    client.list().await.unwrap();
+
+    // READY_TIMEOUT: a session that never gets ready is given up after 2 s, not 60.
+    let started = Instant::now();
+    assert_eq!(api_error(client.start(None).await), (504, "start_timeout".to_owned()));
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+
+    // WARM: with sessions that can get ready, one is kept ready (the pool retries its failed start).
+    std::fs::write(home.path().join("mode"), "").unwrap();
+    eventually(Duration::from_secs(40), "a warm session", || async {
+        let response = client.request(Method::GET, "/api/health", &[], None).await.unwrap();
+        serde_json::from_slice::<fl_api::Health>(response.body()).unwrap().warm == 1
+    })
+    .await;
+    let session = client.start(Some("https://example.org/env".into())).await.unwrap();
+    // MAX_SESSIONS: a second one is one too many (the warm one does not count).
+    assert_eq!(api_error(client.start(None).await), (429, "too_many_sessions".to_owned()));
+    // XPRA_HTML5: a directory without Xpra's client: the session page is refused.
+    let page = client.request(Method::GET, &format!("/{}", session.path), &[], None).await.unwrap();
+    expect_error(&page, 503, "client_unavailable");
+    // XPRA and FIREFOX: our wrapper ran every start, with our Firefox. PASS_ENV: the named
+    // variables reached the session (the wrapper needs FAKE_XPRA_STATE; the session has the other).
+    let calls = std::fs::read_to_string(home.path().join("xpra-calls")).unwrap();
+    assert!(calls.lines().count() >= 3 && calls.lines().all(|l| l.contains(&format!("--start-child='{firefox_s}'"))), "{calls}");
+    let environ = std::fs::read(format!("/proc/{}/environ", session.pid.unwrap())).unwrap();
+    assert!(environ.split(|b| *b == 0).any(|v| v == b"FL_CLI_TEST_PASSED=yes"));
+    // The CLI finds the service through FIREFOX_LAUNCHER_HOME too.
+    let listed = command(&home, &["list", "--json"]).env("FIREFOX_LAUNCHER_HOME", env_home_s).output().unwrap();
+    let listed: SessionList = serde_json::from_str(&succeeded(&listed)).unwrap();
+    assert_eq!(listed.sessions.iter().map(|s| s.port).collect::<Vec<_>>(), [session.port]);
+
+    // IDLE_TIMEOUT: with no browser on it, the session goes after 4 s, not an hour;
+    // CLEANUP_TIMEOUT 0: with SIGKILL at once (the fake xpra would have obeyed a SIGTERM).
+    eventually(Duration::from_secs(30), "the idle session to be culled", || async { client.list().await.unwrap().sessions.is_empty() }).await;
+    let log = serve.log();
+    let port = format!("port={}", session.port);
+    let stopped = log.lines().find(|l| l.contains(" stopped ") && l.contains(&port) && l.contains("reason=\"idle\""));
+    assert!(stopped.is_some_and(|l| l.contains("signal=\"SIGKILL\"")), "{log}");
+    // DEBUG: debug lines.
+    assert!(log.lines().any(|l| l.contains(" DEBUG ")), "{log}");
+    assert!(serve.terminate().await.success());
+    drop(serve);
+
+    // LOG: a full filter (here: debug for one module only).
+    let log_home = home.path().join("log-home");
+    let (mut serve, _) = EnvServe::start(
+        &home,
+        &log_home,
+        &[("FIREFOX_LAUNCHER_HOME", log_home.to_str().unwrap()), ("FIREFOX_LAUNCHER_LOG", "fl_server::serve=debug")],
+    )
+    .await;
+    assert!(serve.terminate().await.success());
+    let log = serve.log();
+    assert!(log.lines().any(|l| l.contains(" DEBUG fl_server::serve:")), "{log}");
+    assert!(log.lines().all(|l| l.contains(" fl_server::serve:")), "{log}");
+}
+
+#[tokio::test]
+async fn sigint_and_sigterm_stop_serve_cleanly() {
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let home = TestHome::new();
+        // escape: each session also leaves a grandchild that setsid()s away from its group.
+        let mut server = fake_server(&home, "escape", &[]).await;
+        for _ in 0..2 {
+            server.client.start(None).await.unwrap();
+        }
+        let members = server.session_processes();
+        assert!(members.len() >= 6, "{members:?}");
+        let status = server.signal_and_wait(signal, Duration::from_secs(20)).await.unwrap();
+        assert!(status.success(), "{signal}: serve exited with {status:?}\n{}", server.log());
+        let left: Vec<_> = members.iter().filter(|p| p.identity.is_alive()).collect();
+        assert!(left.is_empty(), "{signal}: left running: {left:?}");
+        assert!(home.session_dirs().is_empty(), "{signal}: {:?}", home.session_dirs());
+        assert!(!server.runtime_file_exists(), "{signal}: the runtime file is left");
+        let log = server.log();
+        assert!(log.contains(&format!("shutting down why=\"{signal}\"")), "{log}");
+        assert_eq!(log.matches("reason=\"shutdown\" signal=").count(), 2, "{log}");
+    }
+}
