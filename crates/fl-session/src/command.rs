@@ -41,7 +41,7 @@ impl XpraCommand<'_> {
 
     fn xvfb(&self) -> String {
         format!(
-            "Xvfb +extension GLX +extension Composite -screen 0 1920x1080x24+32 -dpi 96 \
+            "Xvfb +extension GLX +extension Composite -screen 0 3840x2160x24+32 -dpi 96 \
              -nolisten tcp -noreset -auth {}",
             shlex_quote(&self.layout.xauthority().to_string_lossy())
         )

@@ -44,6 +44,38 @@
 		return query.get(prop);
 	};
 
+	// Firefox's main window fills the page and follows its size, without Xpra's title bar: the
+	// first normal, top-level window that no other window already fills. Dialogs, menus and
+	// popups keep their own geometry (and Xpra's title bar, so a popup can be moved and closed).
+	Utilities.flShouldFill = function (win) {
+		if (win.override_redirect || win.tray) {
+			return false;
+		}
+		var type = (win.metadata['window-type'] || [''])[0];
+		if ((type && type !== 'NORMAL') || win.metadata['transient-for']) {
+			return false;
+		}
+		var windows = win.client.id_to_window;
+		for (var id in windows) {
+			if (windows[id] !== win && windows[id].fl_fill) {
+				return false;
+			}
+		}
+		return true;
+	};
+
+	// The page (and, through a message, the JupyterLab tab around it) is titled after the filling
+	// window. Always as text: document.title and postMessage carry no markup.
+	Utilities.flTitleChanged = function (win, title) {
+		if (!win.fl_fill) {
+			return;
+		}
+		document.title = title;
+		if (window.parent !== window) {
+			window.parent.postMessage({ type: 'firefox-launcher:title', title: String(title) }, window.location.origin);
+		}
+	};
+
 	// Titles arrive UTF-8 encoded in a binary string; a malformed one is shown as it came.
 	Utilities.flDecodeTitle = function (title) {
 		var text = String(title === null || title === undefined ? '' : title);

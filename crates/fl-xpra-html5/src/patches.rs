@@ -65,7 +65,41 @@ pub const PATCHES: &[Patch] = &[
         name: "window title updates as text",
         file: "js/Window.js",
         find: "jQuery('#title' + this.wid).html(decodedTitle);",
-        replace: "jQuery('#title' + this.wid).text(decodedTitle);",
+        replace: "jQuery('#title' + this.wid).text(decodedTitle);\n\t\tUtilities.flTitleChanged(this, decodedTitle);",
+        count: 1,
+    },
+    Patch {
+        name: "Firefox's main window fills the page",
+        file: "js/Window.js",
+        find: "\t// adapt to screen size if needed (ie: shadow / desktop windows):\n\tthis.screen_resized();\n",
+        replace: "\tthis.fl_fill = Utilities.flShouldFill(this);\n\
+\tif (this.fl_fill) {\n\
+\t\tthis._set_decorated(false);\n\
+\t\tthis.fill_screen();\n\
+\t\tUtilities.flTitleChanged(this, Utilities.flDecodeTitle(this.title));\n\
+\t}\n\
+\t// adapt to screen size if needed (ie: shadow / desktop windows):\n\tthis.screen_resized();\n",
+        count: 1,
+    },
+    Patch {
+        name: "a filling window follows the page's size",
+        file: "js/Window.js",
+        find: "\tif (this.fullscreen || this.maximized) {\n\t\tthis.fill_screen();",
+        replace: "\tif (this.fullscreen || this.maximized || this.fl_fill) {\n\t\tthis.fill_screen();",
+        count: 1,
+    },
+    Patch {
+        name: "a filling window never gets Xpra's title bar back",
+        file: "js/Window.js",
+        find: "XpraWindow.prototype._set_decorated = function(decorated) {\n",
+        replace: "XpraWindow.prototype._set_decorated = function(decorated) {\n\tif (this.fl_fill) {\n\t\tdecorated = false;\n\t}\n",
+        count: 1,
+    },
+    Patch {
+        name: "a filling window stays filling when Firefox un-maximizes",
+        file: "js/Window.js",
+        find: "XpraWindow.prototype.max_save_restore = function(use_all_space) {\n",
+        replace: "XpraWindow.prototype.max_save_restore = function(use_all_space) {\n\tif (this.fl_fill) {\n\t\tthis.fill_screen();\n\t\treturn;\n\t}\n",
         count: 1,
     },
     Patch {
@@ -177,18 +211,15 @@ mod tests {
 
     #[test]
     fn a_patch_applies_only_at_its_exact_count() {
-        let title = "jQuery('#title' + this.wid).html(decodedTitle);";
-        let original = format!(
-            "x\n\t\t// make draggable\n'<span class=\"windowtitle\" id=\"title' + String(wid) + '\">' + this.title + '</span> '+\n{title}\nvar src = \"/favicon.png\";"
-        );
-        let patched = apply("js/Window.js", &original);
-        let patched = patched.unwrap();
-        assert!(patched.contains(".text(decodedTitle)") && !patched.contains(".html("));
-        assert!(patched.contains("flDecodeTitle"));
+        let icon = "img.src=\"/favicon.png\";";
+        let patched = apply("js/Menu-custom.js", &format!("a\n{icon}\nb")).unwrap();
+        assert_eq!(patched, "a\nimg.src=\"favicon.png\";\nb");
 
-        let twice = format!("{title}\n{title}");
-        let err = apply("js/Window.js", &twice).unwrap_err();
-        assert_eq!((err.file, err.found, err.expected), ("js/Window.js", 0, 1));
+        let twice = format!("{icon}\n{icon}");
+        let err = apply("js/Menu-custom.js", &twice).unwrap_err();
+        assert_eq!((err.file, err.found, err.expected), ("js/Menu-custom.js", 2, 1));
+        let none = apply("js/Menu-custom.js", "nothing").unwrap_err();
+        assert_eq!(none.found, 0);
     }
 
     #[test]
