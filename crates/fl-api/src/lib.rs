@@ -36,6 +36,10 @@ pub struct SessionView {
     /// RFC 3339: the last proxied request or websocket close; idle culling counts from here.
     #[serde(default)]
     pub last_activity: String,
+    /// Firefox's window title now, read from the session's X server (text from the web page);
+    /// empty before the window exists.
+    #[serde(default)]
+    pub title: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

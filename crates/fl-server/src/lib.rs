@@ -22,6 +22,7 @@ mod runtime;
 mod serve;
 mod state;
 mod supervisor;
+mod title;
 
 pub use accept::{Accept, ConnectionLimits, serve_connections};
 pub use app::app;

@@ -110,6 +110,7 @@ fn reserve(state: &AppState, url: &str, pooled: bool) -> Result<Option<(u16, u64
         path: fl_api::session_path(port),
         clients: 0,
         last_activity: String::new(),
+        title: String::new(),
     };
     Ok(state.try_insert(port, view, tx, pooled)?.map(|id| (port, id, rx)))
 }
@@ -132,6 +133,7 @@ pub(crate) fn view_of(session: &Session, status: SessionStatus) -> SessionView {
         path: fl_api::session_path(session.port()),
         clients: 0,
         last_activity: String::new(),
+        title: String::new(),
     }
 }
 

@@ -72,6 +72,13 @@ pub struct Session {
     children: Arc<fl_sys::OwnChildren>,
 }
 
+/// The title of the Firefox window of the session in `dir` on `:display`, read from its X server
+/// (blocking: call it off the async workers). `None` when there is no such window or it cannot
+/// be asked.
+pub fn window_title(dir: &Path, display: u32) -> Option<String> {
+    x11::firefox_title(display, &layout::Layout::new(dir.to_owned()).xauthority()).ok().flatten()
+}
+
 pub fn dir_name(port: u16) -> String {
     format!("session-{port}")
 }

@@ -65,19 +65,12 @@ fn connect(display: u32, xauthority: &Path) -> Result<RustConnection, String> {
         .map_err(|e| format!("x11 setup on {socket}: {e}"))
 }
 
-/// Whether the window manager of `:display` manages a Firefox window; an error says why we
-/// could not ask.
-pub fn firefox_window_exists(display: u32, xauthority: &Path) -> Result<bool, String> {
-    let conn = connect(display, xauthority)?;
+/// The Firefox windows the window manager of `:display` manages, in its order.
+fn firefox_windows(conn: &RustConnection) -> Result<Vec<Window>, String> {
     let root = conn.setup().roots[0].root;
-    let atom = conn
-        .intern_atom(true, b"_NET_CLIENT_LIST")
-        .map_err(|e| e.to_string())?
-        .reply()
-        .map_err(|e| e.to_string())?
-        .atom;
+    let atom = intern(conn, b"_NET_CLIENT_LIST")?;
     if atom == u32::from(AtomEnum::NONE) {
-        return Ok(false);
+        return Ok(Vec::new());
     }
     let list = conn
         .get_property(false, root, atom, AtomEnum::WINDOW, 0, MAX_WINDOWS)
@@ -85,7 +78,38 @@ pub fn firefox_window_exists(display: u32, xauthority: &Path) -> Result<bool, St
         .reply()
         .map_err(|e| e.to_string())?;
     let managed: Vec<Window> = list.value32().map(Iterator::collect).unwrap_or_default();
-    Ok(managed.into_iter().any(|w| has_firefox_class(&conn, w)))
+    Ok(managed.into_iter().filter(|w| has_firefox_class(conn, *w)).collect())
+}
+
+fn intern(conn: &RustConnection, name: &[u8]) -> Result<u32, String> {
+    Ok(conn.intern_atom(true, name).map_err(|e| e.to_string())?.reply().map_err(|e| e.to_string())?.atom)
+}
+
+/// Whether the window manager of `:display` manages a Firefox window; an error says why we
+/// could not ask.
+pub fn firefox_window_exists(display: u32, xauthority: &Path) -> Result<bool, String> {
+    let conn = connect(display, xauthority)?;
+    Ok(!firefox_windows(&conn)?.is_empty())
+}
+
+/// Longest title we report; Firefox's are the page's `<title>` plus " — Mozilla Firefox".
+const MAX_TITLE_BYTES: u32 = 4096;
+
+/// The title of Firefox's first window (`_NET_WM_NAME`, UTF-8), as the page set it: text from
+/// the web, for JSON only.
+pub fn firefox_title(display: u32, xauthority: &Path) -> Result<Option<String>, String> {
+    let conn = connect(display, xauthority)?;
+    let Some(window) = firefox_windows(&conn)?.into_iter().next() else { return Ok(None) };
+    let (name, utf8) = (intern(&conn, b"_NET_WM_NAME")?, intern(&conn, b"UTF8_STRING")?);
+    if name == u32::from(AtomEnum::NONE) || utf8 == u32::from(AtomEnum::NONE) {
+        return Ok(None);
+    }
+    let title = conn
+        .get_property(false, window, name, utf8, 0, MAX_TITLE_BYTES / 4)
+        .map_err(|e| e.to_string())?
+        .reply()
+        .map_err(|e| e.to_string())?;
+    Ok(Some(String::from_utf8_lossy(&title.value).into_owned()))
 }
 
 #[cfg(test)]

@@ -11,5 +11,6 @@ pub(crate) async fn get_session(
     State(state): State<AppState>,
     Path(port): Path<String>,
 ) -> Result<Json<SessionView>, ApiError> {
-    state.get(super::parse_port(&port)?).map(Json)
+    let view = state.get(super::parse_port(&port)?)?;
+    Ok(Json(crate::title::with_titles(vec![view]).await.remove(0)))
 }
