@@ -71,10 +71,22 @@
 			return;
 		}
 		document.title = title;
-		if (window.parent !== window) {
-			window.parent.postMessage({ type: 'firefox-launcher:title', title: String(title) }, window.location.origin);
-		}
+		tellParent({ type: 'firefox-launcher:title', title: String(title) });
 	};
+
+	// The page around us (the JupyterLab tab) learns when the session's connection drops and comes
+	// back, so it can check whether the session ended and say so.
+	function tellParent(message) {
+		if (window.parent !== window) {
+			window.parent.postMessage(message, window.location.origin);
+		}
+	}
+	document.addEventListener('connection-lost', function () {
+		tellParent({ type: 'firefox-launcher:connection', state: 'lost' });
+	});
+	document.addEventListener('connection-established', function () {
+		tellParent({ type: 'firefox-launcher:connection', state: 'established' });
+	});
 
 	// Titles arrive UTF-8 encoded in a binary string; a malformed one is shown as it came.
 	Utilities.flDecodeTitle = function (title) {
