@@ -1,5 +1,7 @@
-//! Crash safety with a fake xpra: following the parent, adoption after a SIGKILL, recovery that
-//! never touches what is not ours, idle culling, limits, metrics, and a 100-cycle soak.
+//! Crash safety with a fake xpra: following the parent, a killed service taking its sessions with
+//! it, adoption after a SIGKILL (only of a session whose xpra outlived it), recovery that never
+//! touches what is not ours, idle culling, limits, metrics, and a 100-cycle soak. Every `DELETE`
+//! is followed by the shared check that nothing of the session is left.
 
 mod support;
 
@@ -81,12 +83,43 @@ async fn killing_the_parent_stops_every_session_within_two_seconds() {
     wait_until(Duration::from_secs(5), "serve to exit", || !server.is_running()).await;
     assert!(home.session_dirs().is_empty());
     assert!(server.log().contains("reason=\"parent\""), "{}", server.log());
+    server.final_counts().assert_stopped(&[("parent", 2)]);
 }
 
+/// `serve` SIGKILLed: each xpra gets its parent-death SIGTERM (set at spawn, whatever
+/// `--no-follow-parent` says: that flag is about serve's own parent) and takes its session with
+/// it, with no second `serve` to help. The next `serve` finds only records, adopts nothing and
+/// removes them. (With real Xpra: tests/real_sessions.rs
+/// `a_killed_service_takes_its_sessions_with_it`.)
+#[tokio::test]
+async fn a_killed_service_takes_its_sessions_with_it_even_without_following_its_parent() {
+    let home = TestHome::new();
+    let mut first = fake_server(&home, "", &["--no-follow-parent"]).await;
+    let sessions = [first.client.start(None).await.unwrap(), first.client.start(None).await.unwrap()];
+    let members = first.session_processes();
+    assert!(members.len() >= 4, "two xpras and their children: {members:?}");
+    first.signal_and_wait(fl_sys::Signal::SIGKILL, Duration::from_secs(5)).await;
+    let pid = first.pid();
+    wait_until(Duration::from_secs(5), "the sessions to follow their killed service", || {
+        members.iter().all(|p| !p.identity.is_alive()) && session_processes_of(pid).is_empty()
+    })
+    .await;
+    assert_eq!(home.session_dirs().len(), 2, "the records wait for the next serve");
+
+    let second = fake_server(&home, "", &[]).await;
+    assert!(second.client.list().await.unwrap().sessions.is_empty(), "nothing to adopt: {}", second.log());
+    assert!(home.session_dirs().is_empty(), "{:?}", home.session_dirs());
+    second.counts().await.assert_stopped(&[("recovered", 2)]);
+    for session in sessions {
+        assert!(support::port_is_free(session.port));
+    }
+}
+
+/// A session can outlive its killed service only when its xpra shrugs off the parent-death
+/// SIGTERM (as a hung xpra would): the fake in `ignore-term` mode. Then the next serve adopts it.
 #[tokio::test]
 async fn a_session_that_survives_a_killed_service_is_adopted_by_the_next() {
     let home = TestHome::new();
-    // ignore-term: the fake xpra shrugs off the parent-death SIGTERM, as a hung xpra would.
     let mut first = fake_server(&home, "ignore-term", &["--cleanup-timeout", "0.5"]).await;
     let session = first.client.start(None).await.unwrap();
     let members = first.session_processes();
@@ -101,11 +134,12 @@ async fn a_session_that_survives_a_killed_service_is_adopted_by_the_next() {
     let page = second.client.request(Method::GET, &format!("/{}", session.path), &[], None).await.unwrap();
     assert_eq!(page.status(), StatusCode::OK, "the adopted session is proxied");
 
-    let summary = second.client.stop(session.port).await.unwrap();
+    let summary = second.stop_leaving_nothing(session.port).await;
     assert_eq!(summary.signal, "SIGKILL");
     assert!(members.iter().all(|p| !p.identity.is_alive()));
     assert!(session_processes_of(first.pid()).is_empty());
     assert!(home.session_dirs().is_empty());
+    second.counts().await.assert_stopped(&[("user", 1)]);
 }
 
 #[tokio::test]
@@ -124,9 +158,10 @@ async fn recovery_and_teardown_never_touch_what_is_not_ours() {
     assert_eq!(std::fs::read_to_string(elsewhere.join("precious")).unwrap(), "keep", "another host's session is left alone");
     let log = server.log();
     assert!(log.contains("another-node.example"), "{log}");
+    server.counts().await.assert_stopped(&[("recovered", 1)]);
 
     let session = server.client.start(None).await.unwrap();
-    server.client.stop(session.port).await.unwrap();
+    server.stop_leaving_nothing(session.port).await;
     server.client.start(None).await.unwrap();
     let status = server.terminate(Duration::from_secs(10)).await.unwrap();
     assert!(status.success());
@@ -169,8 +204,7 @@ async fn an_idle_session_is_stopped_but_not_while_a_client_is_connected() {
     drop(socket);
     eventually(Duration::from_secs(10), "culling once the client left", || async { ports().await.is_empty() }).await;
     assert!(home.session_dirs().is_empty());
-    let metrics = String::from_utf8(server.client.request(Method::GET, "/metrics", &[], None).await.unwrap().into_body().to_vec()).unwrap();
-    assert!(metrics.contains("firefox_launcher_sessions_stopped_total{reason=\"idle\"} 2"), "{metrics}");
+    server.counts().await.assert_stopped(&[("idle", 2)]);
 }
 
 #[tokio::test]
@@ -200,8 +234,8 @@ async fn health_and_metrics_tell_what_happened() {
     let session = server.client.start(None).await.unwrap();
     let health: fl_api::Health = serde_json::from_slice(server.client.request(Method::GET, "/api/health", &[], None).await.unwrap().body()).unwrap();
     assert_eq!(health.status_by_port.get(&session.port.to_string()), Some(&fl_api::SessionStatus::Ready));
-    server.client.stop(session.port).await.unwrap();
-    let metrics = String::from_utf8(server.client.request(Method::GET, "/metrics", &[], None).await.unwrap().into_body().to_vec()).unwrap();
+    server.stop_leaving_nothing(session.port).await;
+    let metrics = server.metrics_text().await;
     for line in [
         "firefox_launcher_sessions_active 0",
         "firefox_launcher_sessions_created_total 1",
@@ -223,11 +257,11 @@ async fn a_hundred_create_stop_cycles_leave_nothing_and_no_fds() {
     let server = fake_server(&home, "escape", &[]).await;
     // One warm-up cycle so lazily opened fds (the reaper's signal pipe, pools) are counted.
     let s = server.client.start(None).await.unwrap();
-    server.client.stop(s.port).await.unwrap();
+    server.stop_leaving_nothing(s.port).await;
     let fds_before = open_fds(server.pid());
     for _ in 0..100 {
         let s = server.client.start(None).await.unwrap();
-        server.client.stop(s.port).await.unwrap();
+        server.stop_leaving_nothing(s.port).await;
     }
     assert!(server.session_processes().is_empty());
     assert!(home.session_dirs().is_empty());
@@ -265,6 +299,7 @@ async fn the_warm_pool_hands_out_a_ready_session_and_refills() {
     assert!(status.success());
     assert!(members.iter().all(|p| !p.identity.is_alive()), "the pool is stopped with the service");
     assert!(home.session_dirs().is_empty());
+    server.final_counts().assert_stopped(&[("shutdown", 2)]);
 }
 
 async fn wait_until_async(server: &Server, condition: impl Fn(&fl_api::Health) -> bool) {

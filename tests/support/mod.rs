@@ -3,6 +3,11 @@
 //!
 //! Every guard cleans up even when the test panics: the server gets SIGTERM (then SIGKILL), and
 //! any process still carrying one of its session markers is killed by verified pid.
+//!
+//! The leak checks: [`Server::stop_leaving_nothing`] right after each `DELETE` (processes by
+//! marker and by process group, zombies under `serve`, the directory, the port), and at drop
+//! zombies under `serve` (looked for while it runs: a zombie's environment cannot be read, so
+//! its parent is what gives it away) and processes with a marker of its sessions.
 
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
@@ -248,6 +253,151 @@ impl Server {
     pub fn session_processes(&self) -> Vec<ProcessInfo> {
         session_processes_of(self.pid)
     }
+
+    /// What stops sessions of this server and checks they left nothing (see [`Stopper`]).
+    pub fn stopper(&self) -> Stopper {
+        Stopper { client: self.client.clone(), sessions: self.home.join("sessions"), serve: self.pid }
+    }
+
+    /// `DELETE`s session `port`, then checks at once that nothing of it is left.
+    pub async fn stop_leaving_nothing(&self, port: u16) -> fl_api::StopSummary {
+        self.stopper().stop_leaving_nothing(port).await
+    }
+
+    /// Waits (a little: reaping follows SIGCHLD) until no zombie is left under serve.
+    pub async fn assert_no_zombies(&self) {
+        assert_no_zombies_under(self.pid).await;
+    }
+
+    /// `GET /metrics`, as text.
+    pub async fn metrics_text(&self) -> String {
+        let response = self.client.request(hyper::Method::GET, "/metrics", &[], None).await.unwrap();
+        assert_eq!(response.status(), hyper::StatusCode::OK);
+        String::from_utf8(response.into_body().to_vec()).unwrap()
+    }
+
+    /// `firefox_launcher_sessions_stopped_total` by reason, and `orphans_reaped`, from `/metrics`.
+    pub async fn counts(&self) -> Counts {
+        Counts::from_metrics(&self.metrics_text().await)
+    }
+
+    /// The counts `serve` logged as it exited (`/metrics` no longer answers by the time a
+    /// shutdown or the parent's death has been counted).
+    pub fn final_counts(&self) -> Counts {
+        let log = self.log();
+        let line = log.lines().rev().find_map(|l| l.split_once("final counts: ")).map(|(_, c)| c.to_owned());
+        let line = line.unwrap_or_else(|| panic!("no final counts in the log:\n{log}"));
+        let mut counts = Counts::default();
+        for (key, value) in line.split_whitespace().filter_map(|kv| kv.split_once('=')) {
+            let value: u64 = value.parse().unwrap_or_else(|_| panic!("final counts: {line}"));
+            match key {
+                "orphans_reaped" => counts.orphans_reaped = value,
+                "created" => {}
+                reason => {
+                    counts.stopped.insert(reason.to_owned(), value);
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// The session outcome counters of one server.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// `firefox_launcher_sessions_stopped_total`, by reason.
+    pub stopped: std::collections::BTreeMap<String, u64>,
+    pub orphans_reaped: u64,
+}
+
+impl Counts {
+    fn from_metrics(text: &str) -> Self {
+        let mut counts = Self::default();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((name, value)) = line.rsplit_once(' ') else { continue };
+            let value = || value.parse::<u64>().unwrap_or_else(|_| panic!("{line}"));
+            if let Some(reason) = name.strip_prefix("firefox_launcher_sessions_stopped_total{reason=\"").and_then(|r| r.strip_suffix("\"}")) {
+                counts.stopped.insert(reason.to_owned(), value());
+            } else if name == "firefox_launcher_orphans_reaped_total" {
+                counts.orphans_reaped = value();
+            }
+        }
+        assert!(counts.stopped.contains_key("user"), "no stopped counters in\n{text}");
+        counts
+    }
+
+    /// Asserts the stopped counters are exactly `expected` (every other reason 0).
+    #[track_caller]
+    pub fn assert_stopped(&self, expected: &[(&str, u64)]) {
+        let mut want = self.stopped.clone();
+        want.values_mut().for_each(|n| *n = 0);
+        for (reason, n) in expected {
+            assert!(want.contains_key(*reason), "no reason {reason:?} in {:?}", self.stopped);
+            want.insert((*reason).to_owned(), *n);
+        }
+        assert_eq!(self.stopped, want, "sessions stopped, by reason");
+    }
+}
+
+/// Stops sessions through `DELETE` and checks, as soon as the answer is in, that nothing of the
+/// session is left: no live process with its marker or in its process group, no zombie under
+/// `serve` (which reaps as a child subreaper), no directory, and its port free. Cloneable, for
+/// concurrent stops.
+#[derive(Clone)]
+pub struct Stopper {
+    client: Client,
+    sessions: PathBuf,
+    serve: u32,
+}
+
+impl Stopper {
+    pub async fn stop_leaving_nothing(&self, port: u16) -> fl_api::StopSummary {
+        let dir = self.sessions.join(format!("session-{port}"));
+        let record = fl_session::SessionRecord::read(&dir).unwrap_or_else(|e| panic!("record of session {port}: {e}"));
+        let marker = record.marker.clone();
+        let with_marker = || fl_sys::find_by_env(fl_sys::current_uid(), MARKER_ENV, |v| v == marker.as_bytes());
+        let before = with_marker();
+        let xpra = record.xpra.map(|x| x.identity(record.uid));
+
+        let summary = self.client.stop(port).await.unwrap_or_else(|e| panic!("DELETE session {port}: {e}"));
+
+        let survivors: Vec<_> = before.iter().filter(|p| p.identity.is_alive()).collect();
+        assert!(survivors.is_empty(), "session {port}: processes outlived DELETE: {survivors:?}");
+        let marked = with_marker();
+        assert!(marked.is_empty(), "session {port}: processes with its marker after DELETE: {marked:?}");
+        if let Some(xpra) = xpra {
+            let group = fl_sys::group_members(xpra.pid);
+            // Pids are reused: a group led by a new process with that pid is not this session's.
+            let reused = group.iter().any(|p| p.identity.pid == xpra.pid && p.identity != xpra);
+            assert!(reused || group.is_empty(), "session {port}: its process group {} lives on: {group:?}", xpra.pid);
+        }
+        assert_no_zombies_under(self.serve).await;
+        assert!(!dir.exists(), "session {port}: {} left after DELETE", dir.display());
+        assert!(port_is_free(port), "session {port}: port still taken after DELETE");
+        summary
+    }
+}
+
+/// Zombies whose parent is `pid`. A zombie runs nothing and its environment cannot be read, so
+/// the leak checks by marker never see it; its parent is the practical check.
+pub fn zombies_under(pid: u32) -> Vec<ProcessInfo> {
+    fl_sys::scan().into_iter().filter(|p| p.ppid == pid as i32 && p.defunct).collect()
+}
+
+/// How long a zombie may stay under `serve`: it reaps on SIGCHLD, within milliseconds.
+const ZOMBIE_BOUND: Duration = Duration::from_secs(5);
+
+/// Waits up to [`ZOMBIE_BOUND`] for no zombie to be left under `pid`; panics naming them.
+pub async fn assert_no_zombies_under(pid: u32) {
+    let deadline = Instant::now() + ZOMBIE_BOUND;
+    loop {
+        let zombies = zombies_under(pid);
+        if zombies.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "zombies left under serve {pid} for {ZOMBIE_BOUND:?}: {zombies:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn nix_kill(pid: u32, signal: Signal) -> Result<(), String> {
@@ -263,6 +413,16 @@ pub fn session_processes_of(pid: u32) -> Vec<ProcessInfo> {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // Zombies vanish with serve (init reaps them): look while it runs.
+        let mut zombies = Vec::new();
+        if self.is_running() {
+            let deadline = Instant::now() + ZOMBIE_BOUND;
+            zombies = zombies_under(self.pid);
+            while !zombies.is_empty() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+                zombies = zombies_under(self.pid);
+            }
+        }
         if self.is_running() {
             let _ = nix_kill(self.pid, Signal::SIGTERM);
             let deadline = Instant::now() + Duration::from_secs(15);
@@ -285,6 +445,9 @@ impl Drop for Server {
         }
         if !left.is_empty() && !self.survivors_expected && !std::thread::panicking() {
             panic!("server {} left processes behind: {left:?}\n{}", self.pid, self.log());
+        }
+        if !zombies.is_empty() && !std::thread::panicking() {
+            panic!("server {} left zombies unreaped: {zombies:?}\n{}", self.pid, self.log());
         }
     }
 }
