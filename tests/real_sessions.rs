@@ -343,3 +343,40 @@ async fn a_port_taken_before_xpra_binds_it_is_retried_on_another() {
     assert!(xpra_reports_firefox_window(&session));
     server.client.stop(session.port).await.unwrap();
 }
+
+/// Serves `page` to every request on a loopback port, on a thread that lives as long as the test.
+fn serve_page(page: &'static str) -> u16 {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut stream = stream;
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let answer = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}", page.len());
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    port
+}
+
+/// The session JSON carries Firefox's window title, as text, and follows the page's changes.
+#[tokio::test]
+async fn a_session_reports_firefox_s_window_title() {
+    let page = "<!DOCTYPE html><title>first &lt;b&gt;title&lt;/b&gt;</title>\
+                <script>setTimeout(function () { document.title = 'second title'; }, 3000);</script>";
+    let site = serve_page(page);
+    let home = TestHome::new();
+    let server = real_server(&home).await;
+    let session = server.client.start(Some(format!("http://127.0.0.1:{site}/"))).await.unwrap();
+    let title = || async {
+        let answer = get(&server, &format!("/api/sessions/{}", session.port)).await;
+        serde_json::from_slice::<SessionView>(answer.body()).unwrap().title
+    };
+    support::eventually(Duration::from_secs(20), "the first title", || async { title().await.starts_with("first <b>title</b>") }).await;
+    support::eventually(Duration::from_secs(20), "the changed title", || async { title().await.starts_with("second title") }).await;
+    let listed = server.client.list().await.unwrap();
+    assert!(listed.sessions[0].title.starts_with("second title"), "{:?}", listed.sessions[0]);
+    server.client.stop(session.port).await.unwrap();
+}
