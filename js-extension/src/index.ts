@@ -23,7 +23,8 @@ import { firefoxIcon } from './icons';
 import { SessionManager } from './manager';
 import { SessionsPanel } from './panel';
 import { ISession } from './sessions';
-import { absoluteUrl, sessionClientUrl } from './urls';
+import { absoluteUrl, sessionClientUrl, sidecarRoot } from './urls';
+import { WaitingTab } from './waiting';
 
 const PLUGIN_ID = 'jupyterlab-firefox-launcher:plugin';
 
@@ -81,8 +82,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
     /** A main-area tab with the session's client, or one still starting. */
     const makeTab = (reveal?: Promise<void>) => {
       const content = new IFrame({
-        sandbox: ['allow-scripts', 'allow-same-origin', 'allow-forms'],
-        referrerPolicy: 'same-origin'
+        // The least the client works with (measured in Chromium, see the e2e
+        // suite). What protects JupyterLab from the pages shown in Firefox is
+        // the sidecar's patched client and its Content-Security-Policy: a
+        // frame with both of these tokens could lift its own sandbox.
+        // - allow-scripts: the client is a script.
+        // - allow-same-origin: without it the frame's origin is opaque, so
+        //   (1) its scripts and styles are cross-site requests that carry no
+        //   Jupyter cookie and are redirected to the login page, (2) its
+        //   websocket would send `Origin: null`, which Jupyter refuses (403),
+        //   and (3) the client's sessionStorage throws.
+        // Nothing else: no forms are submitted (the sidecar's CSP has
+        // form-action 'none'), no popups (the client's open-url and print are
+        // disabled), no downloads, modals, pointer lock or top navigation.
+        sandbox: ['allow-scripts', 'allow-same-origin'],
+        referrerPolicy: 'no-referrer'
       });
       content.addClass('jp-FirefoxClient');
       const widget = new MainAreaWidget<IFrame>({
@@ -104,9 +118,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
       manager.trackTab(s, widget);
     };
 
+    /** A new browser tab with the client: it gets no handle on this window. */
+    const openBrowserTab = (url: string) => {
+      window.open(url, '_blank', 'noopener,noreferrer');
+    };
+
+    /** When the waiting tab is gone: a toast whose button opens the client. */
+    const offerBrowserTab = (s: ISession, url: string) => {
+      Notification.info(`Firefox :${s.port} is ready`, {
+        autoClose: false,
+        actions: [
+          {
+            label: 'Open in a new tab',
+            callback: () => openBrowserTab(url)
+          }
+        ]
+      });
+    };
+
     const openSession = (s: ISession) => {
       if (options.openIn === 'browser-tab') {
-        window.open(absoluteUrl(clientUrl(s), window.location.href), '_blank');
+        openBrowserTab(absoluteUrl(clientUrl(s), window.location.href));
         return;
       }
       const existing = manager.tabFor(s);
@@ -131,8 +163,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         });
       }, 500);
       // A browser tab must be opened while the click is still being handled,
-      // or the popup blocker stops it; it shows a note until Firefox is up.
-      let win: Window | null = null;
+      // or the popup blocker stops it: it shows a waiting page until Firefox
+      // is up (see waiting.ts).
+      let waiting: WaitingTab | null = null;
       let widget: MainAreaWidget<IFrame> | null = null;
       // The tab shows a spinner until revealed. A failed start disposes the
       // tab instead: a rejected reveal would make MainAreaWidget render the
@@ -141,11 +174,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const revealed = new Promise<void>(resolve => (reveal = resolve));
       const starting = manager.start(options.startUrl);
       if (options.openIn === 'browser-tab') {
-        win = window.open('', '_blank');
-        if (win) {
-          win.document.title = 'Starting Firefox…';
-          win.document.body.textContent = 'Starting Firefox…';
-        }
+        waiting = new WaitingTab({
+          allowedPrefix: new URL(
+            sidecarRoot(serverSettings.baseUrl),
+            window.location.href
+          ).pathname
+        });
       } else {
         widget = makeTab(revealed);
         widget.title.label = 'Firefox (starting…)';
@@ -170,12 +204,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
           showSession(widget, s);
           reveal();
-        } else {
+        } else if (waiting) {
           const url = absoluteUrl(clientUrl(s), window.location.href);
-          if (win && !win.closed) {
-            win.location.href = url;
-          } else {
-            window.open(url, '_blank');
+          if (!(await waiting.go(url))) {
+            offerBrowserTab(s, url);
           }
         }
       } catch (e) {
@@ -183,9 +215,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (note !== null) {
           Notification.dismiss(note);
         }
+        const message = e instanceof Error ? e.message : String(e);
         widget?.dispose();
-        win?.close();
-        await showErrorMessage('Firefox', e instanceof Error ? e.message : String(e));
+        waiting?.fail(message);
+        await showErrorMessage('Firefox', message);
       }
     };
 
