@@ -1,17 +1,32 @@
 // End-to-end: a real JupyterLab (started by scripts/test-jupyter under
-// base_url /user/alice/ with a token) driven in Debian's Chromium.
+// base_url /user/alice/ with a token) driven in Debian's Chromium, with its
+// popup blocker on, as a person's browser has it.
 //
 // Launcher tile -> "starting" tab -> Xpra HTML5 client with Firefox drawn ->
 // session in the side panel -> tab closed (session lives on) -> reopened from
 // the panel -> stopped from the panel -> gone from the sidecar, its
 // directory removed, and none of its processes left.
 //
+// And the client page cannot be turned against JupyterLab: a page in Firefox
+// whose titles are markup with script (hostilePage below) runs nothing and
+// loads nothing in the JupyterLab window or the client, through Jupyter's
+// proxy and through the sidecar's own TCP listener; the client ignores
+// server/port/path in its address; the client's response headers, as the
+// browser gets them through jupyter-server-proxy, carry the sidecar's strict
+// Content-Security-Policy; and no part of the client trips that policy
+// beyond the known, unused bits (knownViolation).
+//
 // Env: JUPYTER_URL (ends with the base URL, e.g. http://127.0.0.1:P/user/alice/),
-//      JUPYTER_TOKEN, ARTIFACTS_DIR (screenshots).
+//      JUPYTER_TOKEN, ARTIFACTS_DIR (screenshots), FIREFOX_LAUNCHER_BIN (the
+//      binary Jupyter's proxy runs; the TCP-route test starts its own `serve`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
@@ -22,10 +37,16 @@ const BASE = process.env.JUPYTER_URL;
 const TOKEN = process.env.JUPYTER_TOKEN;
 const ARTIFACTS = process.env.ARTIFACTS_DIR ?? new URL('./artifacts/', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FL_BIN = process.env.FIREFOX_LAUNCHER_BIN;
 // The page Firefox opens: served here, one flat colour, so the pixel check
 // can tell Firefox's page from an empty canvas.
 const PAGE_RGB = [32, 160, 96];
 const STARTED_MS = 90_000;
+// Titles a hostile page in Firefox takes. Were the client to write them as
+// markup, the <img> would load `x`/`y` relative to the client page and the
+// handler would mark every window it can reach.
+const TITLE_X = '<img src=x onerror="top.__x=1;parent.__x=1;window.__x=1">';
+const TITLE_Y = '<img src=y onerror="top.__y=1">';
 
 assert.ok(BASE && BASE.endsWith('/user/alice/'), `JUPYTER_URL must end with /user/alice/ (got ${BASE})`);
 assert.ok(TOKEN, 'JUPYTER_TOKEN must be set');
@@ -33,6 +54,9 @@ assert.ok(TOKEN, 'JUPYTER_TOKEN must be set');
 let browser;
 let pageServer;
 let startUrl = '';
+let pageOrigin = '';
+/** Titles the hostile pages are told to take, by page id. */
+const hostileTitles = new Map();
 
 function log(...args) {
   console.log(`[e2e ${new Date().toISOString().slice(11, 23)}]`, ...args);
@@ -74,15 +98,35 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   pageServer = createServer((req, res) => {
     const [r, g, b] = PAGE_RGB;
-    res.writeHead(200, { 'Content-Type': 'text/html' });
-    res.end(`<!doctype html><title>e2e page</title><body style="margin:0;background:rgb(${r},${g},${b})"></body>`);
+    const hostile = req.url.match(/^\/hostile\/(\w+)$/);
+    const title = req.url.match(/^\/title\/(\w+)$/);
+    if (hostile && hostileTitles.has(hostile[1])) {
+      // The title is RCDATA: Firefox's window title is this markup as text.
+      // The page then takes whatever title the test sets, polling for it.
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><title>${TITLE_X}</title>
+<body style="margin:0;background:rgb(${r},${g},${b})"><script>
+setInterval(() => fetch('/title/${hostile[1]}', { cache: 'no-store' }).then(r => r.text()).then(t => {
+  if (t && document.title !== t) { document.title = t; }
+}), 250);
+</script></body>`);
+    } else if (title && hostileTitles.has(title[1])) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(hostileTitles.get(title[1]));
+    } else {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><title>e2e page</title><body style="margin:0;background:rgb(${r},${g},${b})"></body>`);
+    }
   });
   await new Promise(r => pageServer.listen(0, '127.0.0.1', r));
-  startUrl = `http://127.0.0.1:${pageServer.address().port}/`;
+  pageOrigin = `http://127.0.0.1:${pageServer.address().port}`;
+  startUrl = `${pageOrigin}/`;
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    // Playwright turns the popup blocker off; a person's browser has it on.
+    ignoreDefaultArgs: ['--disable-popup-blocking'],
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -98,11 +142,19 @@ before(async () => {
 after(async () => {
   await browser?.close().catch(() => {});
   pageServer?.close();
-  // Whatever happened above: stop every session this Jupyter's sidecar runs.
+  // Every test stops what it starts: a session still listed here is a bug
+  // (of a test, or of the product). Stop it, then fail the run, naming it.
   const list = await sidecar('api/sessions').catch(() => null);
-  for (const s of list?.body?.sessions ?? []) {
-    log(`cleanup: stopping leftover session ${s.port}`);
+  const left = list?.body?.sessions ?? [];
+  for (const s of left) {
+    log(`cleanup: stopping leftover session ${s.port} (${s.url})`);
     await sidecar(`api/sessions/${s.port}`, { method: 'DELETE' }).catch(() => {});
+  }
+  if (left.length) {
+    const names = left.map(s => `:${s.port} (${s.url}, ${s.status})`).join(', ');
+    console.error(`e2e: sessions were left running after the tests: ${names}`);
+    process.exitCode = 1;
+    throw new Error(`sessions left running after the tests: ${names}`);
   }
 });
 
@@ -142,10 +194,14 @@ async function showPanel(page) {
   await panel.waitFor({ state: 'visible', timeout: 10_000 });
 }
 
-/** Centre pixel of the largest window canvas of the Xpra client, or null. */
+/**
+ * Centre pixel of the largest window canvas of the Xpra client, or null.
+ * (`#screen canvas`: Firefox runs fullscreen, and a fullscreen window's div
+ * has no `.window` class.)
+ */
 async function centrePixel(frame) {
   return frame.evaluate(() => {
-    const canvases = [...document.querySelectorAll('div.window canvas')].filter(c => c.width > 0 && c.height > 0);
+    const canvases = [...document.querySelectorAll('#screen canvas')].filter(c => c.width > 0 && c.height > 0);
     if (!canvases.length) {
       return null;
     }
@@ -166,6 +222,187 @@ function isBlank(px) {
 
 function isPageColour(px) {
   return px && PAGE_RGB.every((v, i) => Math.abs([px.r, px.g, px.b][i] - v) <= 8);
+}
+
+/** A page for Firefox whose title is TITLE_X, then whatever `setTitle` says. */
+function hostilePage() {
+  const id = randomBytes(8).toString('hex');
+  hostileTitles.set(id, TITLE_X);
+  return {
+    url: `${pageOrigin}/hostile/${id}`,
+    setTitle: t => hostileTitles.set(id, t),
+    dispose: () => hostileTitles.delete(id)
+  };
+}
+
+/**
+ * Every Content-Security-Policy violation in any frame of `context`, as the
+ * page's `securitypolicyviolation` event reports it, plus where it happened.
+ */
+async function watchCsp(context) {
+  const violations = [];
+  await context.exposeBinding('__flCspViolation', ({ frame }, v) => {
+    violations.push({ frame: frame.url(), ...v });
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', e => {
+      const el = e.target && e.target.nodeType === 1 ? e.target : null;
+      window.__flCspViolation({
+        directive: e.effectiveDirective,
+        blocked: e.blockedURI,
+        source: e.sourceFile,
+        line: e.lineNumber,
+        sample: e.sample,
+        element: el ? el.outerHTML.slice(0, 160) : null,
+        inUnusedUi: el ? Boolean(el.closest('#float_menu, #bugreport')) : false
+      });
+    }, true);
+  });
+  return violations;
+}
+
+/**
+ * Violations the client's own code causes under the sidecar's policy and
+ * that break nothing we use: the inline `onclick` handlers of the floating
+ * menu and the bug-report dialog (both hidden: floating_menu=false), and
+ * FileSaver.js probing for `eval` inside a try/catch.
+ */
+function knownViolation(v) {
+  return (
+    (v.directive === 'script-src-attr' && v.blocked === 'inline' && v.inUnusedUi) ||
+    (v.directive === 'script-src' && v.blocked === 'eval' && /\/js\/lib\/FileSaver\.js$/.test(v.source ?? ''))
+  );
+}
+
+function assertNoUnexpectedViolations(violations, what) {
+  const known = violations.filter(knownViolation);
+  const unexpected = violations.filter(v => !knownViolation(v));
+  const describe = v => `${v.directive} ${v.blocked} ${v.source ? v.source.replace(/^.*\/sessions\/\d+\//, '') : (v.element ?? '').replace(/^(<\w+)[\s\S]*?(onclick="[^"]*")[\s\S]*$/, '$1 $2')}`;
+  log(`${what}: ${violations.length} CSP violation(s), ${known.length} known: ${[...new Set(known.map(describe))].join(' | ')}`);
+  assert.deepEqual(unexpected, [], `unexpected Content-Security-Policy violations (${what}): ${unexpected.map(describe).join(' | ')}`);
+}
+
+/** The response headers of every client page (`.../sessions/N/`) loaded in `context`. */
+function recordClientPages(context) {
+  const pages = [];
+  context.on('response', async r => {
+    const url = new URL(r.url());
+    if (r.request().resourceType() === 'document' && /\/sessions\/\d+\/$/.test(url.pathname)) {
+      pages.push({ url: r.url(), status: r.status(), headers: await r.headersArray().catch(() => []) });
+    }
+  });
+  return pages;
+}
+
+/** Every URL any page or frame of `context` requests. */
+function recordRequests(context) {
+  const urls = [];
+  context.on('request', r => urls.push(r.url()));
+  return urls;
+}
+
+/**
+ * The client page's headers as the browser got them: one policy, the
+ * sidecar's, with scripts only from the client itself, and its companions.
+ */
+function assertClientHeaders(response, what) {
+  assert.ok(response, `${what}: the client page was loaded`);
+  assert.equal(response.status, 200, `${what}: client page status`);
+  const all = name => response.headers.filter(h => h.name.toLowerCase() === name).map(h => h.value);
+  const csp = all('content-security-policy');
+  log(`${what}: client page headers: ${JSON.stringify(response.headers.filter(h => !/^(set-cookie|date|etag|content-length)$/i.test(h.name)))}`);
+  assert.equal(csp.length, 1, `${what}: exactly one Content-Security-Policy header, got ${JSON.stringify(csp)}`);
+  const directives = new Map(csp[0].split(';').map(d => d.trim().split(/\s+/)).filter(d => d[0]).map(([k, ...v]) => [k, v]));
+  const scriptSrc = directives.get('script-src') ?? [];
+  assert.equal(scriptSrc[0], "'self'", `${what}: script-src ${scriptSrc.join(' ')}`);
+  assert.ok(scriptSrc.slice(1).length >= 1 && scriptSrc.slice(1).every(s => /^'sha256-[A-Za-z0-9+/]+=*'$/.test(s)),
+    `${what}: script-src allows only 'self' and hashes: ${scriptSrc.join(' ')}`);
+  assert.ok(!scriptSrc.includes("'unsafe-inline'") && !scriptSrc.includes("'unsafe-eval'"));
+  for (const [k, v] of [['connect-src', "'self'"], ['base-uri', "'none'"], ['object-src', "'none'"],
+    ['form-action', "'none'"], ['frame-ancestors', "'self'"]]) {
+    assert.deepEqual(directives.get(k), [v], `${what}: ${k}`);
+  }
+  assert.deepEqual(all('x-content-type-options'), ['nosniff'], `${what}: nosniff`);
+  assert.deepEqual(all('referrer-policy'), ['no-referrer'], `${what}: referrer policy`);
+}
+
+/** What the client shows of window titles, and any trace of TITLE_X/TITLE_Y having run. */
+async function titleState(frame) {
+  return frame.evaluate(() => ({
+    titles: [...document.querySelectorAll('.windowtitle')].map(e => e.textContent),
+    elementsInTitles: document.querySelectorAll('.windowtitle *').length,
+    strayImages: [...document.querySelectorAll('img')].map(i => i.getAttribute('src')).filter(s => s === 'x' || s === 'y'),
+    x: window.__x,
+    y: window.__y,
+    topX: window.top.__x,
+    topY: window.top.__y
+  }));
+}
+
+async function waitForTitle(frame, text, what) {
+  return waitFor(`${what}: title ${JSON.stringify(text)} shown as text`, async () => {
+    const st = await titleState(frame);
+    return st.titles.some(t => t.includes(text)) ? st : null;
+  }, 30_000, 200).catch(async e => {
+    throw new Error(`${e.message}; titles now ${JSON.stringify((await titleState(frame).catch(() => null))?.titles)}`);
+  });
+}
+
+/**
+ * Firefox shows `hostile` in the client `frame`: its titles (markup with
+ * script) must reach the client and be shown as text, and nothing of them
+ * may run or load, in the client or in `windows` (the pages around it).
+ */
+async function proveTitlesStayText({ frame, windows, hostile, requests, violations, what }) {
+  // Positive controls: Firefox's page is drawn, and titles do flow.
+  await frame.locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
+  await waitFor(`${what}: Firefox page drawn`, async () => isPageColour(await centrePixel(frame)), 60_000);
+  const sx = await waitForTitle(frame, '<img src=x onerror=', what);
+  log(`${what}: first title shown as text: ${JSON.stringify(sx.titles)}`);
+  const hello = `hello-title-${randomBytes(4).toString('hex')}`;
+  hostile.setTitle(hello);
+  await waitForTitle(frame, hello, what);
+  log(`${what}: a benign title change reached the client`);
+  hostile.setTitle(TITLE_Y);
+  const sy = await waitForTitle(frame, '<img src=y onerror=', what);
+  log(`${what}: scripted title shown as text: ${JSON.stringify(sy.titles)}`);
+  // Time for an image to be requested and a handler to run, had they been made.
+  await new Promise(r => setTimeout(r, 1500));
+
+  const st = await titleState(frame);
+  assert.equal(st.elementsInTitles, 0, `${what}: no element inside a window title`);
+  assert.deepEqual(st.strayImages, [], `${what}: no <img src=x|y> in the client`);
+  for (const [name, value] of Object.entries({ x: st.x, y: st.y, topX: st.topX, topY: st.topY })) {
+    assert.equal(value, undefined, `${what}: client window ${name}`);
+  }
+  for (const w of windows) {
+    const seen = await w.evaluate(() => [window.__x, window.__y]);
+    assert.deepEqual(seen, [undefined, undefined], `${what}: __x/__y in ${w.url()}`);
+  }
+  const loaded = requests.filter(u => /\/[xy]$/.test(new URL(u).pathname));
+  assert.deepEqual(loaded, [], `${what}: requests for x or y`);
+  assertNoUnexpectedViolations(violations, what);
+}
+
+/** The sidecar's record of a session and every process it has now. */
+function sessionProcsOf(session) {
+  const procs = sessionProcs(session.pid, session.pgid);
+  log(`session ${session.port} processes: ${procs.map(p => `${p.pid}:${p.comm}`).join(' ')}`);
+  assert.ok(procs.some(p => /xpra/i.test(p.comm) || p.pid === session.pid), 'xpra runs');
+  assert.ok(procs.some(p => p.comm === 'Xvfb'), 'Xvfb runs under the session');
+  assert.ok(procs.some(p => /firefox/i.test(p.comm)), 'firefox runs under the session');
+  return procs;
+}
+
+/** After a stop: the session's directory and every process of it are gone. */
+async function assertSessionGone(session, procs) {
+  await waitFor(`session dir ${session.dir} removed`, () => !existsSync(session.dir), 15_000)
+    .catch(() => assert.fail(`session dir ${session.dir} left behind`));
+  const left = await waitFor('every session process gone', () => {
+    const l = stillRunning(procs);
+    return l.length === 0 ? [] : null;
+  }, 15_000).catch(() => stillRunning(procs));
+  assert.deepEqual(left.map(p => `${p.pid}:${p.comm}`), [], `processes of session ${session.port} left behind`);
 }
 
 test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }, async () => {
@@ -195,17 +432,27 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
   await setSettings({ startUrl, openIn: 'browser-tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
+    const violations = await watchCsp(context);
     const { page, tile, errors } = await openLab(context);
     await showPanel(page);
     await page.locator('.jp-FirefoxSessions-empty').waitFor({ timeout: 15_000 });
+    // Opened during the click (the popup blocker is on), on the waiting page.
     const [client] = await Promise.all([context.waitForEvent('page', { timeout: 10_000 }), tile.click()]);
+    const firstUrl = client.url();
+    log(`browser tab opened on ${firstUrl}`);
     await client.waitForURL(/\/user\/alice\/firefox-launcher\/sessions\/\d+\/$/, { timeout: STARTED_MS });
+    assert.ok(firstUrl === 'about:blank' || firstUrl.startsWith(`blob:${new URL(BASE).origin}/`), `first URL ${firstUrl}`);
     const port = Number(client.url().match(/sessions\/(\d+)\//)[1]);
-    log(`browser tab opened ${client.url()}`);
-    await client.locator('div.window canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
+    log(`browser tab went to ${client.url()}`);
+    // noopener: the client holds no handle on the JupyterLab window.
+    assert.equal(await client.evaluate(() => window.opener), null, 'window.opener of the client tab');
+    await client.locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
     await waitFor('Firefox page drawn in the browser tab', async () => isPageColour(await centrePixel(client.mainFrame())), 60_000);
     await client.screenshot({ path: join(ARTIFACTS, '05-browser-tab.png') });
     assert.equal(await page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: 'Firefox :' }).count(), 0, 'no JupyterLab tab');
+    const { status, body: session } = await sidecar(`api/sessions/${port}`);
+    assert.equal(status, 200);
+    const procs = sessionProcsOf(session);
 
     await page.bringToFront();
     const row = page.locator(`.jp-FirefoxSessions-item[data-port="${port}"]`);
@@ -216,6 +463,8 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
     log(`stopped through the API: ${JSON.stringify(stopped.body)}`);
     await row.waitFor({ state: 'detached', timeout: 12_000 });
     log('panel dropped the session on its own');
+    await assertSessionGone(session, procs);
+    assertNoUnexpectedViolations(violations, 'browser tab');
     assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
   } finally {
     await context.close();
@@ -225,6 +474,8 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
 test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async () => {
   await setSettings({ startUrl, openIn: 'tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const violations = await watchCsp(context);
+  const clientPages = recordClientPages(context);
   const { page, tile, errors } = await openLab(context);
   log('launcher shows the Firefox tile');
   await page.screenshot({ path: join(ARTIFACTS, '01-launcher.png') });
@@ -243,9 +494,12 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   const iframe = page.locator(`.jp-FirefoxTab iframe`);
   const src = await iframe.getAttribute('src');
   assert.equal(new URL(src, page.url()).pathname, `/user/alice/firefox-launcher/sessions/${port}/`);
+  // The least sandbox the client works with (see makeTab in src/index.ts).
+  assert.deepEqual((await iframe.getAttribute('sandbox')).split(/\s+/).sort(), ['allow-same-origin', 'allow-scripts']);
+  assert.equal(await iframe.getAttribute('referrerpolicy'), 'no-referrer');
 
   const frame = await waitFor('the client frame', () => page.frames().find(f => f.url().includes(`/firefox-launcher/sessions/${port}/`)), 30_000);
-  await frame.locator('div.window canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
+  await frame.locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
   const px = await waitFor('Firefox page drawn at the canvas centre', async () => {
     const p = await centrePixel(frame);
     return isPageColour(p) ? p : null;
@@ -258,6 +512,9 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   log(`Firefox window drawn: centre pixel ${JSON.stringify(px)}, ${Date.now() - t0} ms after the click`);
   await page.screenshot({ path: join(ARTIFACTS, '02-firefox.png') });
 
+  // What jupyter-server-proxy passed on of the client page's headers.
+  assertClientHeaders(clientPages.find(r => r.url.includes(`/sessions/${port}/`)), 'through Jupyter');
+
   // The sidecar's view of the session, and every process that belongs to it.
   const { status, body: session } = await sidecar(`api/sessions/${port}`);
   assert.equal(status, 200);
@@ -265,11 +522,7 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   assert.equal(session.status, 'ready');
   assert.equal(session.path, `sessions/${port}/`);
   assert.ok(existsSync(session.dir), `session dir ${session.dir} exists`);
-  const procs = sessionProcs(session.pid, session.pgid);
-  log(`session processes: ${procs.map(p => `${p.pid}:${p.comm}`).join(' ')}`);
-  assert.ok(procs.some(p => /xpra/i.test(p.comm) || p.pid === session.pid), 'xpra runs');
-  assert.ok(procs.some(p => p.comm === 'Xvfb'), 'Xvfb runs under the session');
-  assert.ok(procs.some(p => /firefox/i.test(p.comm)), 'firefox runs under the session');
+  const procs = sessionProcsOf(session);
 
   // The side panel lists it, with port, age and status.
   await showPanel(page);
@@ -286,7 +539,7 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   // ... and the panel opens it again.
   await row.locator('.jp-FirefoxSessions-open').click();
   await readyTab.waitFor({ timeout: 10_000 });
-  await page.frameLocator('.jp-FirefoxTab iframe').locator('div.window canvas').first().waitFor({ state: 'attached', timeout: 30_000 });
+  await page.frameLocator('.jp-FirefoxTab iframe').locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 30_000 });
   log('reopened from the panel');
 
   // Stopping from the panel closes the tab and ends the session.
@@ -301,13 +554,165 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   assert.equal(gone.status, 404, `session ${port} still listed: ${JSON.stringify(gone.body)}`);
   const list = await sidecar('api/sessions');
   assert.ok(!list.body.sessions.some(s => s.port === port));
-  await waitFor(`session dir ${session.dir} removed`, () => !existsSync(session.dir), 15_000);
-  const left = await waitFor('every session process gone', () => {
-    const l = stillRunning(procs);
-    return l.length === 0 ? [] : null;
-  }, 15_000).catch(() => stillRunning(procs));
-  assert.deepEqual(left.map(p => `${p.pid}:${p.comm}`), [], 'processes left behind');
+  await assertSessionGone(session, procs);
   log('session, directory and processes are gone');
+  assertNoUnexpectedViolations(violations, 'JupyterLab tab');
   assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
   await context.close();
+});
+
+test('a page in Firefox whose title is markup runs nothing in JupyterLab (JupyterLab tab)', { timeout: 240_000 }, async () => {
+  const hostile = hostilePage();
+  await setSettings({ startUrl: hostile.url, openIn: 'tab' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  let session = null;
+  try {
+    const violations = await watchCsp(context);
+    const requests = recordRequests(context);
+    const { page, tile, errors } = await openLab(context);
+    await tile.click();
+    const readyTab = page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: /Firefox :\d+/ });
+    await readyTab.waitFor({ timeout: STARTED_MS });
+    const port = Number((await readyTab.innerText()).match(/Firefox :(\d+)/)[1]);
+    session = (await sidecar(`api/sessions/${port}`)).body;
+    const procs = sessionProcsOf(session);
+    const frame = await waitFor('the client frame', () => page.frames().find(f => f.url().includes(`/firefox-launcher/sessions/${port}/`)), 30_000);
+
+    await proveTitlesStayText({ frame, windows: [page.mainFrame()], hostile, requests, violations, what: 'JupyterLab tab' });
+    await page.screenshot({ path: join(ARTIFACTS, '06-hostile-title.png') });
+    assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+
+    const record = session;
+    const stopped = await sidecar(`api/sessions/${port}`, { method: 'DELETE' });
+    assert.equal(stopped.status, 200);
+    session = null;
+    await assertSessionGone(record, procs);
+  } finally {
+    if (session) {
+      await sidecar(`api/sessions/${session.port}`, { method: 'DELETE' }).catch(() => {});
+    }
+    hostile.dispose();
+    await context.close();
+  }
+});
+
+test('the same page through the sidecar\'s own TCP listener; the client ignores server/port/path in its address', { timeout: 300_000 }, async () => {
+  assert.ok(FL_BIN && existsSync(FL_BIN), `FIREFOX_LAUNCHER_BIN must name the sidecar binary (got ${FL_BIN})`);
+  const hostile = hostilePage();
+  const home = mkdtempSync(join(tmpdir(), 'fl-e2e-tcp-'));
+  // Where a client obeying `?server=&port=` would connect instead.
+  let decoyConnections = 0;
+  const decoy = createTcpServer(sock => {
+    decoyConnections++;
+    sock.destroy();
+  });
+  await new Promise(r => decoy.listen(0, '127.0.0.1', r));
+  const decoyPort = decoy.address().port;
+
+  // `serve` leads a process group of its own; it is signalled only while it
+  // is our unreaped child (exitCode and signalCode still null).
+  const serveLog = [];
+  const serve = spawn(FL_BIN, ['serve', '--port', '0', '--home', home], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FIREFOX_LAUNCHER_HOME: home, FIREFOX_LAUNCHER_DEBUG: '1' }
+  });
+  serve.stdout.on('data', d => serveLog.push(String(d)));
+  serve.stderr.on('data', d => serveLog.push(String(d)));
+  const serveExited = new Promise(r => serve.on('exit', (code, signal) => r({ code, signal })));
+  const serveRunning = () => serve.exitCode === null && serve.signalCode === null;
+
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  let api = null;
+  let session = null;
+  let procs = [];
+  let failure = null;
+  try {
+    const runtimeFile = join(home, 'runtime.json');
+    const runtime = await waitFor('the sidecar\'s runtime.json', () => {
+      if (!serveRunning()) {
+        throw new Error(`serve exited early: ${serveLog.join('')}`);
+      }
+      try {
+        return JSON.parse(readFileSync(runtimeFile, 'utf8'));
+      } catch {
+        return null;
+      }
+    }, 30_000);
+    assert.match(runtime.address, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(runtime.token, 'a token is always set on TCP');
+    api = async (path, init = {}) => {
+      const res = await fetch(`${runtime.address}/${path}`, {
+        ...init,
+        headers: { Authorization: `token ${runtime.token}`, 'Content-Type': 'application/json' }
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const created = await api('api/sessions', { method: 'POST', body: JSON.stringify({ url: hostile.url }) });
+    assert.equal(created.status, 201, `starting a session: ${JSON.stringify(created.body)}`);
+    session = created.body;
+    procs = sessionProcsOf(session);
+
+    const violations = await watchCsp(context);
+    const requests = recordRequests(context);
+    const clientPages = recordClientPages(context);
+    const page = await context.newPage();
+    const query = `server=127.0.0.1&port=${decoyPort}&ssl=false&path=/`;
+    await page.goto(`${runtime.address}/sessions/${session.port}/?token=${runtime.token}&${query}`);
+    // The token is traded for a cookie; the rest of the query stays, so the
+    // client does see server/port/path.
+    assert.equal(new URL(page.url()).search, `?${query}`, `client address ${page.url()}`);
+    assertClientHeaders(clientPages.at(-1), 'through TCP');
+
+    await proveTitlesStayText({ frame: page.mainFrame(), windows: [], hostile, requests, violations, what: 'TCP route' });
+    // The client connected to where its page came from, never to the decoy.
+    const target = await page.evaluate(() => ({ uri: window.client && window.client.uri, location: location.href }));
+    log(`TCP route: client connected to ${target.uri}; decoy saw ${decoyConnections} connection(s)`);
+    const uri = new URL(target.uri);
+    const here = new URL(target.location);
+    assert.deepEqual([uri.hostname, uri.port, uri.pathname], [here.hostname, here.port, here.pathname], 'client websocket target');
+    assert.equal(decoyConnections, 0, `connections to the decoy listener on ${decoyPort}`);
+    await page.screenshot({ path: join(ARTIFACTS, '07-hostile-title-tcp.png') });
+    await context.close();
+
+    const stopped = await api(`api/sessions/${session.port}`, { method: 'DELETE' });
+    assert.equal(stopped.status, 200);
+    assert.equal((await api(`api/sessions/${session.port}`)).status, 404);
+    const record = session;
+    session = null;
+    await assertSessionGone(record, procs);
+  } catch (e) {
+    failure = e;
+  } finally {
+    await context.close().catch(() => {});
+    if (session && api) {
+      await api(`api/sessions/${session.port}`, { method: 'DELETE' }).catch(() => {});
+    }
+    if (serveRunning()) {
+      process.kill(-serve.pid, 'SIGTERM');
+    }
+    const exit = await Promise.race([serveExited, new Promise(r => setTimeout(() => r(null), 20_000))]);
+    if (exit === null && serveRunning()) {
+      process.kill(-serve.pid, 'SIGKILL');
+    }
+    decoy.close();
+    hostile.dispose();
+    if (!failure) {
+      // SIGTERM: serve stops what it runs, removes runtime.json, exits 0.
+      try {
+        assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serveLog.join('').slice(-3000)}`);
+        assert.ok(!existsSync(join(home, 'runtime.json')), 'runtime.json removed');
+        const dirs = existsSync(join(home, 'sessions')) ? readdirSync(join(home, 'sessions')) : [];
+        assert.deepEqual(dirs, [], 'session directories left in the sidecar home');
+        assert.deepEqual(stillRunning(procs).map(p => `${p.pid}:${p.comm}`), [], 'session processes left');
+      } catch (e) {
+        failure = e;
+      }
+    }
+    rmSync(home, { recursive: true, force: true });
+  }
+  if (failure) {
+    throw failure;
+  }
 });
