@@ -1,0 +1,177 @@
+// The session page on its own (`/sessions/PORT/` of a `serve` on TCP, as in the "open in a
+// browser tab" mode), in Debian's Chromium with a real Firefox behind it: Firefox's window fills
+// the page exactly and follows its size, with no Xpra chrome around it; menus and popups still
+// appear over it.
+//
+// Env: FIREFOX_LAUNCHER_BIN (default: the newer of the repository's release and debug builds).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN =
+  process.env.FIREFOX_LAUNCHER_BIN ??
+  ['release', 'debug']
+    .map((profile) => join(ROOT, 'target', profile, 'firefox-launcher'))
+    .filter(existsSync)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+const PAGE_RGB = [32, 160, 96];
+const PAGE = `<!DOCTYPE html><title>page-test</title>
+<style>html,body{margin:0;height:100%;background:rgb(${PAGE_RGB.join(',')})}</style>
+<select id="s" style="position:absolute;left:20px;top:20px;font-size:20px">
+<option>one</option><option>two</option><option>three</option></select>
+<button id="b" style="position:absolute;left:20px;top:80px;font-size:20px"
+ onclick="window.open('about:blank','popup','width=300,height=200')">popup</button>`;
+
+let home;
+let serve;
+let site;
+let browser;
+let api;
+let session;
+
+/** Polls `probe` until it returns a truthy value or `ms` pass; returns the last value. */
+async function within(ms, probe) {
+  const deadline = Date.now() + ms;
+  let value = await probe();
+  while (!value && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await probe();
+  }
+  return value;
+}
+
+async function call(method, path, body) {
+  const response = await fetch(api.address + path, {
+    method,
+    headers: { Authorization: `token ${api.token}`, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json().catch(() => null) };
+}
+
+before(async () => {
+  assert.ok(BIN, 'build firefox-launcher first (cargo build)');
+  home = mkdtempSync(join(tmpdir(), 'fl-page-test-'));
+  site = createServer((_, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE));
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  serve = spawn(BIN, ['serve', '--port', '0', '--no-follow-parent'], {
+    env: { ...process.env, FIREFOX_LAUNCHER_HOME: home },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const runtime = join(home, 'runtime.json');
+  assert.ok(await within(20_000, () => existsSync(runtime)), 'serve wrote no runtime file');
+  api = JSON.parse(readFileSync(runtime, 'utf8'));
+  const created = await call('POST', '/api/sessions', { url: `http://127.0.0.1:${site.address().port}/` });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  session = created.json;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (session) {
+    const stopped = await call('DELETE', `/api/sessions/${session.port}`);
+    assert.equal(stopped.status, 200, 'the session stops');
+  }
+  if (serve && serve.exitCode === null) {
+    serve.kill('SIGTERM');
+    await new Promise((r) => serve.once('exit', r));
+  }
+  site?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+/** The client's windows: each div in #screen with its rectangle, classes and visible title bar. */
+function windows(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('#screen > div')]
+      .filter((d) => d.querySelector('canvas'))
+      .map((d) => {
+        const r = d.getBoundingClientRect();
+        const head = d.querySelector('.windowhead');
+        return {
+          id: d.id, cls: d.className, x: r.x, y: r.y, w: r.width, h: r.height,
+          titleBar: !!head && head.offsetParent !== null,
+        };
+      }),
+  );
+}
+
+/** Firefox's page colour at a point of the viewport, read from the canvas drawn there. */
+function pixelAt(page, x, y) {
+  return page.evaluate(([x, y]) => {
+    const canvas = document.elementsFromPoint(x, y).find((e) => e.tagName === 'CANVAS');
+    if (!canvas) return null;
+    const r = canvas.getBoundingClientRect();
+    const scale = canvas.width / r.width;
+    return [...canvas.getContext('2d').getImageData(Math.floor((x - r.x) * scale), Math.floor((y - r.y) * scale), 1, 1).data].slice(0, 3);
+  }, [x, y]);
+}
+
+const isPage = (rgb) => !!rgb && rgb.every((c, i) => Math.abs(c - PAGE_RGB[i]) <= 8);
+
+test('Firefox fills the page, follows its size within a second, and has no Xpra chrome', async () => {
+  const page = await browser.newPage({ viewport: { width: 1070, height: 716 } });
+  await page.goto(`${api.address}/${session.path}?token=${api.token}`);
+  await page.waitForSelector('#screen canvas', { timeout: 60_000 });
+  for (const [width, height] of [[1070, 716], [1400, 900], [800, 600]]) {
+    await page.setViewportSize({ width, height });
+    const fits = await within(1_000, async () => {
+      const main = (await windows(page))[0];
+      return main && Math.abs(main.x) <= 2 && Math.abs(main.y) <= 2 && Math.abs(main.w - width) <= 2 && Math.abs(main.h - height) <= 2;
+    });
+    assert.ok(fits, `at ${width}x${height}: ${JSON.stringify(await windows(page))}`);
+    // Firefox itself was resized, not only the client's frame: its page reaches the far corner.
+    const corner = await within(5_000, async () => isPage(await pixelAt(page, width - 5, height - 5)));
+    assert.ok(corner, `Firefox's page does not reach ${width - 5},${height - 5}: ${await pixelAt(page, width - 5, height - 5)}`);
+  }
+  const [main] = await windows(page);
+  assert.equal(main.titleBar, false, 'no Xpra title bar around Firefox');
+  assert.equal(await page.locator('#float_menu').isVisible(), false, 'no floating menu');
+  assert.match(await page.title(), /page-test/, 'the page is titled after Firefox');
+  await page.screenshot({ path: join(home, 'filled.png') });
+  await page.close();
+});
+
+test('menus and popups appear over Firefox', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  await page.goto(`${api.address}/${session.path}?token=${api.token}`);
+  await page.waitForSelector('#screen canvas', { timeout: 60_000 });
+  // Wait until Firefox has drawn the page (the select sits at 20,20 of the content area).
+  assert.ok(await within(10_000, async () => isPage(await pixelAt(page, 500, 500))), 'Firefox drew its page');
+  const before = (await windows(page)).length;
+  const main = (await windows(page))[0];
+  // Firefox's content area starts below its toolbar: find the select by scanning for its box.
+  const toolbar = await within(5_000, async () => {
+    for (let y = 0; y < 200; y += 4) if (isPage(await pixelAt(page, 5, y))) return y;
+    return null;
+  });
+  assert.ok(toolbar !== null, 'found where the page starts');
+  await page.mouse.click(main.x + 60, toolbar + 32);
+  const menu = await within(5_000, async () => (await windows(page)).length > before && (await windows(page)).slice(before));
+  assert.ok(menu, 'the dropdown opened as a window of its own');
+  for (const w of menu) {
+    assert.ok(w.x >= 0 && w.y >= 0 && w.x + w.w <= 1000 + 2 && w.y + w.h <= 700 + 2, `inside the page: ${JSON.stringify(w)}`);
+  }
+  await page.keyboard.press('Escape');
+  await within(5_000, async () => (await windows(page)).length === before);
+
+  await page.mouse.click(main.x + 50, toolbar + 92);
+  const popup = await within(10_000, async () => (await windows(page)).find((w) => w.id !== main.id && w.w > 200));
+  assert.ok(popup, `window.open made a window: ${JSON.stringify(await windows(page))}`);
+  assert.ok(popup.x >= 0 && popup.y >= 0 && popup.x + popup.w <= 1000 + 2, `the popup is inside the page: ${JSON.stringify(popup)}`);
+  const [stillMain] = await windows(page);
+  assert.ok(Math.abs(stillMain.w - 1000) <= 2, 'Firefox still fills the page behind its popup');
+  await page.close();
+});
