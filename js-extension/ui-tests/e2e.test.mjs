@@ -158,6 +158,25 @@ after(async () => {
   }
 });
 
+/**
+ * When test `t` ends, however it ends, stop those of its sessions (ports
+ * added to the returned set) that are still running: a failed test must not
+ * leave sessions for the suite's final check to report as leaks.
+ */
+function stopWhenDone(t) {
+  const ports = new Set();
+  t.after(async () => {
+    for (const port of ports) {
+      const r = await sidecar(`api/sessions/${port}`).catch(() => null);
+      if (r?.status === 200) {
+        log(`test cleanup: stopping session ${port}`);
+        await sidecar(`api/sessions/${port}`, { method: 'DELETE' }).catch(() => {});
+      }
+    }
+  });
+  return ports;
+}
+
 /** Save the extension's settings, as the Settings Editor would. */
 async function setSettings(values) {
   const res = await fetch(new URL('lab/api/settings/jupyterlab-firefox-launcher:plugin', BASE), {
@@ -354,17 +373,25 @@ async function waitForTitle(frame, text, what) {
  * may run or load, in the client or in `windows` (the pages around it).
  */
 async function proveTitlesStayText({ frame, windows, hostile, requests, violations, what }) {
+  // On a failure, say what else gave the markup away.
+  const evidence = async e => {
+    const st = await titleState(frame).catch(() => ({}));
+    const loaded = requests.filter(u => /\/[xy]$/.test(new URL(u).pathname));
+    const unexpected = violations.filter(v => !knownViolation(v)).map(v => `${v.directive} ${v.blocked} ${v.element ?? v.source}`);
+    return new Error(`${e.message}; elements in titles: ${st.elementsInTitles}, <img src=x|y>: ${JSON.stringify(st.strayImages)}, ` +
+      `requests for x|y: ${JSON.stringify(loaded)}, unexpected CSP violations: ${JSON.stringify(unexpected)}`);
+  };
   // Positive controls: Firefox's page is drawn, and titles do flow.
   await frame.locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
   await waitFor(`${what}: Firefox page drawn`, async () => isPageColour(await centrePixel(frame)), 60_000);
-  const sx = await waitForTitle(frame, '<img src=x onerror=', what);
+  const sx = await waitForTitle(frame, '<img src=x onerror=', what).catch(async e => { throw await evidence(e); });
   log(`${what}: first title shown as text: ${JSON.stringify(sx.titles)}`);
   const hello = `hello-title-${randomBytes(4).toString('hex')}`;
   hostile.setTitle(hello);
   await waitForTitle(frame, hello, what);
   log(`${what}: a benign title change reached the client`);
   hostile.setTitle(TITLE_Y);
-  const sy = await waitForTitle(frame, '<img src=y onerror=', what);
+  const sy = await waitForTitle(frame, '<img src=y onerror=', what).catch(async e => { throw await evidence(e); });
   log(`${what}: scripted title shown as text: ${JSON.stringify(sy.titles)}`);
   // Time for an image to be requested and a handler to run, had they been made.
   await new Promise(r => setTimeout(r, 1500));
@@ -428,7 +455,8 @@ test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }
   }
 });
 
-test('browser-tab mode opens the client in a new browser tab; the panel polls', { timeout: 180_000 }, async () => {
+test('browser-tab mode opens the client in a new browser tab; the panel polls', { timeout: 180_000 }, async t => {
+  const ours = stopWhenDone(t);
   await setSettings({ startUrl, openIn: 'browser-tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
@@ -443,6 +471,7 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
     await client.waitForURL(/\/user\/alice\/firefox-launcher\/sessions\/\d+\/$/, { timeout: STARTED_MS });
     assert.ok(firstUrl === 'about:blank' || firstUrl.startsWith(`blob:${new URL(BASE).origin}/`), `first URL ${firstUrl}`);
     const port = Number(client.url().match(/sessions\/(\d+)\//)[1]);
+    ours.add(port);
     log(`browser tab went to ${client.url()}`);
     // noopener: the client holds no handle on the JupyterLab window.
     assert.equal(await client.evaluate(() => window.opener), null, 'window.opener of the client tab');
@@ -471,9 +500,11 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
   }
 });
 
-test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async () => {
+test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async t => {
+  const ours = stopWhenDone(t);
   await setSettings({ startUrl, openIn: 'tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
   const violations = await watchCsp(context);
   const clientPages = recordClientPages(context);
   const { page, tile, errors } = await openLab(context);
@@ -489,6 +520,7 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   const readyTab = page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: /Firefox :\d+/ });
   await readyTab.waitFor({ timeout: STARTED_MS });
   const port = Number((await readyTab.innerText()).match(/Firefox :(\d+)/)[1]);
+  ours.add(port);
   log(`session ready on port ${port} after ${Date.now() - t0} ms`);
 
   const iframe = page.locator(`.jp-FirefoxTab iframe`);
@@ -665,13 +697,16 @@ test('the same page through the sidecar\'s own TCP listener; the client ignores 
     assert.equal(new URL(page.url()).search, `?${query}`, `client address ${page.url()}`);
     assertClientHeaders(clientPages.at(-1), 'through TCP');
 
-    await proveTitlesStayText({ frame: page.mainFrame(), windows: [], hostile, requests, violations, what: 'TCP route' });
-    // The client connected to where its page came from, never to the decoy.
-    const target = await page.evaluate(() => ({ uri: window.client && window.client.uri, location: location.href }));
-    log(`TCP route: client connected to ${target.uri}; decoy saw ${decoyConnections} connection(s)`);
+    // The client connects to where its page came from, never to the decoy
+    // (checked first: a client that obeyed would never draw).
+    const target = await waitFor('the client\'s websocket address', () => page.evaluate(() =>
+      window.client && window.client.uri ? { uri: window.client.uri, location: location.href } : null), 30_000);
     const uri = new URL(target.uri);
     const here = new URL(target.location);
+    log(`TCP route: client connects to ${target.uri}`);
     assert.deepEqual([uri.hostname, uri.port, uri.pathname], [here.hostname, here.port, here.pathname], 'client websocket target');
+    await proveTitlesStayText({ frame: page.mainFrame(), windows: [], hostile, requests, violations, what: 'TCP route' });
+    log(`TCP route: the decoy listener saw ${decoyConnections} connection(s)`);
     assert.equal(decoyConnections, 0, `connections to the decoy listener on ${decoyPort}`);
     await page.screenshot({ path: join(ARTIFACTS, '07-hostile-title-tcp.png') });
     await context.close();
