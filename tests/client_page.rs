@@ -88,23 +88,8 @@ async fn no_credential_reaches_xpra() {
     let server = fake_server(&home, "", &[]).await;
     let session = server.client.start(None).await.unwrap();
     let cookies = "_xsrf=2|abc; jupyterhub-session-id=secret1; firefox_launcher_token=secret2; other=1";
-    let upgrade = server
-        .client
-        .request(
-            Method::GET,
-            &format!("/{}", session.path),
-            &[
-                ("connection", "Upgrade"),
-                ("upgrade", "websocket"),
-                ("sec-websocket-version", "13"),
-                ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
-                ("cookie", cookies),
-                ("x-probe", "reached"),
-            ],
-            None,
-        )
-        .await
-        .unwrap();
+    let path = format!("/{}", session.path);
+    let upgrade = support::websocket_upgrade(&server, &path, &[("cookie", cookies), ("x-probe", "reached")]).await;
     assert_eq!(upgrade.status(), StatusCode::SWITCHING_PROTOCOLS);
     assert_strict(&upgrade);
 

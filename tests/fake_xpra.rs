@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hyper::{Method, StatusCode};
-use support::{Server, TestHome, eventually, expect_error, fake_server, fake_xpra, port_is_free, wait_until};
+use support::{Planted, Server, TestHome, eventually, expect_error, fake_server, fake_xpra, port_is_free, unused_display, wait_until, x_lock, x_socket};
 
 #[tokio::test]
 async fn a_grandchild_that_left_the_group_is_stopped_too() {
@@ -202,33 +202,6 @@ async fn orphans_that_outlive_their_session_are_reaped_by_serve() {
 }
 
 /// Files planted in `/tmp`, removed on drop even when the test fails.
-struct Planted(Vec<PathBuf>);
-
-impl Drop for Planted {
-    fn drop(&mut self) {
-        for path in &self.0 {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-fn x_lock(display: u32) -> PathBuf {
-    PathBuf::from(format!("/tmp/.X{display}-lock"))
-}
-
-fn x_socket(display: u32) -> PathBuf {
-    PathBuf::from(format!("/tmp/.X11-unix/X{display}"))
-}
-
-/// A display number with neither a lock nor a socket, far above the ones Xvfb picks (from :0)
-/// and apart from those tests/isolation.rs plants on (3000..6000).
-fn unused_display() -> u32 {
-    (0..1000)
-        .map(|i| 6000 + (std::process::id() + i) % 3000)
-        .find(|&n| x_lock(n).symlink_metadata().is_err() && x_socket(n).symlink_metadata().is_err())
-        .expect("a free display number")
-}
-
 /// What an X server of ours leaves when it is killed: a lock naming its (now dead) pid, and a
 /// socket nobody accepts on. `lock_pid` names the pid written in the lock.
 fn plant_x_files(display: u32, lock_pid: u32) {
@@ -254,7 +227,7 @@ const DEAD_PID: u32 = 99_999_999;
 
 #[tokio::test]
 async fn the_display_s_stale_x_files_are_removed_but_not_those_of_a_display_in_use() {
-    let display = unused_display();
+    let display = unused_display(6000);
     let _planted = Planted(vec![x_lock(display), x_socket(display)]);
     let exists = |p: PathBuf| p.symlink_metadata().is_ok();
     let home = TestHome::new();

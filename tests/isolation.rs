@@ -14,11 +14,11 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fl_api::SessionView;
-use support::{Server, TestHome, fake_xpra};
+use support::{Planted, Server, TestHome, fake_xpra, unused_display, x_lock, x_socket};
 
 // ---------------------------------------------------------------------------------------------
 // The environment (real xpra + Firefox)
@@ -183,34 +183,6 @@ async fn no_secret_of_the_service_reaches_any_process_of_a_session() {
 const BOUND: Duration = Duration::from_secs(10);
 
 /// Files the test planted in `/tmp`, removed on drop even when the test fails.
-struct Planted {
-    paths: Vec<PathBuf>,
-}
-
-impl Drop for Planted {
-    fn drop(&mut self) {
-        for path in &self.paths {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-fn lock_path(display: u32) -> PathBuf {
-    PathBuf::from(format!("/tmp/.X{display}-lock"))
-}
-
-fn socket_path(display: u32) -> PathBuf {
-    PathBuf::from(format!("/tmp/.X11-unix/X{display}"))
-}
-
-/// A display number with neither a lock nor a socket: far above the ones Xvfb picks (from :0).
-fn unused_display() -> u32 {
-    (0..1000)
-        .map(|i| 3000 + (std::process::id() + i) % 3000)
-        .find(|&n| lock_path(n).symlink_metadata().is_err() && socket_path(n).symlink_metadata().is_err())
-        .expect("a free display number")
-}
-
 /// `/tmp/.X11-unix` as Xvfb creates it (1777), if it does not exist yet.
 fn ensure_x11_unix_dir() {
     let dir = Path::new("/tmp/.X11-unix");
@@ -253,9 +225,9 @@ async fn session_on(server: &Server, display: u32) -> SessionView {
 
 #[tokio::test]
 async fn a_fifo_and_a_symlink_at_the_display_do_not_hang_delete_and_are_left_alone() {
-    let display = unused_display();
+    let display = unused_display(3000);
     ensure_x11_unix_dir();
-    let mut planted = Planted { paths: vec![] };
+    let mut planted = Planted::default();
     let home = TestHome::new();
     let server = fake_server_on(&home, display).await;
     let session = session_on(&server, display).await;
@@ -263,26 +235,26 @@ async fn a_fifo_and_a_symlink_at_the_display_do_not_hang_delete_and_are_left_alo
     // Xvfb is gone (the fake has none); another user takes over its names.
     let victim = home.path().join("victim");
     std::fs::write(&victim, "  99999999\n").unwrap();
-    planted.paths.extend([lock_path(display), socket_path(display)]);
-    mkfifo(&lock_path(display));
-    std::os::unix::fs::symlink(&victim, socket_path(display)).unwrap();
+    planted.0.extend([x_lock(display), x_socket(display)]);
+    mkfifo(&x_lock(display));
+    std::os::unix::fs::symlink(&victim, x_socket(display)).unwrap();
 
     let started = Instant::now();
     let summary = tokio::time::timeout(BOUND, server.client.stop(session.port)).await.expect("DELETE hung").unwrap();
     assert!(started.elapsed() < Duration::from_secs(5), "DELETE took {:?}", started.elapsed());
     assert_eq!(summary.signal, "SIGTERM");
-    assert_eq!((kind(&lock_path(display)), kind(&socket_path(display))), ("fifo", "symlink"));
+    assert_eq!((kind(&x_lock(display)), kind(&x_socket(display))), ("fifo", "symlink"));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "  99999999\n");
     assert!(home.session_dirs().is_empty());
     let log = server.log();
-    assert!(log.contains(&format!("refusing to use {}: it is a FIFO", lock_path(display).display())), "{log}");
+    assert!(log.contains(&format!("refusing to use {}: it is a FIFO", x_lock(display).display())), "{log}");
 }
 
 #[tokio::test]
 async fn a_symlink_to_a_fifo_and_a_fifo_at_the_display_do_not_hang_shutdown() {
-    let display = unused_display();
+    let display = unused_display(3000);
     ensure_x11_unix_dir();
-    let mut planted = Planted { paths: vec![] };
+    let mut planted = Planted::default();
     let home = TestHome::new();
     let mut server = fake_server_on(&home, display).await;
     session_on(&server, display).await;
@@ -290,22 +262,22 @@ async fn a_symlink_to_a_fifo_and_a_fifo_at_the_display_do_not_hang_shutdown() {
     // Following the lock's link would block on the FIFO behind it.
     let trap = home.path().join("trap");
     mkfifo(&trap);
-    planted.paths.extend([lock_path(display), socket_path(display)]);
-    std::os::unix::fs::symlink(&trap, lock_path(display)).unwrap();
-    mkfifo(&socket_path(display));
+    planted.0.extend([x_lock(display), x_socket(display)]);
+    std::os::unix::fs::symlink(&trap, x_lock(display)).unwrap();
+    mkfifo(&x_socket(display));
 
     let status = server.terminate(BOUND).await.expect("serve exits");
     assert!(status.success(), "{status:?}\n{}", server.log());
-    assert_eq!((kind(&lock_path(display)), kind(&socket_path(display))), ("symlink", "fifo"));
+    assert_eq!((kind(&x_lock(display)), kind(&x_socket(display))), ("symlink", "fifo"));
     assert_eq!(kind(&trap), "fifo");
     assert!(home.session_dirs().is_empty());
 }
 
 #[tokio::test]
 async fn files_of_another_user_at_the_display_do_not_hang_a_restart_and_are_not_removed() {
-    let display = unused_display();
+    let display = unused_display(3000);
     ensure_x11_unix_dir();
-    let mut planted = Planted { paths: vec![] };
+    let mut planted = Planted::default();
     let home = TestHome::new();
     let mut first = fake_server_on(&home, display).await;
     let session = session_on(&first, display).await;
@@ -314,26 +286,26 @@ async fn files_of_another_user_at_the_display_do_not_hang_a_restart_and_are_not_
 
     // A lock naming no live process, as a dead Xvfb's would, but not ours (when we can give a
     // file away); a symlink to a FIFO where the socket was.
-    planted.paths.extend([lock_path(display), socket_path(display)]);
-    std::fs::write(lock_path(display), "  99999999\n").unwrap();
+    planted.0.extend([x_lock(display), x_socket(display)]);
+    std::fs::write(x_lock(display), "  99999999\n").unwrap();
     let foreign = fl_sys::current_uid() == 0;
     if foreign {
-        let status = std::process::Command::new("chown").arg("65534").arg(lock_path(display)).status().unwrap();
+        let status = std::process::Command::new("chown").arg("65534").arg(x_lock(display)).status().unwrap();
         assert!(status.success());
     }
     let trap = home.path().join("trap");
     mkfifo(&trap);
-    std::os::unix::fs::symlink(&trap, socket_path(display)).unwrap();
+    std::os::unix::fs::symlink(&trap, x_socket(display)).unwrap();
 
     let started = Instant::now();
     let second = fake_server_on(&home, display).await;
     assert!(started.elapsed() < BOUND, "restart took {:?}", started.elapsed());
     assert!(second.client.list().await.unwrap().sessions.is_empty());
     assert!(!home.session_dirs().contains(&format!("session-{}", session.port)), "recovery left the directory");
-    assert_eq!(kind(&socket_path(display)), "symlink");
+    assert_eq!(kind(&x_socket(display)), "symlink");
     if foreign {
-        assert_eq!(kind(&lock_path(display)), "file", "another user's lock was removed");
-        assert_eq!(lock_path(display).metadata().unwrap().uid(), 65534);
+        assert_eq!(kind(&x_lock(display)), "file", "another user's lock was removed");
+        assert_eq!(x_lock(display).metadata().unwrap().uid(), 65534);
     }
     assert!(second.log().contains("recovery"), "{}", second.log());
 }

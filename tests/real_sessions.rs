@@ -105,22 +105,7 @@ async fn a_session_shows_firefox_through_the_proxy_and_stops_without_a_trace() {
     assert!(xpra_reports_firefox_window(&session), "xpra lists no Firefox window");
     assert_serves_client(&server, &session).await;
 
-    let websocket = server
-        .client
-        .request(
-            Method::GET,
-            &format!("/{}", session.path),
-            &[
-                ("connection", "Upgrade"),
-                ("upgrade", "websocket"),
-                ("sec-websocket-version", "13"),
-                ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
-                ("sec-websocket-protocol", "binary"),
-            ],
-            None,
-        )
-        .await
-        .unwrap();
+    let websocket = support::websocket_upgrade(&server, &format!("/{}", session.path), &[("sec-websocket-protocol", "binary")]).await;
     assert_eq!(websocket.status(), StatusCode::SWITCHING_PROTOCOLS, "websocket through the proxy");
 
     let processes = processes_of(&server, &session);

@@ -456,3 +456,45 @@ impl Drop for Server {
 pub fn port_is_free(port: u16) -> bool {
     std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
+
+/// Files a test planted (at a display's X lock or socket): removed on drop, pass or fail.
+#[derive(Default)]
+pub struct Planted(pub Vec<PathBuf>);
+
+impl Drop for Planted {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+pub fn x_lock(display: u32) -> PathBuf {
+    PathBuf::from(format!("/tmp/.X{display}-lock"))
+}
+
+pub fn x_socket(display: u32) -> PathBuf {
+    PathBuf::from(format!("/tmp/.X11-unix/X{display}"))
+}
+
+/// A display number with neither a lock nor a socket, from `base` up (far above the ones Xvfb
+/// picks, from :0); test binaries use bases 3000 apart so they never plant on the same one.
+pub fn unused_display(base: u32) -> u32 {
+    (0..1000)
+        .map(|i| base + (std::process::id() + i) % 3000)
+        .find(|&n| x_lock(n).symlink_metadata().is_err() && x_socket(n).symlink_metadata().is_err())
+        .expect("a free display number")
+}
+
+/// Opens a websocket to a session page through the service, with `extra` headers; returns the
+/// answer (101 when the upgrade went through).
+pub async fn websocket_upgrade(server: &Server, path: &str, extra: &[(&str, &str)]) -> hyper::Response<bytes::Bytes> {
+    let mut headers = vec![
+        ("connection", "Upgrade"),
+        ("upgrade", "websocket"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+    headers.extend_from_slice(extra);
+    server.client.request(hyper::Method::GET, path, &headers, None).await.unwrap()
+}
