@@ -13,8 +13,8 @@
  * is random. When the session is ready JupyterLab posts the client's address
  * there; the page goes to it only if it is a sidecar address of this server
  * (same origin, under `<baseUrl>firefox-launcher/`), and says so. If the page
- * never answers (it was closed, or a Content-Security-Policy forbids its
- * inline script), `go()` resolves false and the caller offers a link instead.
+ * was closed (it says bye) or never answers (a Content-Security-Policy forbids
+ * its inline script), `go()` resolves false and the caller offers a link.
  *
  * No JupyterLab imports: `node --test` runs both halves (Node has Blob,
  * URL.createObjectURL and BroadcastChannel).
@@ -23,6 +23,7 @@
 /** Messages on the channel. */
 export type WaitingMessage =
   | { type: 'hello' }
+  | { type: 'bye' }
   | { type: 'go'; url: string }
   | { type: 'going' }
   | { type: 'fail'; message: string };
@@ -32,6 +33,7 @@ export interface IWaitingWindow {
   location: { origin: string; replace(url: string): void };
   document: { title: string; body: { textContent: string | null } | null };
   close(): void;
+  addEventListener(type: 'pagehide', listener: () => void): void;
 }
 
 /**
@@ -45,6 +47,7 @@ export function waitingPageMain(
   win: IWaitingWindow
 ): BroadcastChannel {
   const channel = new BroadcastChannel(channelName);
+  let going = false;
   const say = (text: string) => {
     win.document.title = text;
     if (win.document.body) {
@@ -71,6 +74,7 @@ export function waitingPageMain(
       ) {
         return;
       }
+      going = true;
       channel.postMessage({ type: 'going' });
       channel.close();
       win.location.replace(url.href);
@@ -82,6 +86,14 @@ export function waitingPageMain(
       win.close();
     }
   };
+  // Closed by the person before Firefox was up: JupyterLab offers a link.
+  win.addEventListener('pagehide', () => {
+    if (!going) {
+      going = true;
+      channel.postMessage({ type: 'bye' });
+      channel.close();
+    }
+  });
   channel.postMessage({ type: 'hello' });
   return channel;
 }
@@ -157,6 +169,10 @@ export class WaitingTab {
    */
   go(url: string): Promise<boolean> {
     this._pending = { type: 'go', url };
+    if (this._gone) {
+      this.dispose();
+      return Promise.resolve(false);
+    }
     return this._await();
   }
 
@@ -208,6 +224,9 @@ export class WaitingTab {
       }
     } else if (m.type === 'going') {
       this._settle?.(true);
+    } else if (m.type === 'bye') {
+      this._gone = true;
+      this._settle?.(false);
     }
   }
 
@@ -216,6 +235,7 @@ export class WaitingTab {
   private _timeoutMs: number;
   private _pending: WaitingMessage | null = null;
   private _hello = false;
+  private _gone = false;
   private _disposed = false;
   private _settle: ((ok: boolean) => void) | null = null;
 }

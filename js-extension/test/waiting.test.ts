@@ -27,6 +27,15 @@ class FakeTab implements IWaitingWindow {
   close(): void {
     this.closed = true;
   }
+  pagehide: (() => void)[] = [];
+  addEventListener(type: 'pagehide', listener: () => void): void {
+    this.pagehide.push(listener);
+  }
+  /** The person closes the tab. */
+  closeByHand(): void {
+    this.closed = true;
+    this.pagehide.forEach(f => f());
+  }
 }
 
 // A browser closes a page's channel when it navigates away; here the test does.
@@ -121,6 +130,36 @@ test('no page answers (closed, or its script forbidden): go resolves false', asy
   assert.equal(await waiting.go(CLIENT), false);
   assert.ok(Date.now() - t0 >= 250);
   assert.equal(waiting.answered, false);
+});
+
+test('a tab closed by hand says bye: go resolves false at once, before or during the wait', async () => {
+  {
+    const { waiting, tab, loaded } = await openWaiting({ timeoutMs: 5000 });
+    await loaded();
+    tab.closeByHand();
+    await settle();
+    const t0 = Date.now();
+    assert.equal(await waiting.go(CLIENT), false);
+    assert.ok(Date.now() - t0 < 1000, 'no wait for an answer');
+    assert.deepEqual(tab.replaced, []);
+  }
+  {
+    const { waiting, tab, loaded } = await openWaiting({ delayMs: 100, timeoutMs: 5000 });
+    const t0 = Date.now();
+    const going = waiting.go(`${ORIGIN}/elsewhere/`);
+    await loaded();
+    tab.closeByHand();
+    assert.equal(await going, false);
+    assert.ok(Date.now() - t0 < 1000, 'no wait for an answer');
+  }
+});
+
+test('leaving for the client is not a bye', async () => {
+  const { waiting, tab, loaded } = await openWaiting();
+  await loaded();
+  assert.equal(await waiting.go(CLIENT), true);
+  tab.closeByHand();
+  assert.deepEqual(tab.replaced, [CLIENT]);
 });
 
 test('fail: the page shows the error as text and closes itself', async () => {
