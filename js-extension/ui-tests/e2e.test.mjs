@@ -474,7 +474,14 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
     ours.add(port);
     log(`browser tab went to ${client.url()}`);
     // noopener: the client holds no handle on the JupyterLab window.
-    assert.equal(await client.evaluate(() => window.opener), null, 'window.opener of the client tab');
+    const opener = await client.evaluate(() => (window.opener === null ? null : `a window at ${(() => {
+      try {
+        return window.opener.location.href;
+      } catch {
+        return 'another origin';
+      }
+    })()}`));
+    assert.equal(opener, null, 'window.opener of the client tab');
     await client.locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
     await waitFor('Firefox page drawn in the browser tab', async () => isPageColour(await centrePixel(client.mainFrame())), 60_000);
     await client.screenshot({ path: join(ARTIFACTS, '05-browser-tab.png') });
@@ -498,6 +505,31 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
   } finally {
     await context.close();
   }
+});
+
+test('browser-tab mode: when the waiting tab is closed before Firefox is up, a notification offers the link', { timeout: 180_000 }, async t => {
+  const ours = stopWhenDone(t);
+  await setSettings({ startUrl, openIn: 'browser-tab' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
+  const { page, tile, errors } = await openLab(context);
+  const [waiting] = await Promise.all([context.waitForEvent('page', { timeout: 10_000 }), tile.click()]);
+  await waiting.close();
+  const open = page.getByRole('button', { name: 'Open in a new tab' });
+  await open.waitFor({ timeout: STARTED_MS });
+  log(`notification: ${JSON.stringify(await page.locator('.Toastify__toast', { has: open }).innerText())}`);
+  // A click of the person's: the popup blocker lets this tab through.
+  const [client] = await Promise.all([context.waitForEvent('page', { timeout: 10_000 }), open.click()]);
+  await client.waitForURL(/\/user\/alice\/firefox-launcher\/sessions\/\d+\/$/, { timeout: 30_000 });
+  const port = Number(client.url().match(/sessions\/(\d+)\//)[1]);
+  ours.add(port);
+  assert.equal(await client.evaluate(() => window.opener === null), true, 'window.opener of the client tab is null');
+  await waitFor('Firefox page drawn in the browser tab', async () => isPageColour(await centrePixel(client.mainFrame())), 60_000);
+  const { body: session } = await sidecar(`api/sessions/${port}`);
+  const procs = sessionProcsOf(session);
+  assert.equal((await sidecar(`api/sessions/${port}`, { method: 'DELETE' })).status, 200);
+  await assertSessionGone(session, procs);
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
 });
 
 test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async t => {
