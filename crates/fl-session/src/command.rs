@@ -102,6 +102,11 @@ impl XpraCommand<'_> {
             ("XDG_DATA_HOME", l.xdg("data").into()),
             ("XDG_RUNTIME_DIR", l.xdg("runtime").into()),
             ("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()),
+            // Xpra 3.1 reads the keymap through the core protocol unless told otherwise, and
+            // mistakes AltGr's level there (the fifth column) for a second group's: a character
+            // on AltGr ('[' on a German layout) typed without AltGr held came out as the base
+            // one ('8'). With XKB it reads the levels as they are and adds AltGr itself.
+            ("XPRA_XKB", "1".into()),
         ]
     }
 }

@@ -21,6 +21,12 @@
 //!   of whatever host serves the page (Jupyter's); made relative (`*_ICON`).
 //! - `index.html` loads our own script right after `Utilities.js` (`OUR_SCRIPT`), which fixes
 //!   where the client connects (see `assets/firefox-launcher.js`).
+//! - `js/Client.js` keyboard, so typing arrives as typed (not about session strings; measured
+//!   in `js-extension/ui-tests/keyboard.test.mjs`): dead keys and the characters composed with
+//!   them are handled by our script; Option on a Mac picks characters like AltGr instead of
+//!   being Alt; the hello asks for `keyboard_sync` off, so the server presses and releases each
+//!   key at once and a late key-up cannot make X auto-repeat it. The layout choice is our
+//!   script's (`Utilities.getKeyboardLayout`).
 //!
 //! Left as they are, checked: window and notification icons, the favicon and menu icons are set
 //! to `data:image/...;base64,` URLs built by the client (the session only picks the bytes); the
@@ -142,6 +148,32 @@ pub const PATCHES: &[Patch] = &[
         replace: "XpraClient.prototype.print_document = function(filename, data, mimetype) {\n\
 \tthis.warn(\"firefox-launcher: a print request was ignored\");\n\
 \treturn;\n",
+        count: 1,
+    },
+    Patch {
+        name: "dead keys and composed characters go through our script",
+        file: "js/Client.js",
+        find: "\tif (!this.capture_keyboard) {\n\t\treturn true;\n\t}\n\t/**\n\t * Process a key event: key pressed or key released.\n",
+        replace: "\tif (!this.capture_keyboard) {\n\t\treturn true;\n\t}\n\
+\tvar fl_handled = Utilities.flKeyEvent(this, pressed, event);\n\
+\tif (fl_handled !== undefined) {\n\
+\t\treturn fl_handled;\n\
+\t}\n\
+\t/**\n\t * Process a key event: key pressed or key released.\n",
+        count: 1,
+    },
+    Patch {
+        name: "Option on a Mac chooses characters like AltGr",
+        file: "js/Client.js",
+        find: "if (str==\"AltGraph\" || (keyname==\"Alt_R\" && Utilities.isWindows())) {",
+        replace: "if (str==\"AltGraph\" || (keyname==\"Alt_R\" && Utilities.isWindows()) || (Utilities.isMacOS() && (keyname==\"Alt_L\" || keyname==\"Alt_R\"))) {",
+        count: 1,
+    },
+    Patch {
+        name: "keys are pressed and released at once on the server",
+        file: "js/Client.js",
+        find: "\t\t\"keyboard\"\t\t\t\t\t: true,\n",
+        replace: "\t\t\"keyboard\"\t\t\t\t\t: true,\n\t\t\"keyboard_sync\"\t\t\t\t: false,\n",
         count: 1,
     },
     Patch {
