@@ -82,10 +82,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     /** A main-area tab with the session's client, or one still starting. */
     const makeTab = (reveal?: Promise<void>) => {
       const content = new IFrame({
-        // The least the client works with (measured in Chromium, see the e2e
-        // suite). What protects JupyterLab from the pages shown in Firefox is
-        // the sidecar's patched client and its Content-Security-Policy: a
-        // frame with both of these tokens could lift its own sandbox.
+        // The least the client works with (measured in Chromium; the e2e
+        // suite checks the attribute and that the client draws). What
+        // protects JupyterLab from the pages shown in Firefox is the sidecar's
+        // patched client and its Content-Security-Policy: a same-origin frame
+        // with both of these tokens could lift its own sandbox.
         // - allow-scripts: the client is a script.
         // - allow-same-origin: without it the frame's origin is opaque, so
         //   (1) its scripts and styles are cross-site requests that carry no
