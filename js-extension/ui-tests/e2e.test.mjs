@@ -106,13 +106,13 @@ before(async () => {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(`<!doctype html><title>${TITLE_X}</title>
 <body style="margin:0;background:rgb(${r},${g},${b})"><script>
-setInterval(() => fetch('/title/${hostile[1]}', { cache: 'no-store' }).then(r => r.text()).then(t => {
+setInterval(() => fetch('/title/${hostile[1]}', { cache: 'no-store' }).then(r => (r.ok ? r.text() : '')).then(t => {
   if (t && document.title !== t) { document.title = t; }
 }), 250);
 </script></body>`);
-    } else if (title && hostileTitles.has(title[1])) {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(hostileTitles.get(title[1]));
+    } else if (title) {
+      res.writeHead(hostileTitles.has(title[1]) ? 200 : 404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(hostileTitles.get(title[1]) ?? '');
     } else {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end(`<!doctype html><title>e2e page</title><body style="margin:0;background:rgb(${r},${g},${b})"></body>`);
@@ -358,11 +358,11 @@ async function titleState(frame) {
   }));
 }
 
-async function waitForTitle(frame, text, what) {
+async function waitForTitle(frame, text, what, timeoutMs = 30_000) {
   return waitFor(`${what}: title ${JSON.stringify(text)} shown as text`, async () => {
     const st = await titleState(frame);
     return st.titles.some(t => t.includes(text)) ? st : null;
-  }, 30_000, 200).catch(async e => {
+  }, timeoutMs, 200).catch(async e => {
     throw new Error(`${e.message}; titles now ${JSON.stringify((await titleState(frame).catch(() => null))?.titles)}`);
   });
 }
@@ -388,7 +388,7 @@ async function proveTitlesStayText({ frame, windows, hostile, requests, violatio
   log(`${what}: first title shown as text: ${JSON.stringify(sx.titles)}`);
   const hello = `hello-title-${randomBytes(4).toString('hex')}`;
   hostile.setTitle(hello);
-  await waitForTitle(frame, hello, what);
+  await waitForTitle(frame, hello, what, 10_000);
   log(`${what}: a benign title change reached the client`);
   hostile.setTitle(TITLE_Y);
   const sy = await waitForTitle(frame, '<img src=y onerror=', what).catch(async e => { throw await evidence(e); });
