@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hyper::{Method, StatusCode};
-use support::{Planted, Server, TestHome, eventually, expect_error, fake_server, fake_xpra, port_is_free, unused_display, wait_until, x_lock, x_socket};
+use support::{Planted, TestHome, eventually, expect_error, fake_server, fake_server_on, port_is_free, unused_display, wait_until, x_lock, x_socket};
 
 #[tokio::test]
 async fn a_grandchild_that_left_the_group_is_stopped_too() {
@@ -211,15 +211,6 @@ fn plant_x_files(display: u32, lock_pid: u32) {
     }
     std::fs::write(x_lock(display), format!("{lock_pid:>10}\n")).unwrap();
     drop(std::os::unix::net::UnixListener::bind(x_socket(display)).unwrap());
-}
-
-/// `serve` with the fake xpra, whose sessions report display `display` (and have no X server).
-async fn fake_server_on(home: &TestHome, display: u32) -> Server {
-    let xpra = fake_xpra();
-    let args = ["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
-    let state = home.path().to_str().unwrap().to_owned();
-    let display = display.to_string();
-    Server::start(home, &args, &[("FAKE_XPRA_MODE", ""), ("FAKE_XPRA_STATE", &state), ("FAKE_XPRA_DISPLAY", &display)]).await
 }
 
 /// Pids above the kernel's pid_max (32768 or at most 2^22) name no process.

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fl_api::SessionView;
-use support::{Planted, Server, TestHome, fake_xpra, unused_display, x_lock, x_socket};
+use support::{Planted, Server, TestHome, fake_server_on, unused_display, x_lock, x_socket};
 
 // ---------------------------------------------------------------------------------------------
 // The environment (real xpra + Firefox)
@@ -205,15 +205,6 @@ fn kind(path: &Path) -> &'static str {
         Ok(m) if m.file_type().is_file() => "file",
         Ok(_) => "other",
     }
-}
-
-/// `serve` with the fake xpra, whose sessions report `display`.
-async fn fake_server_on(home: &TestHome, display: u32) -> Server {
-    let xpra = fake_xpra();
-    let args = ["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
-    let state = home.path().to_str().unwrap().to_owned();
-    let display = display.to_string();
-    Server::start(home, &args, &[("FAKE_XPRA_MODE", ""), ("FAKE_XPRA_STATE", &state), ("FAKE_XPRA_DISPLAY", &display)]).await
 }
 
 /// Starts a session and checks it has `display`.

@@ -93,6 +93,15 @@ pub async fn fake_server(home: &TestHome, mode: &str, extra: &[&str]) -> Server 
     Server::start(home, &args, &[("FAKE_XPRA_MODE", mode), ("FAKE_XPRA_STATE", &state)]).await
 }
 
+/// `serve` with the fake xpra, whose sessions report display `display` (and have no X server).
+pub async fn fake_server_on(home: &TestHome, display: u32) -> Server {
+    let xpra = fake_xpra();
+    let args = ["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
+    let state = home.path().to_str().unwrap().to_owned();
+    let display = display.to_string();
+    Server::start(home, &args, &[("FAKE_XPRA_MODE", ""), ("FAKE_XPRA_STATE", &state), ("FAKE_XPRA_DISPLAY", &display)]).await
+}
+
 /// A running `firefox-launcher serve`.
 pub struct Server {
     child: Option<Child>,
