@@ -58,6 +58,16 @@ export class SidecarApi {
     return parseSession(body);
   }
 
+  /** `GET /api/sessions/<port>`: the session, or a SidecarError (404: gone). */
+  async get(port: number): Promise<ISession> {
+    const body = await this._call(
+      sessionApiUrl(this._settings.baseUrl, port),
+      { method: 'GET' },
+      `look up Firefox :${port}`
+    );
+    return parseSession(body);
+  }
+
   /** `DELETE /api/sessions/<port>` */
   async stop(port: number): Promise<IStopResult> {
     const body = await this._call(

@@ -4,6 +4,7 @@
  *
  * Pure: no DOM and no JupyterLab imports, so `node --test` covers it.
  */
+import { sessionName, shortenTitle } from './client';
 
 export type SessionStatus = 'starting' | 'ready' | 'stopping';
 
@@ -20,6 +21,8 @@ export interface ISession {
   created_at: string;
   /** Relative path of the Xpra HTML5 client, `sessions/<port>/`. */
   path: string;
+  /** Firefox's window title now: text from the web page, hostile. */
+  title?: string | null;
 }
 
 /** The answer of `DELETE /api/sessions/<port>`. */
@@ -35,7 +38,12 @@ export interface ISessionRow {
   port: number;
   status: string;
   age: string;
+  /** `Firefox :PORT`, for buttons' tooltips. */
   label: string;
+  /** The session's page title, else its start address, else its port. */
+  name: string;
+  /** `name` cut short for the panel. */
+  shortName: string;
   /** True while a stop request from this page is under way. */
   stopping: boolean;
   /** True when a tab of this page shows the session. */
@@ -67,7 +75,8 @@ export function parseSession(value: unknown): ISession {
     port: v.port,
     status: v.status,
     created_at: typeof v.created_at === 'string' ? v.created_at : '',
-    path: typeof v.path === 'string' ? v.path : `sessions/${v.port}/`
+    path: typeof v.path === 'string' ? v.path : `sessions/${v.port}/`,
+    title: typeof v.title === 'string' ? v.title : null
   } as ISession;
 }
 
@@ -130,10 +139,37 @@ export function sessionRows(
         status: stopping.has(key) ? 'stopping' : s.status,
         age: formatAge(s.created_at, now),
         label: `Firefox :${s.port}`,
+        name: sessionName(s),
+        shortName: shortenTitle(sessionName(s)),
         stopping: isStopping,
         open: openKeys.has(key)
       };
     });
+}
+
+/**
+ * What the sidecar's answer to `GET api/sessions/PORT` says of the session
+ * `expected` a tab shows: `ended` when it is gone (404) or the port now
+ * belongs to another session, `ending` while it is being stopped, `alive`,
+ * or `unknown` when the sidecar could not be asked.
+ */
+export type SessionVerdict = 'alive' | 'ending' | 'ended' | 'unknown';
+
+export function sessionVerdict(
+  expected: Pick<ISession, 'port' | 'created_at'>,
+  status: number | null,
+  found: ISession | null
+): SessionVerdict {
+  if (status === 404) {
+    return 'ended';
+  }
+  if (status !== 200 || !found || found.port !== expected.port) {
+    return 'unknown';
+  }
+  if (expected.created_at && found.created_at !== expected.created_at) {
+    return 'ended';
+  }
+  return found.status === 'stopping' ? 'ending' : 'alive';
 }
 
 /** Keys in `before` that `after` no longer lists. */

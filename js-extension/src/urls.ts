@@ -78,3 +78,37 @@ export function checkPort(port: number): number {
 export function absoluteUrl(path: string, pageHref: string): string {
   return new URL(path, pageHref).href;
 }
+
+/**
+ * The `keyboardLayout` setting, as the schema allows it: an X layout name
+ * with an optional variant (`de`, `de(nodeadkeys)`) or a language tag
+ * (`de-CH`). The client page reads the same forms.
+ */
+export const KEYBOARD_LAYOUT_PATTERN =
+  /^[a-z]{2,8}(\([a-z0-9_]{1,32}\))?$|^[A-Za-z]{2,3}([-_][A-Za-z]{2})?$/;
+
+/** A usable keyboard layout setting, trimmed, or null (empty or malformed). */
+export function keyboardLayout(value: unknown): string | null {
+  const v = typeof value === 'string' ? value.trim() : '';
+  return v && KEYBOARD_LAYOUT_PATTERN.test(v) ? v : null;
+}
+
+/** Options the client page takes from its query string. */
+export interface IClientOptions {
+  /** The keyboard layout Firefox types with (else the client guesses it). */
+  keyboardLayout?: string | null;
+}
+
+/**
+ * `clientUrl` (a session's client page, without query) with the client's
+ * options in its query string: `?keyboard_layout=de`.
+ */
+export function withClientOptions(clientUrl: string, options: IClientOptions): string {
+  const query = new URLSearchParams();
+  const layout = keyboardLayout(options.keyboardLayout);
+  if (layout) {
+    query.set('keyboard_layout', layout);
+  }
+  const q = query.toString();
+  return q ? `${clientUrl}?${q}` : clientUrl;
+}

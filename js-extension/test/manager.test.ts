@@ -30,6 +30,10 @@ function sidecar() {
     if (call.method === 'GET' && port === null) {
       return { status: 200, body: { sessions: [...live.values()] } };
     }
+    if (call.method === 'GET' && port !== null) {
+      const s = live.get(port);
+      return s ? { status: 200, body: s } : { status: 404, body: { error: `no session on port ${port}`, code: 'not_found' } };
+    }
     if (call.method === 'POST') {
       const s = session(++next, new Date(Date.now() - next).toISOString());
       live.set(s.port, s);
@@ -61,9 +65,11 @@ test('start counts the start under way, then lists the new session', async () =>
   assert.equal(m.find(s.port)?.port, s.port);
 });
 
-test('stop ends the session and closes its tab; closing a tab stops nothing', async () => {
+test('stop ends the session and tells its tab; closing a tab stops nothing', async () => {
   const { settings, calls, live } = sidecar();
   const m = new SessionManager(new SidecarApi(settings));
+  const ended: string[] = [];
+  m.ended.connect((_, key) => ended.push(key));
   const a = await m.start();
   const b = await m.start();
   const tabA = new FakeTab();
@@ -78,9 +84,11 @@ test('stop ends the session and closes its tab; closing a tab stops nothing', as
   assert.ok(live.has(b.port));
   assert.ok(!calls.some(c => c.method === 'DELETE'));
 
-  // Stopping A: DELETE, its tab closed, gone from the list.
+  // Stopping A: DELETE, its tab told (it stays, saying so), gone from the list.
   await m.stop(a);
-  assert.ok(tabA.isDisposed);
+  assert.deepEqual(ended, [sessionKey(a)]);
+  assert.ok(!tabA.isDisposed, 'the tab stays to say the session ended');
+  assert.deepEqual([...m.openKeys], []);
   assert.ok(!live.has(a.port));
   assert.deepEqual(m.sessions.map(x => x.port), [b.port]);
   assert.equal(m.stopping.size, 0);
@@ -89,13 +97,84 @@ test('stop ends the session and closes its tab; closing a tab stops nothing', as
 test('stopping a session that is already gone is not an error', async () => {
   const { settings } = sidecar();
   const m = new SessionManager(new SidecarApi(settings));
+  const ended: string[] = [];
+  m.ended.connect((_, key) => ended.push(key));
   const a = await m.start();
   const tab = new FakeTab();
   m.trackTab(a, tab as unknown as Widget);
   await m.stop(a);
   const again = await m.stop(a);
   assert.equal(again.port, a.port);
-  assert.ok(tab.isDisposed);
+  assert.deepEqual(ended, [sessionKey(a)], 'told once');
+});
+
+test('a session the list no longer has ends its tab, unless the list was asked for before the tab', async () => {
+  const { settings, live } = sidecar();
+  const m = new SessionManager(new SidecarApi(settings));
+  const ended: string[] = [];
+  m.ended.connect((_, key) => ended.push(key));
+  const a = await m.start();
+  const b = await m.start();
+  // A list asked for now, answered after the tab is tracked (as a poll racing
+  // a start can be): it must not end a tab it knew nothing of.
+  live.delete(b.port);
+  const early = m.refresh();
+  m.trackTab(b, new FakeTab() as unknown as Widget);
+  await early;
+  assert.deepEqual(ended, [], 'a list older than the tab says nothing of it');
+  m.trackTab(a, new FakeTab() as unknown as Widget);
+  live.delete(a.port);
+  await m.refresh();
+  assert.deepEqual(ended.sort(), [sessionKey(a), sessionKey(b)].sort());
+  assert.deepEqual([...m.openKeys], []);
+});
+
+test('check asks the sidecar: gone (404) or replaced on its port is ended, and its tab is told', async () => {
+  const { settings, live, calls } = sidecar();
+  const m = new SessionManager(new SidecarApi(settings));
+  const ended: string[] = [];
+  m.ended.connect((_, key) => ended.push(key));
+  const a = await m.start();
+  m.trackTab(a, new FakeTab() as unknown as Widget);
+  assert.equal(await m.check(a), 'alive');
+  assert.ok(calls.some(c => c.method === 'GET' && new URL(c.url).pathname.endsWith(`/api/sessions/${a.port}`)));
+  live.set(a.port, { ...live.get(a.port)!, status: 'stopping' });
+  assert.equal(await m.check(a), 'ending');
+  live.set(a.port, { ...live.get(a.port)!, status: 'ready', created_at: '2030-01-01T00:00:00Z' });
+  assert.equal(await m.check(a), 'ended', 'another session on the same port');
+  assert.deepEqual(ended, [sessionKey(a)]);
+  live.delete(a.port);
+  assert.equal(await m.check(a), 'ended');
+  assert.deepEqual(ended, [sessionKey(a)], 'told once');
+});
+
+test('check says unknown when the sidecar cannot answer, and ends nothing', async () => {
+  const { settings } = fakeServer(() => ({ status: 502, body: 'Bad Gateway' }));
+  const m = new SessionManager(new SidecarApi(settings));
+  const ended: string[] = [];
+  m.ended.connect((_, key) => ended.push(key));
+  const s = { ...session(7001), title: null };
+  m.trackTab(s, new FakeTab() as unknown as Widget);
+  assert.equal(await m.check(s), 'unknown');
+  const down = fakeServer(() => new TypeError('fetch failed'));
+  assert.equal(await new SessionManager(new SidecarApi(down.settings)).check(s), 'unknown');
+  assert.deepEqual(ended, []);
+});
+
+test('a title from a tab shows in the list at once', async () => {
+  const { settings } = sidecar();
+  const m = new SessionManager(new SidecarApi(settings));
+  const a = await m.start();
+  await m.refresh();
+  let changes = 0;
+  m.changed.connect(() => changes++);
+  m.noteTitle(a, 'New title');
+  assert.equal(m.find(a.port)?.title, 'New title');
+  assert.equal(changes, 1);
+  m.noteTitle(a, 'New title');
+  assert.equal(changes, 1, 'no change, no signal');
+  m.noteTitle({ ...a, created_at: 'another' }, 'Other');
+  assert.equal(m.find(a.port)?.title, 'New title', 'another session on the port is not this one');
 });
 
 test('a failed refresh keeps the last list and reports the error', async () => {

@@ -9,7 +9,8 @@ import {
   parseSession,
   parseSessionList,
   sessionKey,
-  sessionRows
+  sessionRows,
+  sessionVerdict
 } from '../src/sessions';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
@@ -85,4 +86,36 @@ test('describeError prefers the sidecar words', () => {
   assert.equal(describeError('stop Firefox :1', 401, ''), 'Could not stop Firefox :1: the firefox-launcher service refused the request (401)');
   assert.equal(describeError('x', 400, { message: 'bad url' }), 'Could not x: bad url');
   assert.equal(describeError('x', 418, 'short and stout'), 'Could not x: short and stout');
+});
+
+test('rows name sessions by page title, else start address, else port', () => {
+  const a = { ...session(5001, '2026-11-22T09:00:00Z'), title: 'Example Domain — Mozilla Firefox', url: 'https://example.org/' };
+  const b = { ...session(5002, '2026-11-22T09:01:00Z'), title: 'Mozilla Firefox', url: 'https://example.org/b' };
+  const c = { ...session(5003, '2026-11-22T09:02:00Z'), title: null, url: null };
+  const d = { ...session(5004, '2026-11-22T09:03:00Z'), title: '<b>' + 'long '.repeat(20) + '</b>' };
+  const rows = sessionRows([a, b, c, d], T0);
+  assert.deepEqual(rows.map(r => r.name), [d.title, 'Firefox :5003', 'https://example.org/b', 'Example Domain']);
+  assert.deepEqual(rows.map(r => r.shortName).slice(1), ['Firefox :5003', 'https://example.org/b', 'Example Domain']);
+  assert.equal([...rows[0].shortName].length, 40);
+  assert.ok(rows[0].shortName.startsWith('<b>long long'));
+});
+
+test('parseSession keeps a string title only', () => {
+  assert.equal(parseSession({ port: 7, status: 'ready', title: 'x' }).title, 'x');
+  assert.equal(parseSession({ port: 7, status: 'ready', title: { html: 'x' } }).title, null);
+  assert.equal(parseSession({ port: 7, status: 'ready' }).title, null);
+});
+
+test('sessionVerdict: gone, replaced, stopping, alive, or unknown', () => {
+  const s = session(5001, '2026-11-22T09:00:00Z');
+  assert.equal(sessionVerdict(s, 404, null), 'ended');
+  assert.equal(sessionVerdict(s, 200, s), 'alive');
+  assert.equal(sessionVerdict(s, 200, { ...s, status: 'starting' }), 'alive');
+  assert.equal(sessionVerdict(s, 200, { ...s, status: 'stopping' }), 'ending');
+  assert.equal(sessionVerdict(s, 200, session(5001, '2026-11-22T09:30:00Z')), 'ended', 'the port now belongs to another session');
+  assert.equal(sessionVerdict({ port: 5001, created_at: '' }, 200, s), 'alive', 'restored without a creation time: the port decides');
+  assert.equal(sessionVerdict(s, null, null), 'unknown');
+  assert.equal(sessionVerdict(s, 502, null), 'unknown');
+  assert.equal(sessionVerdict(s, 401, null), 'unknown');
+  assert.equal(sessionVerdict(s, 200, session(5002, '2026-11-22T09:00:00Z')), 'unknown');
 });

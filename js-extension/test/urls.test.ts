@@ -5,10 +5,13 @@ import {
   absoluteUrl,
   isSafeRelativePath,
   joinUrl,
+  KEYBOARD_LAYOUT_PATTERN,
+  keyboardLayout,
   sessionApiUrl,
   sessionClientUrl,
   sessionsApiUrl,
-  sidecarRoot
+  sidecarRoot,
+  withClientOptions
 } from '../src/urls';
 
 test('joinUrl keeps one slash between parts and the outer slashes', () => {
@@ -73,4 +76,31 @@ test('absoluteUrl resolves against the page', () => {
     absoluteUrl('/user/alice/firefox-launcher/sessions/1/', 'http://127.0.0.1:8888/user/alice/lab?token=x'),
     'http://127.0.0.1:8888/user/alice/firefox-launcher/sessions/1/'
   );
+});
+
+test('the keyboard layout setting goes into the client address, encoded', () => {
+  const client = '/user/alice/firefox-launcher/sessions/41223/';
+  assert.equal(withClientOptions(client, {}), client);
+  assert.equal(withClientOptions(client, { keyboardLayout: '' }), client);
+  assert.equal(withClientOptions(client, { keyboardLayout: null }), client);
+  assert.equal(withClientOptions(client, { keyboardLayout: 'de' }), `${client}?keyboard_layout=de`);
+  assert.equal(withClientOptions(client, { keyboardLayout: ' fr ' }), `${client}?keyboard_layout=fr`);
+  assert.equal(withClientOptions(client, { keyboardLayout: 'de(nodeadkeys)' }), `${client}?keyboard_layout=de%28nodeadkeys%29`);
+  assert.equal(withClientOptions(client, { keyboardLayout: 'de-CH' }), `${client}?keyboard_layout=de-CH`);
+  assert.equal(new URL(withClientOptions(client, { keyboardLayout: 'de(nodeadkeys)' }), 'http://h').searchParams.get('keyboard_layout'), 'de(nodeadkeys)');
+  // What the schema refuses is not passed on (nor can it add parameters).
+  for (const bad of ['de&server=evil', 'de?x', '../x', 'de fr', 'DE(x)', 'x', 'toolonglayoutname', 'de-', 'de(a b)']) {
+    assert.equal(keyboardLayout(bad), null, bad);
+    assert.equal(withClientOptions(client, { keyboardLayout: bad }), client, bad);
+  }
+  assert.equal(keyboardLayout(42), null);
+});
+
+test('the schema\'s pattern is the one the code applies', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const schema = require('../../../schema/plugin.json');
+  const p = schema.properties.keyboardLayout;
+  assert.equal(p.type, 'string');
+  assert.equal(p.default, '');
+  assert.equal(p.pattern, `^$|${KEYBOARD_LAYOUT_PATTERN.source}`);
 });
