@@ -1,29 +1,38 @@
 /**
  * JupyterLab side of firefox-launcher: a "Firefox" launcher tile and
  * palette command that start a session in the sidecar and show its Xpra
- * HTML5 client in a tab, and a "Firefox sessions" side panel.
+ * HTML5 client in a tab (tab.ts), which a reload restores onto its session,
+ * and a "Firefox sessions" side panel.
  */
 import {
+  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
   ICommandPalette,
-  MainAreaWidget,
   Notification,
-  showErrorMessage
+  showErrorMessage,
+  WidgetTracker
 } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { IFrame } from '@jupyterlab/ui-components';
 
 import { SidecarApi } from './api';
 import { firefoxIcon } from './icons';
 import { SessionManager } from './manager';
 import { SessionsPanel } from './panel';
 import { ISession } from './sessions';
-import { absoluteUrl, sessionClientUrl, sidecarRoot } from './urls';
+import { FirefoxTab } from './tab';
+import {
+  absoluteUrl,
+  checkPort,
+  keyboardLayout,
+  sessionClientUrl,
+  sidecarRoot,
+  withClientOptions
+} from './urls';
 import { WaitingTab } from './waiting';
 
 const PLUGIN_ID = 'jupyterlab-firefox-launcher:plugin';
@@ -31,6 +40,8 @@ const PLUGIN_ID = 'jupyterlab-firefox-launcher:plugin';
 export namespace CommandIDs {
   export const start = 'firefox-launcher:start';
   export const open = 'firefox-launcher:open-session';
+  /** A JupyterLab tab on the session at `{port}` (layout restoration). */
+  export const openTab = 'firefox-launcher:open-tab';
   export const stop = 'firefox-launcher:stop-session';
   export const showPanel = 'firefox-launcher:show-sessions';
 }
@@ -40,26 +51,30 @@ type OpenIn = 'tab' | 'browser-tab';
 interface IOptions {
   openIn: OpenIn;
   startUrl: string;
+  keyboardLayout: string | null;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Start Firefox sessions from the JupyterLab launcher.',
   autoStart: true,
-  optional: [ILauncher, ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  optional: [ILauncher, ICommandPalette, ISettingRegistry, ILayoutRestorer, ILabShell],
   activate: (
     app: JupyterFrontEnd,
     launcher: ILauncher | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    labShell: ILabShell | null
   ) => {
     const serverSettings = app.serviceManager.serverSettings;
     const manager = new SessionManager(new SidecarApi(serverSettings));
-    const options: IOptions = { openIn: 'tab', startUrl: '' };
+    const options: IOptions = { openIn: 'tab', startUrl: '', keyboardLayout: null };
 
+    // Restored tabs wait for the settings (the client's address depends on them).
+    let settingsLoaded: Promise<void> = Promise.resolve();
     if (settingRegistry) {
-      settingRegistry
+      settingsLoaded = settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
           const update = () => {
@@ -67,6 +82,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
             options.openIn = openIn === 'browser-tab' ? 'browser-tab' : 'tab';
             const startUrl = settings.get('startUrl').composite;
             options.startUrl = typeof startUrl === 'string' ? startUrl : '';
+            const layout = settings.get('keyboardLayout').composite;
+            options.keyboardLayout = keyboardLayout(layout);
+            if (layout && !options.keyboardLayout) {
+              console.warn('firefox-launcher: ignoring keyboardLayout', layout);
+            }
           };
           update();
           settings.changed.connect(update);
@@ -76,47 +96,64 @@ const plugin: JupyterFrontEndPlugin<void> = {
         });
     }
 
+    /** The client page of `s`, with the client's options (keyboard layout). */
     const clientUrl = (s: ISession) =>
-      sessionClientUrl(serverSettings.baseUrl, s.port, s.path);
+      withClientOptions(sessionClientUrl(serverSettings.baseUrl, s.port, s.path), {
+        keyboardLayout: options.keyboardLayout
+      });
 
-    /** A main-area tab with the session's client, or one still starting. */
-    const makeTab = (reveal?: Promise<void>) => {
-      const content = new IFrame({
-        // The least the client works with (measured in Chromium; the e2e
-        // suite checks the attribute and that the client draws). What
-        // protects JupyterLab from the pages shown in Firefox is the sidecar's
-        // patched client and its Content-Security-Policy: a same-origin frame
-        // with both of these tokens could lift its own sandbox.
-        // - allow-scripts: the client is a script.
-        // - allow-same-origin: without it the frame's origin is opaque, so
-        //   (1) its scripts and styles are cross-site requests that carry no
-        //   Jupyter cookie and are redirected to the login page, (2) its
-        //   websocket would send `Origin: null`, which Jupyter refuses (403),
-        //   and (3) the client's sessionStorage throws.
-        // Nothing else: no forms are submitted (the sidecar's CSP has
-        // form-action 'none'), no popups (the client's open-url and print are
-        // disabled), no downloads, modals, pointer lock or top navigation.
-        sandbox: ['allow-scripts', 'allow-same-origin'],
-        referrerPolicy: 'no-referrer'
+    // Firefox tabs, saved in the workspace so a reload brings them back onto
+    // their sessions (by port and creation time: a port can be reused). A
+    // tab is named by its widget id, which it keeps across reloads, so the
+    // saved layout finds it whatever session it shows by then; a tab still
+    // starting has no session to come back to (`port: null` is dropped).
+    const tracker = new WidgetTracker<FirefoxTab>({ namespace: 'firefox-launcher' });
+    if (restorer) {
+      void restorer.restore(tracker, {
+        command: CommandIDs.openTab,
+        args: tab => ({
+          id: tab.id,
+          port: tab.session?.port ?? null,
+          created_at: tab.session?.created_at ?? ''
+        }),
+        name: tab => tab.id
       });
-      content.addClass('jp-FirefoxClient');
-      const widget = new MainAreaWidget<IFrame>({
-        content,
-        reveal
+    }
+
+    /** A main-area tab for Firefox sessions (add it to `tracker` once it has its state). */
+    const makeTab = (options: { reveal?: Promise<void>; id?: string } = {}) => {
+      const tab = new FirefoxTab({
+        manager,
+        clientUrl,
+        startNew: t => void startInTab(t),
+        reveal: options.reveal,
+        id: options.id
       });
-      widget.id = `jp-firefox-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-      widget.addClass('jp-FirefoxTab');
-      widget.title.icon = firefoxIcon;
-      widget.title.closable = true;
-      return widget;
+      tab.sessionChanged.connect(() => {
+        if (!tab.isDisposed && tracker.has(tab)) {
+          void tracker.save(tab);
+        }
+      });
+      return tab;
     };
 
-    const showSession = (widget: MainAreaWidget<IFrame>, s: ISession) => {
-      widget.content.url = clientUrl(s);
-      widget.title.label = `Firefox :${s.port}`;
-      widget.title.caption = `Firefox session on port ${s.port}`;
-      widget.node.dataset.port = String(s.port);
-      manager.trackTab(s, widget);
+    /** The ended state's button: a new session in the same tab. */
+    const startInTab = async (tab: FirefoxTab) => {
+      tab.showStarting();
+      try {
+        const s = await manager.start(options.startUrl);
+        if (tab.isDisposed) {
+          return; // closed meanwhile: the session lives on, in the panel
+        }
+        tab.showSession(s);
+        if (labShell?.currentWidget === tab) {
+          tab.focusClient();
+        }
+      } catch (e) {
+        if (!tab.isDisposed) {
+          tab.showEnded(e instanceof Error ? e.message : String(e));
+        }
+      }
     };
 
     /** A new browser tab with the client: it gets no handle on this window. */
@@ -142,15 +179,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
         openBrowserTab(absoluteUrl(clientUrl(s), window.location.href));
         return;
       }
+      openTab(s);
+    };
+
+    /** Show `s` in its JupyterLab tab, or in a new one. */
+    const openTab = (s: ISession) => {
       const existing = manager.tabFor(s);
       if (existing && !existing.isDisposed) {
         app.shell.activateById(existing.id);
-        return;
+        return existing;
       }
-      const widget = makeTab();
-      showSession(widget, s);
-      app.shell.add(widget, 'main');
-      app.shell.activateById(widget.id);
+      const tab = makeTab();
+      tab.showSession(s);
+      void tracker.add(tab);
+      app.shell.add(tab, 'main');
+      app.shell.activateById(tab.id);
+      return tab;
     };
 
     const start = async () => {
@@ -167,7 +211,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       // or the popup blocker stops it: it shows a waiting page until Firefox
       // is up (see waiting.ts).
       let waiting: WaitingTab | null = null;
-      let widget: MainAreaWidget<IFrame> | null = null;
+      let widget: FirefoxTab | null = null;
       // The tab shows a spinner until revealed. A failed start disposes the
       // tab instead: a rejected reveal would make MainAreaWidget render the
       // error itself, racing with the disposal.
@@ -182,8 +226,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           ).pathname
         });
       } else {
-        widget = makeTab(revealed);
-        widget.title.label = 'Firefox (starting…)';
+        widget = makeTab({ reveal: revealed });
+        widget.showStarting();
+        void tracker.add(widget);
         app.shell.add(widget, 'main');
         app.shell.activateById(widget.id);
       }
@@ -203,7 +248,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             // The tab was closed while starting: the session lives on.
             return;
           }
-          showSession(widget, s);
+          widget.showSession(s);
           reveal();
         } else if (waiting) {
           const url = absoluteUrl(clientUrl(s), window.location.href);
@@ -256,6 +301,50 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: async args => openSession(await sessionFromArgs(args))
     });
 
+    app.commands.addCommand(CommandIDs.openTab, {
+      label: args => `Open Firefox :${args.port ?? ''} in a tab`,
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            port: { type: 'integer', minimum: 1, maximum: 65535 },
+            created_at: { type: 'string' },
+            id: { type: 'string' }
+          },
+          required: ['port']
+        }
+      },
+      execute: async args => {
+        // Restored tabs: each on its session, or saying it ended (with a
+        // button for a new one), as the sidecar says.
+        const port = checkPort(Number(args.port));
+        const created = typeof args.created_at === 'string' ? args.created_at : '';
+        const known = manager.find(port);
+        if (known && (!created || known.created_at === created)) {
+          const existing = manager.tabFor(known);
+          if (existing && !existing.isDisposed) {
+            app.shell.activateById(existing.id);
+            return existing;
+          }
+        }
+        // The id it had, so the saved layout puts it back where it was.
+        const id =
+          typeof args.id === 'string' &&
+          /^jp-firefox-[0-9]+-[0-9]+$/.test(args.id) &&
+          !document.getElementById(args.id)
+            ? args.id
+            : undefined;
+        const tab = makeTab({ id });
+        void tab.restore(
+          { port, created_at: created, status: 'unknown', path: `sessions/${port}/` },
+          settingsLoaded
+        );
+        void tracker.add(tab);
+        app.shell.add(tab, 'main');
+        return tab;
+      }
+    });
+
     app.commands.addCommand(CommandIDs.stop, {
       label: args => `Stop Firefox :${args.port ?? ''}`,
       execute: async args => stop(await sessionFromArgs(args))
@@ -276,6 +365,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Show Firefox Sessions',
       caption: 'Show the Firefox sessions panel',
       execute: () => app.shell.activateById(panel.id)
+    });
+
+    // Keys go to Firefox as soon as its tab is shown, with no click first.
+    labShell?.currentChanged.connect((_, args) => {
+      if (args.newValue instanceof FirefoxTab) {
+        args.newValue.focusClient();
+      }
     });
 
     if (launcher) {

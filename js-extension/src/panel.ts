@@ -1,7 +1,8 @@
 /**
- * The "Firefox sessions" side panel: one row per session with port, age and
- * status, and buttons to open it again or stop it. Polls every 5 s while it
- * is visible.
+ * The "Firefox sessions" side panel: one row per session with its page
+ * title (text from the web: set as text, shortened), port, age and status,
+ * and buttons to open it again or stop it. Polls every 5 s while it is
+ * visible.
  */
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
@@ -140,6 +141,11 @@ export class SessionsPanel extends Widget {
       li.dataset.port = String(row.port);
       li.dataset.status = row.status;
 
+      // The page's title (else its address, else its port), as text.
+      const name = document.createElement('div');
+      name.className = 'jp-FirefoxSessions-name';
+      name.textContent = row.shortName;
+      name.title = row.name;
       const label = document.createElement('span');
       label.className = 'jp-FirefoxSessions-label';
       label.textContent = `:${row.port}`;
@@ -169,7 +175,10 @@ export class SessionsPanel extends Widget {
       );
       stop.disabled = row.stopping;
 
-      li.append(label, status, age, open, stop);
+      const line = document.createElement('div');
+      line.className = 'jp-FirefoxSessions-line';
+      line.append(label, status, age, open, stop);
+      li.append(name, line);
       this._list.appendChild(li);
     }
   }
