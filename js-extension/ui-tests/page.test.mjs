@@ -29,6 +29,16 @@ const PAGE = `<!DOCTYPE html><title>page-test</title>
 <button id="b" style="position:absolute;left:20px;top:80px;font-size:20px"
  onclick="window.open('about:blank','popup','width=300,height=200')">popup</button>`;
 
+// A target at a known place of Firefox's page: a press on it reports Firefox's devicePixelRatio
+// in the title, a press elsewhere reports where it landed.
+const TARGET = { left: 300, top: 150, width: 200, height: 100 };
+const DPR_PAGE = `<!DOCTYPE html><title>dpr-none</title>
+<style>html,body{margin:0;height:100%;background:rgb(${PAGE_RGB.join(',')})}</style>
+<div id="t" style="position:absolute;left:${TARGET.left}px;top:${TARGET.top}px;width:${TARGET.width}px;height:${TARGET.height}px;background:#c00"></div>
+<script>document.addEventListener('mousedown', (e) => {
+  document.title = (e.target.id === 't' ? 'hit ' : 'miss ' + e.clientX + ',' + e.clientY + ' ') + devicePixelRatio;
+});</script>`;
+
 let home;
 let serve;
 let site;
@@ -59,7 +69,8 @@ async function call(method, path, body) {
 before(async () => {
   assert.ok(BIN, 'build firefox-launcher first (cargo build)');
   home = mkdtempSync(join(tmpdir(), 'fl-page-test-'));
-  site = createServer((_, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE));
+  site = createServer((req, res) =>
+    res.writeHead(200, { 'Content-Type': 'text/html' }).end(req.url === '/dpr' ? DPR_PAGE : PAGE));
   await new Promise((r) => site.listen(0, '127.0.0.1', r));
   serve = spawn(BIN, ['serve', '--port', '0', '--no-follow-parent'], {
     env: { ...process.env, FIREFOX_LAUNCHER_HOME: home },
@@ -174,4 +185,42 @@ test('menus and popups appear over Firefox', async () => {
   const [stillMain] = await windows(page);
   assert.ok(Math.abs(stillMain.w - 1000) <= 2, 'Firefox still fills the page behind its popup');
   await page.close();
+});
+
+test('on a devicePixelRatio 2 screen Firefox is drawn in device pixels, at its size, and clicks land', async () => {
+  const created = await call('POST', '/api/sessions', { url: `http://127.0.0.1:${site.address().port}/dpr` });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const dpr = created.json;
+  const context = await browser.newContext({ viewport: { width: 900, height: 650 }, deviceScaleFactor: 2 });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${api.address}/${dpr.path}?token=${api.token}`);
+    await page.waitForSelector('#screen canvas', { timeout: 60_000 });
+    // The canvas holds a pixel per device pixel: drawn 1:1, not scaled up.
+    const ratio = await within(5_000, async () => {
+      const r = await page.evaluate(() => {
+        const c = document.querySelector('#screen canvas');
+        return c.width / c.getBoundingClientRect().width;
+      });
+      return Math.abs(r - 2) < 0.02 && r;
+    });
+    assert.ok(ratio, 'the canvas is in device pixels');
+    const [main] = await windows(page);
+    assert.ok(Math.abs(main.w - 900) <= 2 && Math.abs(main.h - 650) <= 2, `fills the page: ${JSON.stringify(main)}`);
+    // Where Firefox's page starts, in viewport pixels; once Firefox took the session's DPI its
+    // toolbar is as tall as a local one (about 70-90 px), not half of it.
+    const top = await within(10_000, async () => {
+      for (let y = 40; y < 200; y += 2) if (isPage(await pixelAt(page, 5, y))) return y;
+      return null;
+    });
+    assert.ok(top !== null && top > 60, `Firefox's toolbar at its local size: page starts at ${top}`);
+    const title = async () => (await call('GET', `/api/sessions/${dpr.port}`)).json.title;
+    // Firefox CSS pixels are viewport pixels here: aim at the target's centre.
+    await page.mouse.click(main.x + TARGET.left + TARGET.width / 2, top + TARGET.top + TARGET.height / 2);
+    const reported = await within(5_000, async () => { const t = await title(); return /^(hit|miss)/.test(t) && t; });
+    assert.match(reported || (await title()), /^hit 2 /, 'the press landed on the target, in a Firefox at scale 2');
+  } finally {
+    await context.close();
+    assert.equal((await call('DELETE', `/api/sessions/${dpr.port}`)).status, 200);
+  }
 });

@@ -36,6 +36,27 @@
 	// Set below from `keyboard_layout`; declared here because getparam reads it.
 	var layoutOverride = null;
 
+	// Device pixels: on a screen with devicePixelRatio d the page is zoomed by 1/d, so the
+	// client's layout units are device pixels. The X display, Firefox's window and the canvases
+	// are then sized in device pixels and drawn 1:1 (sharp), and the client reports a DPI of 96·d,
+	// which Xpra hands to the session (Xft/DPI), so Firefox renders at scale d, the size a local
+	// browser would. Mouse positions (viewport pixels) are scaled back by d (see patches.rs).
+	// Browser zoom changes d too: the zoom and the mouse scale follow it; Firefox's own scale
+	// keeps the DPI it was given when the client connected.
+	var scale = 1;
+	function applyScale() {
+		var d = window.devicePixelRatio || 1;
+		if (d !== scale || !document.documentElement.style.zoom) {
+			scale = d;
+			document.documentElement.style.zoom = String(1 / d);
+		}
+	}
+	applyScale();
+	window.addEventListener('resize', applyScale);
+	Utilities.flScale = function () {
+		return scale;
+	};
+
 	Utilities.getparam = function (prop) {
 		if (Object.prototype.hasOwnProperty.call(FORCED, prop)) {
 			return FORCED[prop];

@@ -19,6 +19,8 @@
 //! - `index.html` session-info dialog fills cells with `.html()`: `.text()` (`INFO_AS_TEXT`).
 //! - `js/Window.js`, `js/Menu-custom.js`: the default icon is `/favicon.png`, a request to the root
 //!   of whatever host serves the page (Jupyter's); made relative (`*_ICON`).
+//! - `js/Client.js` mouse positions and DPI in device pixels (`getMouse`, `_get_DPI`): the page
+//!   is zoomed by 1/devicePixelRatio so Firefox is drawn sharp (see `assets/firefox-launcher.js`).
 //! - `index.html` loads our own script right after `Utilities.js` (`OUR_SCRIPT`), which fixes
 //!   where the client connects (see `assets/firefox-launcher.js`).
 //! - `js/Client.js` keyboard, so typing arrives as typed (not about session strings; measured
@@ -188,6 +190,21 @@ pub const PATCHES: &[Patch] = &[
         file: "js/Menu-custom.js",
         find: "img.src=\"/favicon.png\";",
         replace: "img.src=\"favicon.png\";",
+        count: 1,
+    },
+    Patch {
+        name: "mouse positions in device pixels",
+        file: "js/Client.js",
+        find: "\tvar mx = e.clientX + jQuery(document).scrollLeft();\n\tvar my = e.clientY + jQuery(document).scrollTop();\n",
+        replace: "\tvar mx = (e.clientX + jQuery(document).scrollLeft()) * Utilities.flScale();\n\
+\tvar my = (e.clientY + jQuery(document).scrollTop()) * Utilities.flScale();\n",
+        count: 1,
+    },
+    Patch {
+        name: "the DPI of the device pixels",
+        file: "js/Client.js",
+        find: "XpraClient.prototype._get_DPI = function() {\n",
+        replace: "XpraClient.prototype._get_DPI = function() {\n\treturn Math.round(96 * Utilities.flScale());\n",
         count: 1,
     },
     Patch {
