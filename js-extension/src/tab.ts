@@ -306,17 +306,21 @@ export class FirefoxTab extends MainAreaWidget<FirefoxView> {
   }
 
   /**
-   * The frame loaded a page. Not the client's (its connection failed for
-   * good and it went to its connect page, which the sidecar does not serve):
-   * find out why.
+   * The frame loaded a page. Not the client (its connection failed for good
+   * and it went to its connect page, which the sidecar does not serve, or the
+   * sidecar answered with an error page): find out why.
    */
   private _onFrameLoad(): void {
     if (this._state !== 'client' || !this._session) {
       return;
     }
     let href: string | null = null;
+    let isClient = false;
     try {
-      href = this.content.iframe.contentWindow?.location.href ?? null;
+      const w = this.content.iframe.contentWindow;
+      href = w?.location.href ?? null;
+      // Same origin (the sandbox allows it): the client's page has its screen.
+      isClient = !!w?.document.getElementById('screen');
     } catch {
       href = null; // not our origin any more
     }
@@ -324,7 +328,7 @@ export class FirefoxTab extends MainAreaWidget<FirefoxView> {
       return;
     }
     const expected = new URL(this.content.frame.url, window.location.href).pathname;
-    if (href === null || new URL(href).pathname !== expected) {
+    if (href === null || new URL(href).pathname !== expected || !isClient) {
       this._clientGone = true;
       this._lostSince ??= Date.now();
       this._scheduleCheck(0);
