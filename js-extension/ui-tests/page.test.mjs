@@ -39,6 +39,13 @@ const DPR_PAGE = `<!DOCTYPE html><title>dpr-none</title>
   document.title = (e.target.id === 't' ? 'hit ' : 'miss ' + e.clientX + ',' + e.clientY + ' ') + devicePixelRatio;
 });</script>`;
 
+// Behind HTTP basic auth: Firefox asks for the login in its own prompt; once given, a page with a
+// file input at a known place.
+const AUTH = 'Basic ' + Buffer.from('ada:lovelace').toString('base64');
+const FILE_PAGE = `<!DOCTYPE html><title>authed</title>
+<style>html,body{margin:0;height:100%;background:rgb(${PAGE_RGB.join(',')})}</style>
+<input type="file" id="f" style="position:absolute;left:20px;top:20px;font-size:20px">`;
+
 let home;
 let serve;
 let site;
@@ -69,8 +76,13 @@ async function call(method, path, body) {
 before(async () => {
   assert.ok(BIN, 'build firefox-launcher first (cargo build)');
   home = mkdtempSync(join(tmpdir(), 'fl-page-test-'));
-  site = createServer((req, res) =>
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end(req.url === '/dpr' ? DPR_PAGE : PAGE));
+  site = createServer((req, res) => {
+    if (req.url === '/auth' && req.headers.authorization !== AUTH) {
+      return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="page-test"' }).end('login needed');
+    }
+    const page = { '/dpr': DPR_PAGE, '/auth': FILE_PAGE }[req.url] ?? PAGE;
+    res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
+  });
   await new Promise((r) => site.listen(0, '127.0.0.1', r));
   serve = spawn(BIN, ['serve', '--port', '0', '--no-follow-parent'], {
     env: { ...process.env, FIREFOX_LAUNCHER_HOME: home },
@@ -222,5 +234,46 @@ test('on a devicePixelRatio 2 screen Firefox is drawn in device pixels, at its s
   } finally {
     await context.close();
     assert.equal((await call('DELETE', `/api/sessions/${dpr.port}`)).status, 200);
+  }
+});
+
+test("Firefox's HTTP login prompt and file dialog appear over it and work", async () => {
+  const created = await call('POST', '/api/sessions', { url: `http://127.0.0.1:${site.address().port}/auth` });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const auth = created.json;
+  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  try {
+    await page.goto(`${api.address}/${auth.path}?token=${api.token}`);
+    await page.waitForSelector('#screen canvas', { timeout: 60_000 });
+    const title = async () => (await call('GET', `/api/sessions/${auth.port}`)).json.title;
+    // The prompt is Firefox's own (tab-modal, in its window) with the user name field focused.
+    await page.waitForTimeout(3_000);
+    const [main] = await windows(page);
+    await page.mouse.click(main.x + main.w / 2, main.y + main.h - 20);
+    await within(10_000, async () => (await windows(page)).length > 0);
+    await page.keyboard.type('ada');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('lovelace');
+    await page.keyboard.press('Enter');
+    assert.ok(await within(15_000, async () => (await title()).startsWith('authed')), `logged in: ${await title()}`);
+
+    // Firefox offers to save the login in a panel under its address bar: dismissed.
+    await page.keyboard.press('Escape');
+    const before = (await windows(page)).length;
+    const top = await within(10_000, async () => {
+      for (let y = 40; y < 200; y += 2) if (isPage(await pixelAt(page, 950, y))) return y;
+      return null;
+    });
+    assert.ok(top !== null, 'found where the page starts');
+    await page.mouse.click(main.x + 60, top + 32);
+    const dialog = await within(20_000, async () => (await windows(page)).find((w) => w.id !== main.id && w.w > 300));
+    assert.ok(dialog, `the file dialog opened as a window: ${JSON.stringify(await windows(page))}`);
+    assert.ok(dialog.x >= 0 && dialog.y >= 0 && dialog.x + dialog.w <= 1000 + 2 && dialog.y + dialog.h <= 700 + 2,
+      `the file dialog is inside the page: ${JSON.stringify(dialog)}`);
+    await page.keyboard.press('Escape');
+    assert.ok(await within(10_000, async () => (await windows(page)).length === before), 'Escape closes the file dialog');
+  } finally {
+    await page.close();
+    assert.equal((await call('DELETE', `/api/sessions/${auth.port}`)).status, 200);
   }
 });

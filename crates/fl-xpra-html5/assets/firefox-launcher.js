@@ -90,6 +90,24 @@
 		return true;
 	};
 
+	// Any other window (a dialog such as the file chooser, a popup) is made to fit inside the
+	// page and moved into it, so no part of it is out of reach; the session then resizes it.
+	Utilities.flKeepInside = function (win) {
+		if (win.override_redirect || win.tray) {
+			return;
+		}
+		var size = win.client._get_desktop_size();
+		var maxW = size[0] - win.leftoffset - win.rightoffset;
+		var maxH = size[1] - win.topoffset - win.bottomoffset;
+		if (maxW <= 0 || maxH <= 0) {
+			return;
+		}
+		win.w = Math.min(win.w, maxW);
+		win.h = Math.min(win.h, maxH);
+		win.x = Math.max(win.leftoffset, Math.min(win.x, size[0] - win.rightoffset - win.w));
+		win.y = Math.max(win.topoffset, Math.min(win.y, size[1] - win.bottomoffset - win.h));
+	};
+
 	// The page (and, through a message, the JupyterLab tab around it) is titled after the filling
 	// window. Always as text: document.title and postMessage carry no markup.
 	Utilities.flTitleChanged = function (win, title) {

@@ -77,7 +77,7 @@ pub const PATCHES: &[Patch] = &[
         count: 1,
     },
     Patch {
-        name: "Firefox's main window fills the page",
+        name: "Firefox's main window fills the page, other windows stay inside it",
         file: "js/Window.js",
         find: "\t// adapt to screen size if needed (ie: shadow / desktop windows):\n\tthis.screen_resized();\n",
         replace: "\tthis.fl_fill = Utilities.flShouldFill(this);\n\
@@ -85,6 +85,8 @@ pub const PATCHES: &[Patch] = &[
 \t\tthis._set_decorated(false);\n\
 \t\tthis.fill_screen();\n\
 \t\tUtilities.flTitleChanged(this, Utilities.flDecodeTitle(this.title));\n\
+\t} else {\n\
+\t\tUtilities.flKeepInside(this);\n\
 \t}\n\
 \t// adapt to screen size if needed (ie: shadow / desktop windows):\n\tthis.screen_resized();\n",
         count: 1,
