@@ -4,8 +4,15 @@
 //
 // Launcher tile -> "starting" tab -> Xpra HTML5 client with Firefox drawn ->
 // session in the side panel -> tab closed (session lives on) -> reopened from
-// the panel -> stopped from the panel -> gone from the sidecar, its
-// directory removed, and none of its processes left.
+// the panel -> stopped from the panel (the tab says it ended) -> gone from
+// the sidecar, its directory removed, and none of its processes left.
+//
+// The tab is the browser (issue 11): Firefox's window fills the tab exactly
+// and follows its size, with no Xpra chrome; the tab's label follows the
+// page's title (text, shortened) and so does the panel; keys reach Firefox
+// with no click into it; Firefox closed by the user, or its session stopped,
+// leaves the tab saying so with a button for a new session; a reload brings
+// each tab back onto its running session (or its ended state).
 //
 // And the client page cannot be turned against JupyterLab: a page in Firefox
 // whose titles are markup with script (hostilePage below) runs nothing and
@@ -94,13 +101,40 @@ async function waitFor(what, fn, timeoutMs, stepMs = 250) {
   }
 }
 
+/** Polls `probe` every 50 ms until it returns a truthy value or `ms` pass; returns the last value. */
+async function within(ms, probe) {
+  const deadline = Date.now() + ms;
+  let value = await probe();
+  while (!value && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 50));
+    value = await probe();
+  }
+  return value;
+}
+
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   pageServer = createServer((req, res) => {
     const [r, g, b] = PAGE_RGB;
     const hostile = req.url.match(/^\/hostile\/(\w+)$/);
+    const titled = req.url.match(/^\/titled\/(\w+)$/);
     const title = req.url.match(/^\/title\/(\w+)$/);
-    if (hostile && hostileTitles.has(hostile[1])) {
+    if (titled && hostileTitles.has(titled[1])) {
+      // A page whose title the test sets (polled, as the hostile page), with
+      // a focused text field: what is typed into it becomes the title.
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><meta charset="utf-8"><title>titled page</title>
+<body style="margin:0;background:rgb(${r},${g},${b})"><input id="t" autofocus autocomplete="off" style="position:absolute;left:8px;top:8px;width:120px">
+<script>
+const t = document.getElementById('t');
+t.addEventListener('input', () => { document.title = 'typed: ' + t.value; });
+document.addEventListener('mousedown', e => { if (e.target !== t) { e.preventDefault(); } });
+let last = null;
+setInterval(() => fetch('/title/${titled[1]}', { cache: 'no-store' }).then(r => (r.ok ? r.text() : '')).then(x => {
+  if (x && x !== last) { last = x; document.title = x; }
+}), 250);
+</script></body>`);
+    } else if (hostile && hostileTitles.has(hostile[1])) {
       // The title is RCDATA: Firefox's window title is this markup as text.
       // The page then takes whatever title the test sets, polling for it.
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -159,14 +193,19 @@ after(async () => {
 });
 
 /**
- * When test `t` ends, however it ends, stop those of its sessions (ports
- * added to the returned set) that are still running: a failed test must not
- * leave sessions for the suite's final check to report as leaks.
+ * When test `t` ends, however it ends, stop those of its sessions that are
+ * still running: the ports added to the returned set, and any session the
+ * sidecar lists then that it did not list when the test began (tests run
+ * one at a time), such as one whose port the test never got to learn. A
+ * failed test must not leave sessions for the suite's final check to report
+ * as leaks.
  */
-function stopWhenDone(t) {
+async function stopWhenDone(t) {
   const ports = new Set();
+  const listed = async () => ((await sidecar('api/sessions').catch(() => null))?.body?.sessions ?? []).map(s => s.port);
+  const before = new Set(await listed());
   t.after(async () => {
-    for (const port of ports) {
+    for (const port of new Set([...ports, ...(await listed()).filter(p => !before.has(p))])) {
       const r = await sidecar(`api/sessions/${port}`).catch(() => null);
       if (r?.status === 200) {
         log(`test cleanup: stopping session ${port}`);
@@ -187,7 +226,11 @@ async function setSettings(values) {
   assert.equal(res.status, 204, `saving settings: HTTP ${res.status} ${await res.text()}`);
 }
 
-/** A fresh JupyterLab page (settings are read at load). */
+/**
+ * A fresh JupyterLab page (settings are read at load), on a workspace of its
+ * own: the Firefox tabs an earlier test left in its workspace are not
+ * restored here. A reload keeps the workspace.
+ */
 async function openLab(context) {
   const page = await context.newPage();
   const errors = [];
@@ -198,10 +241,69 @@ async function openLab(context) {
       errors.push(e.message);
     }
   });
-  await page.goto(new URL(`lab?token=${TOKEN}`, BASE).href);
+  // The extension's own complaints, for the log of a failed run.
+  page.on('console', m => {
+    const text = m.text();
+    const fromClient = /\/firefox-launcher\/sessions\/\d+\//.test(m.location().url ?? '');
+    if ((m.type() === 'error' && !fromClient && !text.startsWith('Failed to load resource')) || text.startsWith('firefox-launcher')) {
+      log(`console ${m.type()}: ${text.slice(0, 500)}`);
+    }
+  });
+  const workspace = `e2e-${randomBytes(6).toString('hex')}`;
+  await page.goto(new URL(`lab/workspaces/${workspace}?token=${TOKEN}`, BASE).href);
   const tile = page.locator('.jp-LauncherCard', { hasText: 'Firefox' });
   await tile.waitFor({ timeout: 60_000 });
-  return { page, tile, errors };
+  return { page, tile, errors, workspace };
+}
+
+/**
+ * The JupyterLab tab showing a Firefox session, once one is in `state`
+ * (`client`, `ended`, ...): its widget, tab-bar entry, port and widget id.
+ */
+async function firefoxTab(page, { port = null, state = 'client', id = null, timeout = STARTED_MS } = {}) {
+  const widget = page.locator(`.jp-FirefoxTab${id ? `#${id}` : ''}${port ? `[data-port="${port}"]` : ''}[data-state="${state}"]`).first();
+  await widget.waitFor({ state: 'attached', timeout });
+  const widgetId = await widget.getAttribute('id');
+  return {
+    id: widgetId,
+    port: Number(await widget.getAttribute('data-port')),
+    widget,
+    tab: page.locator(`.lm-DockPanel .lm-TabBar-tab[data-id="${widgetId}"]`),
+    iframe: page.locator(`#${widgetId} iframe`)
+  };
+}
+
+/** The client frame of session `port` in `page`. */
+function clientFrame(page, port) {
+  return waitFor('the client frame', () => page.frames().find(f => f.url().includes(`/firefox-launcher/sessions/${port}/`)), 30_000);
+}
+
+/** What the tab bar shows for a tab: its label (as text), elements inside it, and its tooltip. */
+function tabText(tab) {
+  return tab.evaluate(li => ({
+    label: li.querySelector('.lm-TabBar-tabLabel').textContent,
+    elements: li.querySelectorAll('.lm-TabBar-tabLabel *').length,
+    caption: li.getAttribute('title')
+  }));
+}
+
+/**
+ * Wait until the workspace saved on the server has the tab of `port` (its
+ * restore data: a reload reopens what was saved there).
+ */
+async function workspaceHasTab(workspace, port) {
+  let last = null;
+  return waitFor(`workspace ${workspace} saved with the tab of :${port}`, async () => {
+    const res = await fetch(new URL(`lab/api/workspaces/${workspace}`, BASE), { headers: { Authorization: `token ${TOKEN}` } });
+    last = `HTTP ${res.status} ${await res.clone().text()}`;
+    if (!res.ok) {
+      return null;
+    }
+    const data = (await res.json()).data ?? {};
+    return Object.keys(data).find(k => k.startsWith('firefox-launcher:') && data[k]?.data?.port === port) ?? null;
+  }, 15_000).catch(e => {
+    throw new Error(`${e.message}; the workspace: ${last}`);
+  });
 }
 
 /** Show the sessions panel (it may be restored open from the workspace). */
@@ -211,6 +313,19 @@ async function showPanel(page) {
     await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-firefox-sessions"]').click();
   }
   await panel.waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+/** Hide the sessions panel (so it does not poll). */
+async function hidePanel(page) {
+  const panel = page.locator('#jp-firefox-sessions');
+  for (let attempt = 1; (await panel.isVisible()) && attempt <= 3; attempt++) {
+    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-firefox-sessions"]').click();
+    await panel.waitFor({ state: 'hidden', timeout: 3_000 }).catch(async () => {
+      await page.screenshot({ path: join(ARTIFACTS, `hide-panel-${attempt}.png`) });
+      log(`the sessions panel is still shown after click ${attempt}`);
+    });
+  }
+  assert.equal(await panel.isVisible(), false, 'the sessions panel is hidden');
 }
 
 /**
@@ -249,6 +364,17 @@ function hostilePage() {
   hostileTitles.set(id, TITLE_X);
   return {
     url: `${pageOrigin}/hostile/${id}`,
+    setTitle: t => hostileTitles.set(id, t),
+    dispose: () => hostileTitles.delete(id)
+  };
+}
+
+/** A page for Firefox titled whatever `setTitle` says, with a focused text field. */
+function titledPage(first) {
+  const id = randomBytes(8).toString('hex');
+  hostileTitles.set(id, first);
+  return {
+    url: `${pageOrigin}/titled/${id}`,
     setTitle: t => hostileTitles.set(id, t),
     dispose: () => hostileTitles.delete(id)
   };
@@ -456,8 +582,8 @@ test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }
 });
 
 test('browser-tab mode opens the client in a new browser tab; the panel polls', { timeout: 180_000 }, async t => {
-  const ours = stopWhenDone(t);
-  await setSettings({ startUrl, openIn: 'browser-tab' });
+  const ours = await stopWhenDone(t);
+  await setSettings({ startUrl, openIn: 'browser-tab', keyboardLayout: 'de-CH' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
     const violations = await watchCsp(context);
@@ -468,7 +594,7 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
     const [client] = await Promise.all([context.waitForEvent('page', { timeout: 10_000 }), tile.click()]);
     const firstUrl = client.url();
     log(`browser tab opened on ${firstUrl}`);
-    await client.waitForURL(/\/user\/alice\/firefox-launcher\/sessions\/\d+\/$/, { timeout: STARTED_MS });
+    await client.waitForURL(/\/user\/alice\/firefox-launcher\/sessions\/\d+\/\?keyboard_layout=de-CH$/, { timeout: STARTED_MS });
     assert.ok(firstUrl === 'about:blank' || firstUrl.startsWith(`blob:${new URL(BASE).origin}/`), `first URL ${firstUrl}`);
     const port = Number(client.url().match(/sessions\/(\d+)\//)[1]);
     ours.add(port);
@@ -484,8 +610,10 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
     assert.equal(opener, null, 'window.opener of the client tab');
     await client.locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 60_000 });
     await waitFor('Firefox page drawn in the browser tab', async () => isPageColour(await centrePixel(client.mainFrame())), 60_000);
+    // The keyboardLayout setting reached the client (a language tag: the client maps it).
+    assert.equal(await client.evaluate(() => window.client.key_layout), 'ch', 'the layout the client types with');
     await client.screenshot({ path: join(ARTIFACTS, '05-browser-tab.png') });
-    assert.equal(await page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: 'Firefox :' }).count(), 0, 'no JupyterLab tab');
+    assert.equal(await page.locator('.jp-FirefoxTab').count(), 0, 'no JupyterLab tab');
     const { status, body: session } = await sidecar(`api/sessions/${port}`);
     assert.equal(status, 200);
     const procs = sessionProcsOf(session);
@@ -508,7 +636,7 @@ test('browser-tab mode opens the client in a new browser tab; the panel polls', 
 });
 
 test('browser-tab mode: when the waiting tab is closed before Firefox is up, a notification offers the link', { timeout: 180_000 }, async t => {
-  const ours = stopWhenDone(t);
+  const ours = await stopWhenDone(t);
   await setSettings({ startUrl, openIn: 'browser-tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   t.after(() => context.close().catch(() => {}));
@@ -533,7 +661,7 @@ test('browser-tab mode: when the waiting tab is closed before Firefox is up, a n
 });
 
 test('Firefox tile starts a session shown in a tab; the panel lists and stops it', { timeout: 300_000 }, async t => {
-  const ours = stopWhenDone(t);
+  const ours = await stopWhenDone(t);
   await setSettings({ startUrl, openIn: 'tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   t.after(() => context.close().catch(() => {}));
@@ -549,16 +677,14 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   await page.locator('.lm-TabBar-tab', { hasText: 'Firefox (starting' }).waitFor({ timeout: 10_000 });
   log('tab shows "starting"');
 
-  const readyTab = page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: /Firefox :\d+/ });
-  await readyTab.waitFor({ timeout: STARTED_MS });
-  const port = Number((await readyTab.innerText()).match(/Firefox :(\d+)/)[1]);
+  const { port, tab: readyTab, iframe } = await firefoxTab(page);
   ours.add(port);
   log(`session ready on port ${port} after ${Date.now() - t0} ms`);
 
-  const iframe = page.locator(`.jp-FirefoxTab iframe`);
   const src = await iframe.getAttribute('src');
   assert.equal(new URL(src, page.url()).pathname, `/user/alice/firefox-launcher/sessions/${port}/`);
-  // The least sandbox the client works with (see makeTab in src/index.ts).
+  assert.equal(new URL(src, page.url()).search, '', 'no keyboard layout set: none in the address');
+  // The least sandbox the client works with (see FirefoxView in src/tab.ts).
   assert.deepEqual((await iframe.getAttribute('sandbox')).split(/\s+/).sort(), ['allow-same-origin', 'allow-scripts']);
   assert.equal(await iframe.getAttribute('referrerpolicy'), 'no-referrer');
 
@@ -602,16 +728,19 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   assert.equal((await sidecar(`api/sessions/${port}`)).status, 200, 'session survives its tab');
   // ... and the panel opens it again.
   await row.locator('.jp-FirefoxSessions-open').click();
-  await readyTab.waitFor({ timeout: 10_000 });
-  await page.frameLocator('.jp-FirefoxTab iframe').locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 30_000 });
+  const reopened = await firefoxTab(page, { port, timeout: 10_000 });
+  await page.frameLocator(`#${reopened.id} iframe`).locator('#screen canvas').first().waitFor({ state: 'attached', timeout: 30_000 });
   log('reopened from the panel');
 
-  // Stopping from the panel closes the tab and ends the session.
+  // Stopping from the panel ends the session; its tab stays, saying so.
   const tStop = Date.now();
   await row.locator('.jp-FirefoxSessions-stop').click();
   await row.waitFor({ state: 'detached', timeout: 60_000 });
-  await readyTab.waitFor({ state: 'detached', timeout: 10_000 });
-  log(`stopped from the panel in ${Date.now() - tStop} ms`);
+  const ended = await firefoxTab(page, { id: reopened.id, state: 'ended', timeout: 10_000 });
+  assert.equal((await tabText(ended.tab)).label, 'Firefox (ended)');
+  assert.match(await ended.widget.locator('.jp-FirefoxNotice').innerText(), new RegExp(`:${port}\\) has ended`));
+  assert.equal(await ended.widget.locator('.jp-FirefoxNotice-button').textContent(), 'Start a new Firefox session');
+  log(`stopped from the panel in ${Date.now() - tStop} ms; the tab says so`);
   await page.screenshot({ path: join(ARTIFACTS, '04-stopped.png') });
 
   const gone = await sidecar(`api/sessions/${port}`);
@@ -625,6 +754,266 @@ test('Firefox tile starts a session shown in a tab; the panel lists and stops it
   await context.close();
 });
 
+/**
+ * Where Firefox's window is, against the tab: the tab (widget), its content
+ * area, the iframe (in the page), and in the client (in the iframe's own
+ * viewport) the filled window, the div in `#screen` holding a canvas.
+ */
+async function fillState(page, frame, widgetId) {
+  const outer = await page.evaluate(id => {
+    const rect = el => {
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, w: r.width, h: r.height };
+    };
+    const widget = document.getElementById(id);
+    return {
+      tab: rect(widget),
+      content: rect(widget.querySelector('.jp-FirefoxView')),
+      iframe: rect(widget.querySelector('iframe'))
+    };
+  }, widgetId);
+  const inner = await frame.evaluate(() => {
+    const wins = [...document.querySelectorAll('#screen > div')]
+      .filter(d => d.querySelector('canvas'))
+      .map(d => {
+        const r = d.getBoundingClientRect();
+        return { x: r.x, y: r.y, w: r.width, h: r.height, cls: d.className };
+      })
+      .sort((a, b) => b.w * b.h - a.w * a.h);
+    return { viewport: { w: window.innerWidth, h: window.innerHeight }, window: wins[0] ?? null };
+  });
+  return { ...outer, ...inner };
+}
+
+/** Within 2 px: the iframe fills the tab, and Firefox's window fills the iframe. */
+function fills(st) {
+  const near = (a, b) => Math.abs(a - b) <= 2;
+  const same = (a, b) => near(a.x, b.x) && near(a.y, b.y) && near(a.w, b.w) && near(a.h, b.h);
+  return (
+    st.window !== null &&
+    same(st.iframe, st.tab) &&
+    same(st.iframe, st.content) &&
+    near(st.viewport.w, st.iframe.w) &&
+    near(st.viewport.h, st.iframe.h) &&
+    same(st.window, { x: 0, y: 0, w: st.iframe.w, h: st.iframe.h })
+  );
+}
+
+/** Firefox's page colour at a point of the client's viewport, read from the canvas drawn there. */
+function pixelAt(frame, x, y) {
+  return frame.evaluate(([x, y]) => {
+    const canvas = document.elementsFromPoint(x, y).find(e => e.tagName === 'CANVAS');
+    if (!canvas) {
+      return null;
+    }
+    const r = canvas.getBoundingClientRect();
+    const scale = canvas.width / r.width;
+    const [red, g, b, a] = canvas.getContext('2d').getImageData(Math.floor((x - r.x) * scale), Math.floor((y - r.y) * scale), 1, 1).data;
+    return { r: red, g, b, a };
+  }, [x, y]);
+}
+
+test('the tab is the browser: Firefox fills the tab and follows its size, without Xpra chrome', { timeout: 240_000 }, async t => {
+  const ours = await stopWhenDone(t);
+  await setSettings({ startUrl, openIn: 'tab' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
+  const { page, tile, errors } = await openLab(context);
+  await tile.click();
+  const { port, id } = await firefoxTab(page);
+  ours.add(port);
+  const frame = await clientFrame(page, port);
+  await waitFor('Firefox page drawn', async () => isPageColour(await centrePixel(frame)), 60_000);
+
+  const check = async what => {
+    const t0 = Date.now();
+    const ok = await within(1_000, async () => fills(await fillState(page, frame, id)));
+    const st = await fillState(page, frame, id);
+    log(`${what}: after ${Date.now() - t0} ms, tab ${JSON.stringify(st.tab)} iframe ${JSON.stringify(st.iframe)} window ${JSON.stringify(st.window)}`);
+    assert.ok(ok, `${what}: Firefox's window does not fill the tab within 1 s: ${JSON.stringify(st)}`);
+    // Firefox itself was resized, not only the client's div: its page reaches the far corner.
+    const { w, h } = st.viewport;
+    const corner = await within(5_000, async () => isPageColour(await pixelAt(frame, w - 5, h - 5)));
+    assert.ok(corner, `${what}: Firefox's page does not reach ${w - 5},${h - 5}: ${JSON.stringify(await pixelAt(frame, w - 5, h - 5))}`);
+  };
+  for (const [width, height] of [[1400, 900], [1100, 700], [1600, 1000]]) {
+    await page.setViewportSize({ width, height });
+    await check(`browser at ${width}x${height}`);
+  }
+  // The left side panel (the file browser) closed and opened again.
+  const leftTab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab').first();
+  const before = (await fillState(page, frame, id)).iframe.w;
+  await leftTab.click();
+  await waitFor('the left panel toggled', async () => (await fillState(page, frame, id)).iframe.w !== before, 5_000);
+  await check(`left panel ${(await fillState(page, frame, id)).iframe.w > before ? 'closed' : 'opened'}`);
+  await leftTab.click();
+  await waitFor('the left panel toggled back', async () => (await fillState(page, frame, id)).iframe.w === before, 5_000);
+  await check('left panel back');
+
+  // No Xpra chrome: no title bar around Firefox, no floating menu.
+  await page.screenshot({ path: join(ARTIFACTS, '08-tab-is-the-browser.png') });
+  const heads = await frame.evaluate(() => [...document.querySelectorAll('.windowhead')].filter(e => e.offsetParent !== null).length);
+  assert.equal(heads, 0, 'a visible Xpra title bar (.windowhead)');
+  assert.equal(await frame.locator('#float_menu').isVisible(), false, 'Xpra\'s floating menu (#float_menu) is visible');
+  assert.match((await fillState(page, frame, id)).window.cls, /undecorated/, 'Firefox\'s window is undecorated');
+
+  const { body: session } = await sidecar(`api/sessions/${port}`);
+  const procs = sessionProcsOf(session);
+  assert.equal((await sidecar(`api/sessions/${port}`, { method: 'DELETE' })).status, 200);
+  await assertSessionGone(session, procs);
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
+test('the tab and the panel follow the page title; keys reach Firefox with no click; Firefox closed by the user ends the tab\'s session', { timeout: 240_000 }, async t => {
+  const ours = await stopWhenDone(t);
+  const titled = titledPage('First title');
+  t.after(() => titled.dispose());
+  await setSettings({ startUrl: titled.url, openIn: 'tab', keyboardLayout: 'de' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
+  const { page, tile, errors } = await openLab(context);
+  await tile.click();
+  const { port, id, tab, iframe } = await firefoxTab(page);
+  ours.add(port);
+  // The keyboardLayout setting: in the client's address, and what the client types with.
+  const src = new URL(await iframe.getAttribute('src'), page.url());
+  assert.equal(`${src.pathname}${src.search}`, `/user/alice/firefox-launcher/sessions/${port}/?keyboard_layout=de`);
+  const frame = await clientFrame(page, port);
+  await waitFor('Firefox page drawn', async () => isPageColour(await centrePixel(frame)), 60_000);
+  assert.equal(await frame.evaluate(() => window.client.key_layout), 'de', 'the layout the client types with');
+  await showPanel(page);
+  const name = page.locator(`.jp-FirefoxSessions-item[data-port="${port}"] .jp-FirefoxSessions-name`);
+
+  const follow = async (title, label) => {
+    titled.setTitle(title);
+    const t0 = Date.now();
+    const st = await waitFor(`tab label ${JSON.stringify(label)}`, async () => {
+      const s = await tabText(tab);
+      return s.label === label ? s : null;
+    }, 15_000).catch(async e => {
+      throw new Error(`${e.message}; it shows ${JSON.stringify(await tabText(tab))}`);
+    });
+    log(`title ${JSON.stringify(title)}: tab label ${JSON.stringify(st.label)} after ${Date.now() - t0} ms`);
+    assert.equal(st.elements, 0);
+    assert.equal(st.caption.split('\n')[0], `${title} — Mozilla Firefox`, 'the caption has the full title');
+    assert.ok(st.caption.includes(titled.url), `the caption has the address: ${st.caption}`);
+    await waitFor(`panel row ${JSON.stringify(label)}`, async () => (await name.textContent()) === label, 10_000).catch(async e => {
+      throw new Error(`${e.message}; it shows ${JSON.stringify(await name.textContent())}`);
+    });
+    assert.equal(await name.getAttribute('title'), title, 'the panel\'s tooltip has the full title');
+  };
+  await follow('First title', 'First title');
+  const long = 'A much longer title, from a page that says a lot about itself';
+  await follow(long, `${long.slice(0, 39)}…`);
+  await follow('Short again', 'Short again');
+  await page.screenshot({ path: join(ARTIFACTS, '09-title.png') });
+
+  // Keys: another tab, then back to Firefox's by its tab-bar entry only.
+  await page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: 'Launcher' }).click();
+  await page.waitForFunction(wid => !document.getElementById(wid).checkVisibility(), id);
+  await tab.click();
+  await waitFor('the client frame focused', () => page.evaluate(wid => document.activeElement === document.querySelector(`#${wid} iframe`), id), 5_000);
+  await page.keyboard.type('fox');
+  await waitFor('typing reached Firefox (its page title says what it got)', async () => (await tabText(tab)).label === 'typed: fox', 15_000).catch(async e => {
+    throw new Error(`${e.message}; the label is ${JSON.stringify((await tabText(tab)).label)}`);
+  });
+  log('keys reached Firefox with no click into it');
+
+  // Firefox closed by the user (Ctrl+W on its last tab): the tab says the
+  // session ended, learnt from the client, with the panel hidden (no polling).
+  await hidePanel(page);
+  const { body: session } = await sidecar(`api/sessions/${port}`);
+  const procs = sessionProcsOf(session);
+  const t0 = Date.now();
+  await page.keyboard.press('Control+w');
+  const ended = await firefoxTab(page, { id, state: 'ended', timeout: 30_000 });
+  log(`Firefox closed by the user: the tab says so after ${Date.now() - t0} ms`);
+  assert.equal((await tabText(ended.tab)).label, 'Firefox (ended)');
+  assert.equal(await ended.widget.locator('.jp-FirefoxNotice-button').isVisible(), true);
+  assert.match(await ended.widget.locator('.jp-FirefoxNotice-detail').textContent(), /typed: fox/, 'the notice names the last page');
+  assert.equal((await sidecar(`api/sessions/${port}`)).status, 404);
+  await assertSessionGone(session, procs);
+  await page.screenshot({ path: join(ARTIFACTS, '10-ended.png') });
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
+test('tabs survive a reload: back on the same session; an ended one comes back ended and starts a new one; shown elsewhere, it reconnects', { timeout: 300_000 }, async t => {
+  const ours = await stopWhenDone(t);
+  await setSettings({ startUrl, openIn: 'tab', keyboardLayout: 'fr' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
+  const requests = recordRequests(context);
+  const { page, tile, errors, workspace } = await openLab(context);
+  await tile.click();
+  const first = await firefoxTab(page);
+  ours.add(first.port);
+  await waitFor('Firefox page drawn', async () => isPageColour(await centrePixel(await clientFrame(page, first.port))), 60_000);
+  const listed = (await sidecar('api/sessions')).body.sessions.map(s => s.port);
+  assert.deepEqual(listed, [first.port]);
+  await workspaceHasTab(workspace, first.port);
+
+  // Reload: the tab comes back on the same session, and no session starts.
+  await page.reload();
+  const back = await firefoxTab(page, { port: first.port, timeout: 60_000 });
+  const src = new URL(await back.iframe.getAttribute('src'), page.url());
+  assert.equal(`${src.pathname}${src.search}`, `/user/alice/firefox-launcher/sessions/${first.port}/?keyboard_layout=fr`);
+  await waitFor('Firefox drawn again after the reload', async () => isPageColour(await centrePixel(await clientFrame(page, first.port))), 60_000);
+  assert.deepEqual((await sidecar('api/sessions')).body.sessions.map(s => s.port), listed, 'no new session after the reload');
+  assert.equal(await page.locator('.jp-FirefoxTab').count(), 1, 'one Firefox tab');
+  log(`reload: the tab is back on :${first.port}, no session started`);
+
+  // Stopped from the panel: the tab says so; after a reload it still does,
+  // without loading the dead session's client page.
+  const { body: session } = await sidecar(`api/sessions/${first.port}`);
+  const procs = sessionProcsOf(session);
+  await showPanel(page);
+  await page.locator(`.jp-FirefoxSessions-item[data-port="${first.port}"] .jp-FirefoxSessions-stop`).click();
+  await firefoxTab(page, { id: back.id, state: 'ended', timeout: 60_000 });
+  await assertSessionGone(session, procs);
+  await workspaceHasTab(workspace, first.port);
+  const mark = requests.length;
+  await page.reload();
+  const ended = await firefoxTab(page, { port: first.port, state: 'ended', timeout: 60_000 });
+  assert.equal((await tabText(ended.tab)).label, 'Firefox (ended)');
+  const clientLoads = requests.slice(mark).filter(u => new URL(u).pathname.includes(`/firefox-launcher/sessions/${first.port}/`));
+  assert.deepEqual(clientLoads, [], 'the ended session\'s client page was not loaded');
+  assert.deepEqual((await sidecar('api/sessions')).body.sessions, [], 'no session started by the reload');
+  await page.screenshot({ path: join(ARTIFACTS, '11-restored-ended.png') });
+  log('reload: the ended tab is back, ended');
+
+  // Its button starts a new session in the same tab.
+  await ended.widget.locator('.jp-FirefoxNotice-button').click();
+  const renewed = await firefoxTab(page, { id: ended.id, timeout: STARTED_MS });
+  ours.add(renewed.port);
+  assert.notEqual(renewed.port, 0);
+  await waitFor('the new session drawn in the same tab', async () => isPageColour(await centrePixel(await clientFrame(page, renewed.port))), 60_000);
+  assert.deepEqual((await sidecar('api/sessions')).body.sessions.map(s => s.port), [renewed.port]);
+  assert.equal(await page.locator('.jp-FirefoxTab').count(), 1, 'still one Firefox tab');
+  log(`the button started :${renewed.port} in the same tab`);
+
+  // Shown elsewhere (another browser tab takes the session over): this tab
+  // says it is no longer connected, and its button takes the session back.
+  const other = await context.newPage();
+  await other.goto(new URL(`firefox-launcher/sessions/${renewed.port}/`, BASE).href);
+  await waitFor('the other tab draws Firefox', async () => isPageColour(await centrePixel(other.mainFrame())), 60_000);
+  const away = await firefoxTab(page, { id: ended.id, port: renewed.port, state: 'disconnected', timeout: 30_000 });
+  assert.match(await away.widget.locator('.jp-FirefoxNotice').innerText(), /no longer connected here/);
+  await other.close();
+  await away.widget.locator('.jp-FirefoxNotice-button').click();
+  await firefoxTab(page, { id: ended.id, port: renewed.port, timeout: 10_000 });
+  await waitFor('Firefox drawn again after reconnecting', async () => isPageColour(await centrePixel(await clientFrame(page, renewed.port))), 60_000);
+  log('shown elsewhere: the tab said so, and reconnected');
+
+  // Stopped elsewhere (the API, panel hidden): the tab learns it from the client.
+  await hidePanel(page);
+  const { body: second } = await sidecar(`api/sessions/${renewed.port}`);
+  const procs2 = sessionProcsOf(second);
+  assert.equal((await sidecar(`api/sessions/${renewed.port}`, { method: 'DELETE' })).status, 200);
+  await firefoxTab(page, { id: ended.id, port: renewed.port, state: 'ended', timeout: 30_000 });
+  await assertSessionGone(second, procs2);
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
 test('a page in Firefox whose title is markup runs nothing in JupyterLab (JupyterLab tab)', { timeout: 240_000 }, async () => {
   const hostile = hostilePage();
   await setSettings({ startUrl: hostile.url, openIn: 'tab' });
@@ -635,13 +1024,23 @@ test('a page in Firefox whose title is markup runs nothing in JupyterLab (Jupyte
     const requests = recordRequests(context);
     const { page, tile, errors } = await openLab(context);
     await tile.click();
-    const readyTab = page.locator('.lm-DockPanel .lm-TabBar-tab', { hasText: /Firefox :\d+/ });
-    await readyTab.waitFor({ timeout: STARTED_MS });
-    const port = Number((await readyTab.innerText()).match(/Firefox :(\d+)/)[1]);
+    const { port, tab } = await firefoxTab(page);
     session = (await sidecar(`api/sessions/${port}`)).body;
     const procs = sessionProcsOf(session);
-    const frame = await waitFor('the client frame', () => page.frames().find(f => f.url().includes(`/firefox-launcher/sessions/${port}/`)), 30_000);
-
+    const frame = await clientFrame(page, port);
+    await showPanel(page);
+    // The tab's label and the panel show the markup as text.
+    const shown = await waitFor('the markup title as the tab label', async () => {
+      const st = await tabText(tab);
+      return st.label.startsWith('<img src=x onerror=') ? st : null;
+    }, 30_000);
+    log(`JupyterLab tab label: ${JSON.stringify(shown)}`);
+    assert.equal(shown.elements, 0, 'no element in the tab label');
+    assert.equal([...shown.label].length, 40, 'the label is shortened');
+    assert.ok(shown.caption.startsWith(TITLE_X), `the caption has the whole title: ${shown.caption}`);
+    const row = page.locator(`.jp-FirefoxSessions-item[data-port="${port}"] .jp-FirefoxSessions-name`);
+    await waitFor('the markup title in the panel', async () => (await row.textContent()).startsWith('<img src=x onerror='), 15_000);
+    assert.equal(await row.locator('*').count(), 0, 'no element in the panel row title');
     await proveTitlesStayText({ frame, windows: [page.mainFrame()], hostile, requests, violations, what: 'JupyterLab tab' });
     await page.screenshot({ path: join(ARTIFACTS, '06-hostile-title.png') });
     assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
