@@ -228,8 +228,12 @@ test('on a devicePixelRatio 2 screen Firefox is drawn in device pixels, at its s
     assert.ok(top !== null && top > 60, `Firefox's toolbar at its local size: page starts at ${top}`);
     const title = async () => (await call('GET', `/api/sessions/${dpr.port}`)).json.title;
     // Firefox CSS pixels are viewport pixels here: aim at the target's centre.
-    await page.mouse.click(main.x + TARGET.left + TARGET.width / 2, top + TARGET.top + TARGET.height / 2);
-    const reported = await within(5_000, async () => { const t = await title(); return /^(hit|miss)/.test(t) && t; });
+    // A first press may only give the window the focus: press again while nothing is reported.
+    let reported = false;
+    for (let attempt = 0; attempt < 3 && !reported; attempt++) {
+      await page.mouse.click(main.x + TARGET.left + TARGET.width / 2, top + TARGET.top + TARGET.height / 2);
+      reported = await within(3_000, async () => { const t = await title(); return /^(hit|miss)/.test(t) && t; });
+    }
     assert.match(reported || (await title()), /^hit 2 /, 'the press landed on the target, in a Firefox at scale 2');
   } finally {
     await context.close();
@@ -268,8 +272,14 @@ test("Firefox's HTTP login prompt and file dialog appear over it and work", asyn
     await page.mouse.click(main.x + 60, top + 32);
     const dialog = await within(20_000, async () => (await windows(page)).find((w) => w.id !== main.id && w.w > 300));
     assert.ok(dialog, `the file dialog opened as a window: ${JSON.stringify(await windows(page))}`);
+    // Still inside once the application has had its say about its size.
+    await page.waitForTimeout(2_000);
+    Object.assign(dialog, (await windows(page)).find((w) => w.id === dialog.id));
+    const hints = await page.evaluate((id) => JSON.stringify(client.id_to_window[id].metadata['size-constraints'] ?? null), dialog.id);
     assert.ok(dialog.x >= 0 && dialog.y >= 0 && dialog.x + dialog.w <= 1000 + 2 && dialog.y + dialog.h <= 700 + 2,
-      `the file dialog is inside the page: ${JSON.stringify(dialog)}`);
+      `the file dialog is inside the page: ${JSON.stringify(dialog)}, size constraints ${hints}`);
+    // Focused through its title bar, the dialog takes the keys: Escape cancels it.
+    await page.mouse.click(dialog.x + dialog.w / 2, dialog.y + 8);
     await page.keyboard.press('Escape');
     assert.ok(await within(10_000, async () => (await windows(page)).length === before), 'Escape closes the file dialog');
   } finally {

@@ -91,21 +91,31 @@
 	};
 
 	// Any other window (a dialog such as the file chooser, a popup) is made to fit inside the
-	// page and moved into it, so no part of it is out of reach; the session then resizes it.
+	// page and moved into it, so no part of it is out of reach: when it is created, and whenever
+	// the session moves or resizes it. Returns whether it changed the geometry (the caller then
+	// tells the session). A window that insists on a size larger than the page (its minimum) is
+	// shrunk a few times only, so the client and the application never argue without end; it is
+	// still kept at the page's top left corner.
+	var MAX_SHRINKS = 3;
 	Utilities.flKeepInside = function (win) {
-		if (win.override_redirect || win.tray) {
-			return;
+		if (win.fl_fill || win.override_redirect || win.tray) {
+			return false;
 		}
 		var size = win.client._get_desktop_size();
 		var maxW = size[0] - win.leftoffset - win.rightoffset;
 		var maxH = size[1] - win.topoffset - win.bottomoffset;
 		if (maxW <= 0 || maxH <= 0) {
-			return;
+			return false;
 		}
-		win.w = Math.min(win.w, maxW);
-		win.h = Math.min(win.h, maxH);
+		var before = [win.x, win.y, win.w, win.h].join();
+		if ((win.w > maxW || win.h > maxH) && (win.fl_shrinks || 0) < MAX_SHRINKS) {
+			win.fl_shrinks = (win.fl_shrinks || 0) + 1;
+			win.w = Math.min(win.w, maxW);
+			win.h = Math.min(win.h, maxH);
+		}
 		win.x = Math.max(win.leftoffset, Math.min(win.x, size[0] - win.rightoffset - win.w));
 		win.y = Math.max(win.topoffset, Math.min(win.y, size[1] - win.bottomoffset - win.h));
+		return [win.x, win.y, win.w, win.h].join() !== before;
 	};
 
 	// The page (and, through a message, the JupyterLab tab around it) is titled after the filling

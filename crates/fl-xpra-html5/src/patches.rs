@@ -92,6 +92,13 @@ pub const PATCHES: &[Patch] = &[
         count: 1,
     },
     Patch {
+        name: "a window the session moves or resizes stays inside the page",
+        file: "js/Window.js",
+        find: "\t\tthis.y = y;\n\t\tif(!this.ensure_visible()) {\n",
+        replace: "\t\tthis.y = y;\n\t\tif(Utilities.flKeepInside(this) || !this.ensure_visible()) {\n",
+        count: 1,
+    },
+    Patch {
         name: "a filling window follows the page's size",
         file: "js/Window.js",
         find: "\tif (this.fullscreen || this.maximized) {\n\t\tthis.fill_screen();",
