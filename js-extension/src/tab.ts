@@ -354,10 +354,18 @@ export class FirefoxTab extends MainAreaWidget<FirefoxView> {
     }, delayMs);
   }
 
-  /** Ask the sidecar about the session while its connection is lost. */
+  /**
+   * Ask the sidecar about the session while its connection is lost, until it
+   * is back (`established`), found ended, or, while the client still tries
+   * to reconnect, for CHECK_FOR_MS. A client page that gave up on a session
+   * that still runs (shown elsewhere) is `disconnected` only once the
+   * session has outlived a few checks (a Firefox that was just closed takes
+   * a moment to be unlisted), and is still watched then, as the session may
+   * end later.
+   */
   private async _check(): Promise<void> {
     const s = this._session;
-    if (!s || this._state !== 'client' || this._lostSince === null) {
+    if (!s || !this._watching() || this._lostSince === null) {
       return;
     }
     this._checking = true;
@@ -367,34 +375,41 @@ export class FirefoxTab extends MainAreaWidget<FirefoxView> {
     } finally {
       this._checking = false;
     }
-    if (this.isDisposed || this._session !== s || this._state !== 'client') {
+    if (this.isDisposed || this._session !== s || !this._watching()) {
       return;
     }
     if (verdict === 'ended') {
       this.showEnded();
       return;
     }
-    if (verdict === 'alive' && this._clientGone) {
-      this._showDisconnected();
-      return;
+    if (this._lostSince === null) {
+      return; // the client is back
     }
-    if (this._lostSince === null || Date.now() - this._lostSince > CHECK_FOR_MS) {
-      // Back (established), or nothing more to learn by asking.
-      return;
-    }
-    // Being stopped, the sidecar unreachable, or alive while the client
-    // reconnects: look again.
     this._attempts++;
+    if (verdict === 'alive' && this._clientGone && this._state === 'client' && this._attempts >= 3) {
+      this._showDisconnected();
+    }
+    if (this._state === 'client' && !this._clientGone && Date.now() - this._lostSince > CHECK_FOR_MS) {
+      return; // the client keeps trying on its own; nothing more to learn
+    }
+    // Being stopped, the sidecar unreachable, alive while the client
+    // reconnects, or shown elsewhere: look again.
+    const cap = this._state === 'disconnected' ? 30_000 : 15_000;
     this._scheduleCheck(
-      verdict === 'ending' ? 500 : Math.min(1000 * 2 ** Math.min(this._attempts - 1, 4), 15_000)
+      verdict === 'ending' ? 500 : Math.min(1000 * 2 ** Math.min(this._attempts - 1, 5), cap)
     );
+  }
+
+  /** Whether the session is watched for its end: shown, or its client gave up. */
+  private _watching(): boolean {
+    return this._state === 'client' || this._state === 'disconnected';
   }
 
   /** The session runs but its client page gave up (e.g. shown elsewhere). */
   private _showDisconnected(): void {
     const s = this._session!;
-    this._resetChecks();
     this._setState('disconnected');
+    this._showTitle();
     this.content.showNotice({
       heading: `Firefox :${s.port} is no longer connected here.`,
       detail: 'It may be shown in another tab or window.',
