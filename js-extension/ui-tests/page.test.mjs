@@ -164,6 +164,14 @@ test('Firefox fills the page, follows its size within a second, and has no Xpra 
   assert.equal(await page.locator('#float_menu').isVisible(), false, 'no floating menu');
   assert.match(await page.title(), /page-test/, 'the page is titled after Firefox');
   await page.screenshot({ path: join(home, 'filled.png') });
+
+  // The client's own reconnect (what it runs when its connection drops) brings Firefox back.
+  await page.evaluate(() => client.do_reconnect());
+  const back = await within(20_000, async () => {
+    const w = (await windows(page))[0];
+    return w && Math.abs(w.w - 800) <= 2 && isPage(await pixelAt(page, 795, 595));
+  });
+  assert.ok(back, `Firefox is back after a reconnect: ${JSON.stringify(await windows(page))}`);
   await page.close();
 });
 

@@ -16,6 +16,8 @@
 //! - `js/Client.js` `open-url` (`window.open` of a session-chosen URL, or a link in a
 //!   notification): ignored (`OPEN_URL`). `print_document` (`window.open` of a `data:` URL):
 //!   ignored (`PRINT`).
+//! - `js/Client.js` `do_reconnect` used an undefined `win` and threw, so the client never
+//!   reconnected after a dropped connection: that reference is removed (`RECONNECT`).
 //! - `index.html` session-info dialog fills cells with `.html()`: `.text()` (`INFO_AS_TEXT`).
 //! - `js/Window.js`, `js/Menu-custom.js`: the default icon is `/favicon.png`, a request to the root
 //!   of whatever host serves the page (Jupyter's); made relative (`*_ICON`).
@@ -150,6 +152,13 @@ pub const PATCHES: &[Patch] = &[
         replace: "XpraClient.prototype._process_open_url = function(packet, ctx) {\n\
 \tctx.cwarn(\"firefox-launcher: a request to open a URL was ignored\");\n\
 \treturn;\n",
+        count: 1,
+    },
+    Patch {
+        name: "reconnecting does not throw",
+        file: "js/Client.js",
+        find: "\tvar protocol = this.protocol;\n\tif (win.minimized) {\n\t\t//tell server to map it:\n\t\twin.toggle_minimized();\n\t}\n",
+        replace: "\tvar protocol = this.protocol;\n",
         count: 1,
     },
     Patch {
