@@ -42,7 +42,7 @@ pub(crate) fn check_token_length(token: &str) -> Result<(), ServeError> {
 /// The session cookie's value: HMAC-SHA256 keyed with the token over [`COOKIE_LABEL`], in hex.
 /// It opens sessions only; without the token it cannot be made, and from it the token cannot be
 /// recovered.
-fn session_cookie(token: &str) -> String {
+pub(crate) fn session_cookie(token: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(token.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(COOKIE_LABEL);
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
@@ -97,15 +97,15 @@ pub(crate) async fn require_token(State(state): State<AppState>, request: Reques
         return next.run(request).await;
     }
     let sessions = is_session_path(request.uri().path());
-    let cookie = session_cookie(token);
-    if sessions && cookie_values(headers).any(|v| same(v, &cookie)) {
+    let cookie = state.inner.session_cookie.as_deref().expect("derived whenever a token is set");
+    if sessions && cookie_values(headers).any(|v| same(v, cookie)) {
         return next.run(request).await;
     }
     let (query_token, rest) = split_token(request.uri().query().unwrap_or(""));
     match (query_token.is_some_and(|t| same(t, token)), sessions) {
         (false, _) => ApiError::Unauthorized.into_response(),
         (true, false) => next.run(request).await,
-        (true, true) => trade_for_cookie(request, next, &cookie, &rest).await,
+        (true, true) => trade_for_cookie(request, next, cookie, &rest).await,
     }
 }
 

@@ -67,6 +67,8 @@ pub(crate) struct Inner {
     pub metrics: Metrics,
     /// Wakes the warm-pool filler: a pooled session was claimed or ended.
     pub pool_changed: tokio::sync::Notify,
+    /// The session cookie's value, derived from the token once (see `auth`).
+    pub session_cookie: Option<String>,
     /// The client page served under `/sessions/PORT/`, or why it is refused.
     pub client: Result<fl_xpra_html5::Html5Client, fl_xpra_html5::ClientError>,
 }
@@ -86,6 +88,7 @@ impl AppState {
         }
         Self {
             inner: Arc::new(Inner {
+                session_cookie: options.token.as_deref().map(crate::auth::session_cookie),
                 client,
                 options,
                 base: Arc::new(base),
