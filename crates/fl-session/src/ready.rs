@@ -14,6 +14,7 @@ use crate::{Session, StartError};
 
 const PROBE_INTERVAL: Duration = Duration::from_millis(100);
 const LOG_TAIL_BYTES: usize = 2000;
+const DISPLAY_SETTLE: Duration = Duration::from_secs(1);
 
 /// Reads the display number Xvfb writes (via Xpra) on the `--displayfd` pipe.
 pub(crate) fn read_display(read_end: OwnedFd) -> oneshot::Receiver<Option<u32>> {
@@ -60,6 +61,7 @@ impl Session {
                 }
             }
             if page && window {
+                self.settle_display().await;
                 self.xvfb = self.find_xvfb();
                 self.record.xvfb = self.xvfb.map(crate::ProcRecord::of);
                 self.record.display = self.display;
@@ -90,6 +92,20 @@ impl Session {
                 }
                 Err(oneshot::error::TryRecvError::Closed) => self.display_rx = None,
                 Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+        }
+    }
+
+    /// Xvfb reports its display before Xpra serves its client, so once the page is served the
+    /// number is in the pipe; only its reader task may not have run yet. Without this wait a
+    /// session that skips the window check could be recorded without its display, and its X
+    /// files would never be cleaned.
+    async fn settle_display(&mut self) {
+        if let Some(rx) = self.display_rx.take() {
+            match tokio::time::timeout(DISPLAY_SETTLE, rx).await {
+                Ok(Ok(reported)) => self.display = reported,
+                Ok(Err(_)) => {}
+                Err(_) => tracing::warn!(port = self.spec.port, "no display reported {DISPLAY_SETTLE:?} after the client was served"),
             }
         }
     }
