@@ -4,6 +4,7 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 
+import { IStartRequest, startRequestBody } from './options';
 import { sessionApiUrl, sessionsApiUrl } from './urls';
 import {
   describeError,
@@ -42,16 +43,24 @@ export class SidecarApi {
     return parseSessionList(body);
   }
 
-  /** `POST /api/sessions`: answers once Firefox is ready (3-15 s). */
-  async start(url?: string): Promise<ISession> {
-    const trimmed = (url ?? '').trim();
+  /**
+   * `POST /api/sessions` with what `request` sets (nothing else: the
+   * sidecar refuses unknown fields); answers once Firefox is ready (3-15 s).
+   */
+  async start(request: IStartRequest = {}): Promise<ISession> {
+    let json: string;
+    try {
+      json = JSON.stringify(startRequestBody(request));
+    } catch (e) {
+      throw new SidecarError(`Could not start Firefox: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const body = await this._call(
       sessionsApiUrl(this._settings.baseUrl),
       {
         method: 'POST',
         // The sidecar refuses POSTs that are not declared JSON (415).
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(trimmed ? { url: trimmed } : {})
+        body: json
       },
       'start Firefox'
     );

@@ -2,7 +2,10 @@
  * JupyterLab side of firefox-launcher: a "Firefox" launcher tile and
  * palette command that start a session in the sidecar and show its Xpra
  * HTML5 client in a tab (tab.ts), which a reload restores onto its session,
- * and a "Firefox sessions" side panel.
+ * and a "Firefox sessions" side panel. Each start sends what the settings
+ * (or the panel's choice of profile) ask for (options.ts); each download
+ * Firefox finishes is announced once, with a button that shows it in the
+ * file browser (downloads.ts).
  */
 import {
   ILabShell,
@@ -11,19 +14,38 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
+  Dialog,
   ICommandPalette,
   Notification,
+  showDialog,
   showErrorMessage,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { SidecarApi } from './api';
+import { SidecarApi, SidecarError } from './api';
+import { cleanTitle } from './client';
+import {
+  DownloadTracker,
+  downloadMessage,
+  IDownload,
+  revealPath
+} from './downloads';
 import { firefoxIcon } from './icons';
 import { SessionManager } from './manager';
+import {
+  asClipboardMode,
+  asProfile,
+  ClipboardMode,
+  IStartRequest,
+  jupyterRoots,
+  Profile,
+  resolveDownloadsDir
+} from './options';
 import { SessionsPanel } from './panel';
-import { ISession } from './sessions';
+import { isProfileInUse, ISession, profileHolder } from './sessions';
 import { FirefoxTab } from './tab';
 import {
   absoluteUrl,
@@ -36,6 +58,12 @@ import {
 import { WaitingTab } from './waiting';
 
 const PLUGIN_ID = 'jupyterlab-firefox-launcher:plugin';
+
+/** How often the session list is fetched for new downloads while sessions run, in ms. */
+export const DOWNLOAD_POLL_MS = 3000;
+
+/** JupyterLab's file browser command that shows a path (and selects a file). */
+const GO_TO_PATH = 'filebrowser:go-to-path';
 
 export namespace CommandIDs {
   export const start = 'firefox-launcher:start';
@@ -52,6 +80,12 @@ interface IOptions {
   openIn: OpenIn;
   startUrl: string;
   keyboardLayout: string | null;
+  /** The profile setting, when the person set it (else the service's default). */
+  profile: Profile | null;
+  /** The clipboard setting, when the person set it (else the service's). */
+  clipboard: ClipboardMode | null;
+  /** The downloadsDir setting as written: '' (the service's), absolute, or relative to Jupyter's root. */
+  downloadsDir: string;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -69,7 +103,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const serverSettings = app.serviceManager.serverSettings;
     const manager = new SessionManager(new SidecarApi(serverSettings));
-    const options: IOptions = { openIn: 'tab', startUrl: '', keyboardLayout: null };
+    const options: IOptions = {
+      openIn: 'tab',
+      startUrl: '',
+      keyboardLayout: null,
+      profile: null,
+      clipboard: null,
+      downloadsDir: ''
+    };
+    // Jupyter's root directory, absolute: relative downloadsDir settings
+    // start there, and downloads under it can be shown in the file browser.
+    const roots = jupyterRoots(
+      PageConfig.getOption('serverRoot'),
+      PageConfig.getOption('rootUri')
+    );
 
     // Restored tabs wait for the settings (the client's address depends on them).
     let settingsLoaded: Promise<void> = Promise.resolve();
@@ -87,6 +134,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
             if (layout && !options.keyboardLayout) {
               console.warn('firefox-launcher: ignoring keyboardLayout', layout);
             }
+            // Sent only when set by the person: otherwise the service's own
+            // defaults (which an administrator may have chosen) apply.
+            options.profile = asProfile(settings.user.profile);
+            options.clipboard = asClipboardMode(settings.user.clipboard);
+            const dir = settings.get('downloadsDir').composite;
+            options.downloadsDir = typeof dir === 'string' ? dir : '';
           };
           update();
           settings.changed.connect(update);
@@ -137,11 +190,62 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return tab;
     };
 
-    /** The ended state's button: a new session in the same tab. */
+    /**
+     * Start a session as the settings say, on `profile` if given. A setting
+     * that cannot be sent (a relative downloadsDir with no known root) fails
+     * the start, in words.
+     */
+    const startSession = async (profile?: Profile | null) => {
+      let request: IStartRequest;
+      try {
+        request = {
+          url: options.startUrl,
+          profile: profile ?? options.profile,
+          clipboard: options.clipboard,
+          downloads: resolveDownloadsDir(options.downloadsDir, roots)
+        };
+      } catch (e) {
+        throw new SidecarError(
+          `Could not start Firefox: ${e instanceof Error ? e.message : String(e)}`
+        );
+      }
+      return manager.start(request);
+    };
+
+    /**
+     * A start refused because the persistent profile is taken: say so, and
+     * offer the session that holds it.
+     */
+    const explainProfileInUse = async (e: SidecarError) => {
+      await manager.refresh();
+      const holder = profileHolder(manager.sessions);
+      const said = (e.body as { error?: unknown }).error;
+      const server = cleanTitle(typeof said === 'string' ? said : '').replace(/[.\s]+$/, '');
+      const body =
+        (server ? `Firefox was not started: ${server}. ` : 'Firefox was not started. ') +
+        'Only one Firefox at a time can use the profile that remembers you' +
+        (holder ? `, and Firefox :${holder.port} has it open.` : '.');
+      const result = await showDialog({
+        title: 'The profile that remembers you is in use',
+        body,
+        buttons: holder
+          ? [
+              Dialog.cancelButton({ label: 'Close' }),
+              Dialog.okButton({ label: `Open Firefox :${holder.port}` })
+            ]
+          : [Dialog.okButton({ label: 'Close' })]
+      });
+      if (holder && result.button.accept) {
+        openSession(holder);
+      }
+    };
+
+    /** The ended state's button: a new session in the same tab, on the profile it had. */
     const startInTab = async (tab: FirefoxTab) => {
+      const profile = asProfile(tab.session?.profile);
       tab.showStarting();
       try {
-        const s = await manager.start(options.startUrl);
+        const s = await startSession(profile);
         if (tab.isDisposed) {
           return; // closed meanwhile: the session lives on, in the panel
         }
@@ -152,6 +256,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       } catch (e) {
         if (!tab.isDisposed) {
           tab.showEnded(e instanceof Error ? e.message : String(e));
+        }
+        if (e instanceof SidecarError && isProfileInUse(e.status, e.body)) {
+          await explainProfileInUse(e);
         }
       }
     };
@@ -197,7 +304,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return tab;
     };
 
-    const start = async () => {
+    const start = async (profile?: Profile) => {
       // The "starting" toast appears only for starts that take a while: a
       // start refused at once goes straight to the error dialog (and a toast
       // dismissed right after being emitted can outlive its dismissal).
@@ -217,7 +324,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       // error itself, racing with the disposal.
       let reveal = () => {};
       const revealed = new Promise<void>(resolve => (reveal = resolve));
-      const starting = manager.start(options.startUrl);
+      const starting = startSession(profile);
       if (options.openIn === 'browser-tab') {
         waiting = new WaitingTab({
           allowedPrefix: new URL(
@@ -264,7 +371,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const message = e instanceof Error ? e.message : String(e);
         widget?.dispose();
         waiting?.fail(message);
-        await showErrorMessage('Firefox', message);
+        if (e instanceof SidecarError && isProfileInUse(e.status, e.body)) {
+          await explainProfileInUse(e);
+        } else {
+          await showErrorMessage('Firefox', message);
+        }
       }
     };
 
@@ -290,10 +401,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(CommandIDs.start, {
-      label: args => (args.isPalette ? 'Start Firefox' : 'Firefox'),
-      caption: 'Start Firefox in a new session',
+      label: args =>
+        args.profile === 'persistent'
+          ? 'Start Firefox (remembers you)'
+          : args.isPalette
+            ? 'Start Firefox'
+            : 'Firefox',
+      caption: args =>
+        args.profile === 'persistent'
+          ? 'Start Firefox on the profile that keeps logins, cookies and history'
+          : 'Start Firefox in a new session',
       icon: args => (args.isPalette ? undefined : firefoxIcon),
-      execute: start
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            profile: { type: 'string', enum: ['temporary', 'persistent'] }
+          }
+        }
+      },
+      execute: args => start(asProfile(args.profile) ?? undefined)
     });
 
     app.commands.addCommand(CommandIDs.open, {
@@ -352,7 +479,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const panel = new SessionsPanel({
       manager,
-      onNew: () => void app.commands.execute(CommandIDs.start),
+      onNew: profile =>
+        void app.commands.execute(CommandIDs.start, profile ? { profile } : {}),
       onOpen: openSession,
       onStop: s => void stop(s)
     });
@@ -381,8 +509,49 @@ const plugin: JupyterFrontEndPlugin<void> = {
         rank: 10
       });
     }
+    // Downloads: each one Firefox finishes is announced once in this window;
+    // those already listed when the page loaded are not. The list is the one
+    // the panel polls while shown; besides, one at load (what was there),
+    // then a light poll while sessions run and the page is seen.
+    const downloads = new DownloadTracker();
+    const announce = (session: ISession, download: IDownload) => {
+      const canShow = app.commands.hasCommand(GO_TO_PATH);
+      const reveal = canShow ? revealPath(download.path, roots) : null;
+      Notification.success(downloadMessage(download, reveal), {
+        autoClose: 15_000,
+        actions:
+          reveal === null
+            ? []
+            : [
+                {
+                  label: 'Show in file browser',
+                  caption: `Show ${cleanTitle(download.name)} in the file browser (from Firefox :${session.port})`,
+                  callback: () => void app.commands.execute(GO_TO_PATH, { path: reveal })
+                }
+              ]
+      });
+    };
+    manager.listed.connect((_, sessions) => {
+      for (const { session, download } of downloads.update(sessions)) {
+        announce(session, download);
+      }
+    });
+    void manager.refresh();
+    window.setInterval(() => {
+      const busy = manager.sessions.length > 0 || manager.starting > 0;
+      const fresh = Date.now() - manager.listedAt < DOWNLOAD_POLL_MS / 2;
+      if (busy && !fresh && !document.hidden) {
+        void manager.refresh();
+      }
+    }, DOWNLOAD_POLL_MS);
+
     if (palette) {
       palette.addItem({ command: CommandIDs.start, category: 'Firefox' });
+      palette.addItem({
+        command: CommandIDs.start,
+        category: 'Firefox',
+        args: { profile: 'persistent', isPalette: true }
+      });
       palette.addItem({ command: CommandIDs.showPanel, category: 'Firefox' });
     }
   }

@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { SidecarApi, SidecarError } from './api';
+import { IStartRequest } from './options';
 import {
   goneKeys,
   ISession,
@@ -31,6 +32,19 @@ export class SessionManager {
    */
   get ended(): ISignal<this, string> {
     return this._ended;
+  }
+
+  /**
+   * Emitted with each list the sidecar answered (not with a single session
+   * looked up by `check`): what the download notifications follow.
+   */
+  get listed(): ISignal<this, readonly ISession[]> {
+    return this._listed;
+  }
+
+  /** When the sidecar last answered a list (`Date.now()`), or 0. */
+  get listedAt(): number {
+    return this._listedAt;
   }
 
   get sessions(): readonly ISession[] {
@@ -69,11 +83,13 @@ export class SessionManager {
       const sessions = await this.api.list();
       this._error = null;
       this._sessions = sessions;
+      this._listedAt = Date.now();
       for (const key of goneKeys(this._tabs.keys(), sessions)) {
         if ((this._trackedAt.get(key) ?? asked) < asked) {
           this._endTab(key);
         }
       }
+      this._listed.emit(sessions);
     } catch (e) {
       this._error = e instanceof Error ? e.message : String(e);
     }
@@ -129,11 +145,11 @@ export class SessionManager {
   }
 
   /** Start a session; resolves once Firefox is ready. */
-  async start(url?: string): Promise<ISession> {
+  async start(request: IStartRequest = {}): Promise<ISession> {
     this._starting++;
     this._changed.emit();
     try {
-      return await this.api.start(url);
+      return await this.api.start(request);
     } finally {
       this._starting--;
       void this.refresh();
@@ -200,6 +216,8 @@ export class SessionManager {
   /** The list generation current when each tab was tracked. */
   private _trackedAt = new Map<string, number>();
   private _generation = 0;
+  private _listedAt = 0;
+  private _listed = new Signal<this, readonly ISession[]>(this);
   private _changed = new Signal<this, void>(this);
   private _ended = new Signal<this, string>(this);
 }

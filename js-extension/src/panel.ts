@@ -1,21 +1,25 @@
 /**
  * The "Firefox sessions" side panel: one row per session with its page
  * title (text from the web: set as text, shortened), port, age and status,
- * and buttons to open it again or stop it. Polls every 5 s while it is
- * visible.
+ * whether it remembers the person (the persistent profile), and buttons to
+ * open it again or stop it. Besides "New", a second button starts a Firefox
+ * on the persistent profile whatever the settings say. Polls every 5 s
+ * while it is visible.
  */
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { firefoxIcon } from './icons';
 import { SessionManager } from './manager';
+import { Profile } from './options';
 import { ISession, sessionRows } from './sessions';
 
 export const POLL_INTERVAL_MS = 5000;
 
 export interface ISessionsPanelOptions {
   manager: SessionManager;
-  onNew: () => void;
+  /** Start a session: on `profile`, or as the settings say when unset. */
+  onNew: (profile?: Profile) => void;
   onOpen: (session: ISession) => void;
   onStop: (session: ISession) => void;
 }
@@ -44,6 +48,18 @@ export class SessionsPanel extends Widget {
       )
     );
     this.node.appendChild(header);
+
+    const starts = document.createElement('div');
+    starts.className = 'jp-FirefoxSessions-starts';
+    starts.appendChild(
+      button(
+        'New Firefox (remembers you)',
+        'jp-FirefoxSessions-newPersistent',
+        'Start Firefox on the profile that lasts: it keeps logins, cookies, bookmarks and history (one session at a time)',
+        () => this._options.onNew('persistent')
+      )
+    );
+    this.node.appendChild(starts);
 
     this._status = document.createElement('div');
     this._status.className = 'jp-FirefoxSessions-status';
@@ -179,6 +195,14 @@ export class SessionsPanel extends Widget {
       line.className = 'jp-FirefoxSessions-line';
       line.append(label, status, age, open, stop);
       li.append(name, line);
+      if (row.persistent) {
+        li.dataset.profile = 'persistent';
+        const remembers = document.createElement('div');
+        remembers.className = 'jp-FirefoxSessions-profile';
+        remembers.textContent = 'Remembers you (persistent profile)';
+        remembers.title = 'This Firefox keeps logins, cookies, bookmarks and history for the next session';
+        li.insertBefore(remembers, line);
+      }
       this._list.appendChild(li);
     }
   }

@@ -23,6 +23,14 @@ export interface ISession {
   path: string;
   /** Firefox's window title now: text from the web page, hostile. */
   title?: string | null;
+  /** `temporary` (a fresh profile) or `persistent` (the one that lasts). */
+  profile?: string;
+  /** Which way text may cross the clipboard: both, to-firefox, from-firefox, off. */
+  clipboard?: string;
+  /** Where Firefox saves downloads (absolute). */
+  downloads_dir?: string;
+  /** Finished downloads, oldest first (see downloads.ts). */
+  downloads?: unknown;
 }
 
 /** The answer of `DELETE /api/sessions/<port>`. */
@@ -48,6 +56,8 @@ export interface ISessionRow {
   stopping: boolean;
   /** True when a tab of this page shows the session. */
   open: boolean;
+  /** True when it runs on the persistent profile (it remembers logins). */
+  persistent: boolean;
 }
 
 /**
@@ -142,7 +152,8 @@ export function sessionRows(
         name: sessionName(s),
         shortName: shortenTitle(sessionName(s)),
         stopping: isStopping,
-        open: openKeys.has(key)
+        open: openKeys.has(key),
+        persistent: s.profile === 'persistent'
       };
     });
 }
@@ -179,6 +190,24 @@ export function goneKeys(
 ): string[] {
   const now = new Set(after.map(sessionKey));
   return [...before].filter(k => !now.has(k));
+}
+
+/**
+ * Whether a refused start says the persistent profile is taken:
+ * `409 {"code": "profile_in_use"}`.
+ */
+export function isProfileInUse(status: number | null, body: unknown): boolean {
+  return (
+    status === 409 &&
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { code?: unknown }).code === 'profile_in_use'
+  );
+}
+
+/** The session running on the persistent profile, if the list has one. */
+export function profileHolder(sessions: readonly ISession[]): ISession | undefined {
+  return sessions.find(s => s.profile === 'persistent' && s.status !== 'stopping');
 }
 
 /**

@@ -17,6 +17,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { clientMessage, pageTitle, tabCaption, tabLabel } from './client';
+import { ClipboardBar } from './clipboardbar';
 import { firefoxIcon } from './icons';
 import { SessionManager } from './manager';
 import { ISession, sessionKey } from './sessions';
@@ -77,12 +78,16 @@ export class FirefoxView extends Widget {
     this.notice = new Widget();
     this.notice.addClass('jp-FirefoxNotice');
     this.notice.hide();
+    this.clipboardBar = new ClipboardBar();
     layout.addWidget(this.frame);
     layout.addWidget(this.notice);
+    layout.addWidget(this.clipboardBar);
   }
 
   readonly frame: IFrame;
   readonly notice: Widget;
+  /** Over the client's bottom edge: asks for the clipboard permission. */
+  readonly clipboardBar: ClipboardBar;
 
   get iframe(): HTMLIFrameElement {
     return this.frame.node.querySelector('iframe')!;
@@ -232,6 +237,7 @@ export class FirefoxTab extends MainAreaWidget<FirefoxView> {
     this._showTitle();
     this.content.showFrame(this._options.clientUrl(session));
     this._options.manager.trackTab(session, this);
+    void this.content.clipboardBar.watch(session.clipboard);
   }
 
   /** The session is gone: say so, and offer a new one (`error`: why the last start failed). */
@@ -441,6 +447,9 @@ export class FirefoxTab extends MainAreaWidget<FirefoxView> {
   }
 
   private _setState(state: TabState): void {
+    if (state !== 'client') {
+      this.content.clipboardBar.clear();
+    }
     this._state = state;
     this.node.dataset.state = state;
     this.toggleClass('jp-mod-ended', state === 'ended');

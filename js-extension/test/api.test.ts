@@ -13,21 +13,45 @@ test('list: GET <base>firefox-launcher/api/sessions', async () => {
   assert.equal(pathOf(calls[0].url), '/user/alice/firefox-launcher/api/sessions');
 });
 
-test('start: POST JSON with the start URL, or an empty object', async () => {
+test('start: POST JSON with what the request sets, or an empty object', async () => {
   const { settings, calls } = fakeServer(() => ({ status: 201, body: session(5002) }));
   const api = new SidecarApi(settings);
-  const s = await api.start('  https://example.org/  ');
+  const s = await api.start({ url: '  https://example.org/  ' });
   assert.equal(s.port, 5002);
-  await api.start('');
+  await api.start({ url: '' });
   await api.start();
+  await api.start({ profile: 'persistent', clipboard: 'to-firefox', downloads: '/home/alice/work/dl' });
   assert.deepEqual(
     calls.map(c => [c.method, pathOf(c.url), c.contentType, c.body]),
     [
       ['POST', '/user/alice/firefox-launcher/api/sessions', 'application/json', '{"url":"https://example.org/"}'],
       ['POST', '/user/alice/firefox-launcher/api/sessions', 'application/json', '{}'],
-      ['POST', '/user/alice/firefox-launcher/api/sessions', 'application/json', '{}']
+      ['POST', '/user/alice/firefox-launcher/api/sessions', 'application/json', '{}'],
+      ['POST', '/user/alice/firefox-launcher/api/sessions', 'application/json', '{"profile":"persistent","clipboard":"to-firefox","downloads":"/home/alice/work/dl"}']
     ]
   );
+});
+
+test('start: a request that cannot be sent fails in words, and sends nothing', async () => {
+  const { settings, calls } = fakeServer(() => ({ status: 201, body: session(5002) }));
+  await assert.rejects(new SidecarApi(settings).start({ downloads: 'relative/dir' }), (e: unknown) => {
+    assert.ok(e instanceof SidecarError);
+    assert.equal(e.message, 'Could not start Firefox: the downloads folder must be an absolute path: relative/dir');
+    return true;
+  });
+  assert.equal(calls.length, 0);
+});
+
+test('start: the persistent profile taken is a 409 that keeps its code and the server\'s words', async () => {
+  const answer = { error: 'the persistent profile is in use by session 41223', code: 'profile_in_use' };
+  const { settings } = fakeServer(() => ({ status: 409, body: answer }));
+  await assert.rejects(new SidecarApi(settings).start({ profile: 'persistent' }), (e: unknown) => {
+    assert.ok(e instanceof SidecarError);
+    assert.equal(e.status, 409);
+    assert.deepEqual(e.body, answer);
+    assert.match(e.message, /the persistent profile is in use by session 41223/);
+    return true;
+  });
 });
 
 test('stop: DELETE <base>firefox-launcher/api/sessions/<port>', async () => {

@@ -193,3 +193,37 @@ test('a failed refresh keeps the last list and reports the error', async () => {
   await m.refresh();
   assert.equal(m.error, null);
 });
+
+test('listed is told each list the sidecar answered, not single look-ups nor failures', async () => {
+  let down = false;
+  const { settings } = fakeServer(call => {
+    if (down) {
+      return { status: 502, body: 'Bad Gateway' };
+    }
+    return new URL(call.url).pathname.endsWith('/api/sessions')
+      ? { status: 200, body: { sessions: [session(7001)] } }
+      : { status: 200, body: session(7001) };
+  });
+  const m = new SessionManager(new SidecarApi(settings));
+  const lists: number[][] = [];
+  m.listed.connect((_, sessions) => lists.push(sessions.map(s => s.port)));
+  assert.equal(m.listedAt, 0);
+  await m.refresh();
+  assert.deepEqual(lists, [[7001]]);
+  assert.ok(m.listedAt > 0 && m.listedAt <= Date.now());
+  await m.check(m.sessions[0]);
+  assert.deepEqual(lists, [[7001]], 'a check is not a list (it would prime the downloads with one session)');
+  down = true;
+  const at = m.listedAt;
+  await m.refresh();
+  assert.deepEqual(lists, [[7001]]);
+  assert.equal(m.listedAt, at, 'a failed list is not a list');
+});
+
+test('start sends the request it is given', async () => {
+  const { settings, calls } = sidecar();
+  const m = new SessionManager(new SidecarApi(settings));
+  await m.start({ profile: 'persistent', downloads: '/srv/dl' });
+  const post = calls.find(c => c.method === 'POST');
+  assert.equal(post?.body, '{"profile":"persistent","downloads":"/srv/dl"}');
+});

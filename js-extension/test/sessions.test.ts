@@ -5,9 +5,11 @@ import {
   describeError,
   formatAge,
   goneKeys,
+  isProfileInUse,
   ISession,
   parseSession,
   parseSessionList,
+  profileHolder,
   sessionKey,
   sessionRows,
   sessionVerdict
@@ -118,4 +120,29 @@ test('sessionVerdict: gone, replaced, stopping, alive, or unknown', () => {
   assert.equal(sessionVerdict(s, 502, null), 'unknown');
   assert.equal(sessionVerdict(s, 401, null), 'unknown');
   assert.equal(sessionVerdict(s, 200, session(5002, '2026-11-22T09:00:00Z')), 'unknown');
+});
+
+test('rows say which session remembers the person (the persistent profile)', () => {
+  const a = { ...session(5001, '2026-11-22T09:00:00Z'), profile: 'persistent' };
+  const b = { ...session(5002, '2026-11-22T09:10:00Z'), profile: 'temporary' };
+  const c = session(5003, '2026-11-22T09:20:00Z');
+  assert.deepEqual(sessionRows([a, b, c], T0).map(r => [r.port, r.persistent]), [[5003, false], [5002, false], [5001, true]]);
+});
+
+test('a refused start is "profile in use" only for 409 with that code', () => {
+  assert.equal(isProfileInUse(409, { error: 'in use by session 41223', code: 'profile_in_use' }), true);
+  assert.equal(isProfileInUse(409, { error: 'x', code: 'conflict' }), false);
+  assert.equal(isProfileInUse(400, { code: 'profile_in_use' }), false);
+  assert.equal(isProfileInUse(409, 'profile_in_use'), false);
+  assert.equal(isProfileInUse(409, null), false);
+  assert.equal(isProfileInUse(null, null), false);
+});
+
+test('the profile holder is the listed persistent session that is not stopping', () => {
+  const a = { ...session(5001, '2026-11-22T09:00:00Z'), profile: 'temporary' };
+  const b = { ...session(5002, '2026-11-22T09:10:00Z'), profile: 'persistent' };
+  assert.equal(profileHolder([a, b])?.port, 5002);
+  assert.equal(profileHolder([a]), undefined);
+  assert.equal(profileHolder([a, { ...b, status: 'stopping' }]), undefined, 'one on its way out is not offered');
+  assert.equal(profileHolder([]), undefined);
 });
