@@ -59,6 +59,7 @@ fn plant_record(home: &TestHome, port: u16, hostname: &str, xpra: fl_sys::ProcId
         xvfb: None,
         display: None,
         pooled: false,
+        options: Default::default(),
     };
     record.write(&dir).unwrap();
     dir

@@ -211,6 +211,7 @@ fn plant_valid_record(dir: &Path, port: u16) {
         xvfb: Some(dead(i32::MAX - 3)),
         display: None,
         pooled: false,
+        options: Default::default(),
     };
     record.write(dir).unwrap();
 }

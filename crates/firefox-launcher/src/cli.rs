@@ -26,6 +26,15 @@ enum Command {
     Start {
         /// The page Firefox opens.
         url: Option<String>,
+        /// Run Firefox on the persistent profile (logins, cookies, history kept across sessions).
+        #[arg(long)]
+        persistent: bool,
+        /// Which way text may cross: both, to-firefox, from-firefox, off (default: the service's).
+        #[arg(long)]
+        clipboard: Option<fl_api::Clipboard>,
+        /// Where finished downloads go (default: the service's).
+        #[arg(long)]
+        downloads: Option<PathBuf>,
         #[command(flatten)]
         output: Output,
     },
@@ -84,6 +93,17 @@ struct ServeArgs {
     /// KEY or CREDENTIAL, and FIREFOX_LAUNCHER_*, JUPYTERHUB_*, JPY_* are never passed.
     #[arg(long, value_name = "NAME", env = "FIREFOX_LAUNCHER_PASS_ENV", value_delimiter = ',')]
     pass_env: Vec<String>,
+    /// Where Firefox's finished downloads go (created 0700 when missing; default ~/Downloads).
+    #[arg(long, env = "FIREFOX_LAUNCHER_DOWNLOADS")]
+    downloads: Option<PathBuf>,
+    /// Which way text may cross between the user's browser and Firefox, unless a request says:
+    /// both, to-firefox, from-firefox, off.
+    #[arg(long, env = "FIREFOX_LAUNCHER_CLIPBOARD", default_value = "both")]
+    clipboard: fl_api::Clipboard,
+    /// Where Firefox's file dialog opens, so uploads start from the Jupyter workspace (default:
+    /// serve's working directory, which is Jupyter's when jupyter-server-proxy starts it).
+    #[arg(long, env = "FIREFOX_LAUNCHER_WORKSPACE")]
+    workspace: Option<PathBuf>,
     /// Keep running (and keep sessions) when the process that started `serve` exits.
     #[arg(long)]
     no_follow_parent: bool,
@@ -122,6 +142,18 @@ fn token_from_env() -> anyhow::Result<Option<String>> {
     }
 }
 
+fn default_downloads() -> anyhow::Result<PathBuf> {
+    Ok(dirs::home_dir().context("cannot tell the home directory; pass --downloads")?.join("Downloads"))
+}
+
+fn absolute(path: PathBuf, what: &str) -> anyhow::Result<PathBuf> {
+    let path = std::path::absolute(&path).with_context(|| format!("{what} {}", path.display()))?;
+    if path.to_str().is_none() {
+        bail!("{what} {}: the path must be UTF-8", path.display());
+    }
+    Ok(path)
+}
+
 async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
     // Missing binaries are reported on each start (they may be installed later), not fatal here.
     let firefox = args.firefox.or_else(fl_session::find_firefox).unwrap_or_else(|| "/usr/bin/firefox-esr".into());
@@ -154,6 +186,10 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         max_sessions: args.max_sessions,
         warm: args.warm,
         html5_client: args.xpra_html5,
+        downloads: absolute(args.downloads.map_or_else(default_downloads, Ok)?, "--downloads")?,
+        clipboard: args.clipboard,
+        workspace: absolute(args.workspace.map_or_else(|| std::env::current_dir().context("the working directory"), Ok)?, "--workspace")?,
+        persistent_profile: home.join("profile"),
     };
     let follow_parent = !args.no_follow_parent;
     fl_server::serve(fl_server::ServeOptions { listen, home, state, follow_parent }).await?;
@@ -177,8 +213,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(_) => unreachable!("handled above"),
         Command::List(o) => print(o.json, &client.list().await?, fl_client::render_list),
-        Command::Start { url, output } => {
-            let session = client.start(url).await?;
+        Command::Start { url, persistent, clipboard, downloads, output } => {
+            let downloads = downloads.map(|d| absolute(d, "--downloads")).transpose()?;
+            let request = fl_api::CreateRequest {
+                url,
+                profile: persistent.then_some(fl_api::Profile::Persistent),
+                clipboard,
+                downloads: downloads.map(|d| d.display().to_string()),
+            };
+            let session = client.create(&request).await?;
             let open = client.browser_url(&session.path);
             print(output.json, &session, |s| fl_client::render_session(s, &open));
         }

@@ -40,6 +40,78 @@ pub struct SessionView {
     /// empty before the window exists.
     #[serde(default)]
     pub title: String,
+    #[serde(default)]
+    pub profile: Profile,
+    #[serde(default)]
+    pub clipboard: Clipboard,
+    /// Where finished downloads are moved (absolute).
+    #[serde(default)]
+    pub downloads_dir: String,
+    /// Downloads finished so far, oldest first.
+    #[serde(default)]
+    pub downloads: Vec<Download>,
+}
+
+/// Which Firefox profile a session runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// A fresh profile in the session directory, deleted with it.
+    #[default]
+    Temporary,
+    /// `<home>/profile`, kept across sessions; one session at a time.
+    Persistent,
+}
+
+/// Which way text may cross between the user's browser and Firefox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Clipboard {
+    #[default]
+    Both,
+    /// From the user's browser into Firefox only.
+    ToFirefox,
+    /// From Firefox out to the user's browser only.
+    FromFirefox,
+    Off,
+}
+
+impl Clipboard {
+    pub const ALL: [Self; 4] = [Self::Both, Self::ToFirefox, Self::FromFirefox, Self::Off];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Both => "both",
+            Self::ToFirefox => "to-firefox",
+            Self::FromFirefox => "from-firefox",
+            Self::Off => "off",
+        }
+    }
+}
+
+impl std::str::FromStr for Clipboard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|c| c.name() == s).ok_or_else(|| format!("{s:?} is not one of both, to-firefox, from-firefox, off"))
+    }
+}
+
+/// A download Firefox finished, moved into the downloads folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Download {
+    /// The file's name in the folder (the web site chose it: untrusted text).
+    pub name: String,
+    /// Absolute.
+    pub path: String,
+    pub size: u64,
+    /// RFC 3339.
+    pub finished_at: String,
+}
+
+/// The answer to `GET /api/sessions/{port}/downloads`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadList {
+    pub downloads: Vec<Download>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +123,15 @@ pub struct SessionList {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clipboard: Option<Clipboard>,
+    /// An absolute directory for finished downloads, instead of the service's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downloads: Option<String>,
 }
 
 /// The answer to `DELETE /api/sessions/{port}`: how the session ended.

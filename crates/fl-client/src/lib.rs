@@ -159,7 +159,11 @@ impl Client {
     }
 
     pub async fn start(&self, url: Option<String>) -> Result<SessionView, ClientError> {
-        let body = serde_json::to_vec(&CreateRequest { url }).expect("serializes");
+        self.create(&CreateRequest { url, ..CreateRequest::default() }).await
+    }
+
+    pub async fn create(&self, request: &CreateRequest) -> Result<SessionView, ClientError> {
+        let body = serde_json::to_vec(request).expect("serializes");
         self.call(Method::POST, "/api/sessions", Some(body)).await
     }
 

@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get};
 
-use crate::api::{create_session, delete_session, get_session, health, list_sessions, metrics};
+use crate::api::{create_session, delete_session, get_session, health, list_downloads, list_sessions, metrics};
 use crate::state::AppState;
 use crate::{auth, guard, html5, proxy};
 
@@ -21,6 +21,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/sessions", get(list_sessions::list_sessions).post(create_session::create_session))
         .route("/api/sessions/{port}", get(get_session::get_session).delete(delete_session::delete_session))
+        .route("/api/sessions/{port}/downloads", get(list_downloads::list_downloads))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token));
     // Session pages get the client's CSP on every answer, a refused token's included.
     let sessions = Router::new()

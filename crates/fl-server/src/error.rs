@@ -21,6 +21,10 @@ pub enum ApiError {
     InvalidJson(String),
     #[error("invalid url {url:?}: {why}")]
     InvalidUrl { url: String, why: &'static str },
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("the persistent profile is in use by the session on port {port}: stop it first, or start one with a temporary profile")]
+    ProfileInUse { port: u16 },
     #[error("invalid session port {0:?}: expected a number from 1 to 65535")]
     InvalidPort(String),
     #[error("method not allowed: {0}")]
@@ -70,6 +74,8 @@ impl ApiError {
             Self::InvalidJson(_) => (S::BAD_REQUEST, "invalid_json"),
             Self::InvalidUrl { .. } => (S::BAD_REQUEST, "invalid_url"),
             Self::InvalidPort(_) => (S::BAD_REQUEST, "invalid_port"),
+            Self::InvalidRequest(_) => (S::BAD_REQUEST, "invalid_request"),
+            Self::ProfileInUse { .. } => (S::CONFLICT, "profile_in_use"),
             Self::MethodNotAllowed(_) => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::NoRoute(_) => (S::NOT_FOUND, "no_route"),
             Self::NotFound(_) => (S::NOT_FOUND, "not_found"),

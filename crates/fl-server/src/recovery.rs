@@ -24,7 +24,7 @@ const UNRECORDED_MIN_AGE: Duration = Duration::from_secs(60);
 enum Verdict {
     Leave(String),
     Remove(&'static str),
-    Ours(SessionRecord),
+    Ours(Box<SessionRecord>),
 }
 
 fn judge(record: SessionRecord, host: &str, boot: &str, uid: u32, me: fl_session::ProcRecord) -> Verdict {
@@ -40,7 +40,7 @@ fn judge(record: SessionRecord, host: &str, boot: &str, uid: u32, me: fl_session
     if record.server != me && record.server.identity(uid).is_alive() {
         return Verdict::Leave(format!("it belongs to the running firefox-launcher pid {}", record.server.pid));
     }
-    Verdict::Ours(record)
+    Verdict::Ours(Box::new(record))
 }
 
 /// Reconciles every entry of `<home>/sessions`. Returns how many sessions were adopted.
@@ -72,7 +72,7 @@ pub(crate) async fn recover(state: &AppState) -> usize {
                 Ok(()) => tracing::info!(port, "recovery: removed {}: {why}", dir.display()),
                 Err(e) => tracing::warn!(port, "recovery: {e}"),
             },
-            Verdict::Ours(record) => adopted += usize::from(take_back(state, record).await),
+            Verdict::Ours(record) => adopted += usize::from(take_back(state, *record).await),
         }
     }
     adopted

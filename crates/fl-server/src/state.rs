@@ -36,6 +36,44 @@ pub struct StateOptions {
     pub warm: usize,
     /// Where Xpra's HTML5 client is read from (patched before it is served).
     pub html5_client: std::path::PathBuf,
+    /// Where finished downloads go unless a request names a folder (absolute).
+    pub downloads: std::path::PathBuf,
+    /// Which way the clipboard works unless a request says.
+    pub clipboard: fl_api::Clipboard,
+    /// Where Firefox's file dialog opens (absolute).
+    pub workspace: std::path::PathBuf,
+    /// The one profile kept across sessions, `<home>/profile`.
+    pub persistent_profile: std::path::PathBuf,
+}
+
+impl StateOptions {
+    /// The defaults of `serve` for a service whose home is `home`: no token, 4 sessions, an hour
+    /// of idle time, downloads and the file dialog in `home`'s `Downloads` and `home`.
+    pub fn with_defaults(session: SessionConfig, home: &std::path::Path) -> Self {
+        Self {
+            session,
+            token: None,
+            default_url: "about:blank".into(),
+            idle_timeout: std::time::Duration::from_secs(3600),
+            max_sessions: 4,
+            warm: 0,
+            html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
+            downloads: home.join("Downloads"),
+            clipboard: fl_api::Clipboard::Both,
+            workspace: home.to_owned(),
+            persistent_profile: home.join("profile"),
+        }
+    }
+
+    /// What a request that asks for nothing gets (and what the warm pool starts with).
+    pub(crate) fn default_session_options(&self) -> fl_session::SessionOptions {
+        fl_session::SessionOptions {
+            persistent_profile: None,
+            clipboard: self.clipboard,
+            downloads: self.downloads.clone(),
+            workspace: self.workspace.clone(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -197,6 +235,12 @@ impl AppState {
         let max = self.inner.options.max_sessions;
         if !pooled && map.values().filter(|e| !e.pooled).count() >= max {
             return Err(ApiError::TooManySessions(max));
+        }
+        let persistent = |v: &SessionView| v.profile == fl_api::Profile::Persistent;
+        if persistent(&view)
+            && let Some(holder) = map.values().find(|e| persistent(&e.view))
+        {
+            return Err(ApiError::ProfileInUse { port: holder.view.port });
         }
         if map.contains_key(&port) || self.inner.base.contains(&fl_session::dir_name(port)) {
             return Ok(None);

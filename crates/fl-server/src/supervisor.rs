@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fl_api::{SessionStatus, SessionView, StopSummary};
-use fl_session::{Session, SessionSpec, StartError, StopReport};
+use fl_session::{Session, SessionOptions, SessionSpec, StartError, StopReport};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ApiError;
@@ -39,12 +39,16 @@ fn check_binaries(state: &AppState) -> Result<(), ApiError> {
 
 /// Starts a session and waits until it is ready. Retries with another port when the chosen one was
 /// taken between picking it and Xpra binding it.
-pub(crate) async fn create(state: &AppState, url: String) -> Result<SessionView, ApiError> {
+pub(crate) async fn create(state: &AppState, url: String, options: SessionOptions) -> Result<SessionView, ApiError> {
     check_binaries(state)?;
-    if let Some(view) = claim(state, &url).await? {
+    // Warm sessions were started with the defaults: a profile, clipboard or folder cannot be
+    // changed once Firefox and Xpra run.
+    if options == state.options().default_session_options()
+        && let Some(view) = claim(state, &url).await?
+    {
         return Ok(view);
     }
-    start(state, url, false).await
+    start(state, url, false, options).await
 }
 
 /// A ready warm-pool session, handed over, if there is one.
@@ -70,17 +74,18 @@ async fn claim(state: &AppState, url: &str) -> Result<Option<SessionView>, ApiEr
 pub(crate) async fn start_pooled(state: &AppState) -> Result<SessionView, ApiError> {
     check_binaries(state)?;
     let url = state.options().default_url.clone();
-    start(state, url, true).await
+    start(state, url, true, state.options().default_session_options()).await
 }
 
-async fn start(state: &AppState, url: String, pooled: bool) -> Result<SessionView, ApiError> {
+async fn start(state: &AppState, url: String, pooled: bool, options: SessionOptions) -> Result<SessionView, ApiError> {
     for _ in 0..PORT_ATTEMPTS {
         if state.inner.shutdown.is_cancelled() {
             return Err(ApiError::ShuttingDown);
         }
-        let Some((port, id, commands)) = reserve(state, &url, pooled)? else { continue };
+        let Some((port, id, commands)) = reserve(state, &url, pooled, &options)? else { continue };
         let (ready_tx, ready_rx) = oneshot::channel();
-        tokio::spawn(run(state.clone(), Reserved { port, id, pooled }, url.clone(), commands, ready_tx));
+        let reserved = Reserved { port, id, pooled, options: options.clone() };
+        tokio::spawn(run(state.clone(), reserved, url.clone(), commands, ready_tx));
         match ready_rx.await {
             Ok(Err(ApiError::Start(StartError::PortInUse { port } | StartError::DirExists { port, .. }))) => {
                 tracing::info!(port, "port was taken, trying another");
@@ -93,7 +98,7 @@ async fn start(state: &AppState, url: String, pooled: bool) -> Result<SessionVie
 }
 
 /// Picks a port the kernel says is free now and claims it in the map.
-fn reserve(state: &AppState, url: &str, pooled: bool) -> Result<Option<(u16, u64, mpsc::Receiver<Command>)>, ApiError> {
+fn reserve(state: &AppState, url: &str, pooled: bool, options: &SessionOptions) -> Result<Option<(u16, u64, mpsc::Receiver<Command>)>, ApiError> {
     let Some(port) = std::net::TcpListener::bind(("127.0.0.1", 0)).ok().and_then(|l| l.local_addr().ok()).map(|a| a.port()) else {
         return Ok(None);
     };
@@ -111,12 +116,36 @@ fn reserve(state: &AppState, url: &str, pooled: bool) -> Result<Option<(u16, u64
         clients: 0,
         last_activity: String::new(),
         title: String::new(),
+        downloads: Vec::new(),
+        ..options_view(options)
     };
     Ok(state.try_insert(port, view, tx, pooled)?.map(|id| (port, id, rx)))
 }
 
 pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// The fields of a view that say what the session was started with; the rest are placeholders.
+fn options_view(options: &SessionOptions) -> SessionView {
+    SessionView {
+        port: 0,
+        status: SessionStatus::Starting,
+        pid: None,
+        pgid: None,
+        display: None,
+        dir: String::new(),
+        url: String::new(),
+        created_at: String::new(),
+        path: String::new(),
+        clients: 0,
+        last_activity: String::new(),
+        title: String::new(),
+        profile: if options.persistent_profile.is_some() { fl_api::Profile::Persistent } else { fl_api::Profile::Temporary },
+        clipboard: options.clipboard,
+        downloads_dir: options.downloads.display().to_string(),
+        downloads: Vec::new(),
+    }
 }
 
 /// The view of a running session, for adopted sessions and after ready.
@@ -134,6 +163,7 @@ pub(crate) fn view_of(session: &Session, status: SessionStatus) -> SessionView {
         clients: 0,
         last_activity: String::new(),
         title: String::new(),
+        ..options_view(session.options())
     }
 }
 
@@ -142,13 +172,14 @@ struct Reserved {
     port: u16,
     id: u64,
     pooled: bool,
+    options: SessionOptions,
 }
 
 async fn run(state: AppState, reserved: Reserved, url: String, mut commands: mpsc::Receiver<Command>, ready: ReadyReply) {
-    let Reserved { port, id, pooled } = reserved;
+    let Reserved { port, id, pooled, options } = reserved;
     let cfg = state.options().session.clone();
     let created_at = state.view(port, id).map(|v| v.created_at).unwrap_or_else(now_rfc3339);
-    let spec = SessionSpec { port, url, marker: format!("{}-{id}-{port}", state.inner.instance), created_at, pooled };
+    let spec = SessionSpec { port, url, marker: format!("{}-{id}-{port}", state.inner.instance), created_at, pooled, options };
     let mut session = match Session::spawn(&cfg, Arc::clone(&state.inner.base), spec) {
         Ok(session) => session,
         Err(e) => {
@@ -234,6 +265,7 @@ async fn supervise(state: AppState, id: u64, mut session: Session, mut commands:
     let port = session.port();
     let idle_timeout = state.options().idle_timeout;
     let activity = state.activity(port, id);
+    let downloads = watch_downloads(&state, id, &session);
     let ended = loop {
         // A warm session waits for its user: it is never idle. Otherwise sleep until the idle
         // timeout could have passed, then look again (a client may have come and gone).
@@ -261,7 +293,20 @@ async fn supervise(state: AppState, id: u64, mut session: Session, mut commands:
             }
         }
     };
+    // The stop collects what finished meanwhile; the watch must not race it for the files.
+    if let Some(watch) = downloads {
+        watch.abort();
+    }
     finish(&state, id, &mut session, ended).await;
+}
+
+/// Moves the session's downloads out as they finish and lists them in its view.
+fn watch_downloads(state: &AppState, id: u64, session: &Session) -> Option<tokio::task::JoinHandle<()>> {
+    let downloads = session.downloads()?;
+    let (state, port) = (state.clone(), session.port());
+    Some(tokio::spawn(async move {
+        downloads.watch(|download| state.update(port, id, |e| e.view.downloads.push(download))).await;
+    }))
 }
 
 /// Tears the session down, drops it from the map, then answers the stop command if there is one.
@@ -307,5 +352,8 @@ pub(crate) fn log_stopped(state: &AppState, port: u16, reason: &str, report: &St
     );
     for problem in &report.problems {
         tracing::warn!(port, "cleanup: {problem}");
+    }
+    for download in &report.downloads {
+        tracing::info!(port, path = download.path, "download finished before the stop: moved out");
     }
 }

@@ -14,13 +14,9 @@ fn state(token: Option<&str>) -> (AppState, tempfile::TempDir) {
     let mut session = fl_session::SessionConfig::with_defaults();
     session.xpra = "/nonexistent/xpra".into();
     let options = StateOptions {
-        session,
         token: token.map(str::to_owned),
-        default_url: "about:blank".into(),
         idle_timeout: std::time::Duration::ZERO,
-        max_sessions: 4,
-        warm: 0,
-        html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
+        ..StateOptions::with_defaults(session, tmp.path())
     };
     (AppState::new(options, base), tmp)
 }

@@ -76,13 +76,10 @@ async fn random_requests_never_panic_and_bad_input_is_always_a_4xx() {
     session.firefox = "/bin/true".into();
     // No session may start: a valid create gets 429, so every answer below must be a 2xx or 4xx.
     let options = StateOptions {
-        session,
         token: Some("fuzz-token".into()),
-        default_url: "about:blank".into(),
         idle_timeout: std::time::Duration::ZERO,
         max_sessions: 0,
-        warm: 0,
-        html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
+        ..StateOptions::with_defaults(session, tmp.path())
     };
     let state = AppState::new(options, base);
     let router = app(state);

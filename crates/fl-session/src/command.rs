@@ -23,6 +23,8 @@ pub const MARKER_ENV: &str = "FL_SESSION_MARKER";
 pub struct XpraCommand<'a> {
     pub firefox: &'a Path,
     pub layout: &'a Layout,
+    pub profile: &'a Path,
+    pub clipboard: fl_api::Clipboard,
     pub port: u16,
     pub url: &'a str,
     pub marker: &'a str,
@@ -30,7 +32,7 @@ pub struct XpraCommand<'a> {
 
 impl XpraCommand<'_> {
     fn start_child(&self) -> String {
-        let profile = self.layout.profile();
+        let profile = self.profile;
         format!(
             "{} --no-remote --new-instance --profile {} {}",
             shlex_quote(&self.firefox.to_string_lossy()),
@@ -82,6 +84,9 @@ impl XpraCommand<'_> {
             "--start-new-commands=no".into(),
             "--open-files=no".into(),
             "--open-url=no".into(),
+            // Xpra enforces the direction itself: a client page cannot ask for more.
+            format!("--clipboard={}", if self.clipboard == fl_api::Clipboard::Off { "no" } else { "yes" }),
+            format!("--clipboard-direction={}", clipboard_direction(self.clipboard)),
             format!("--socket-dirs={}", path(l.sockets())),
             format!("--log-dir={}", path(l.root.clone())),
             format!("--xvfb={}", self.xvfb()),
@@ -111,6 +116,16 @@ impl XpraCommand<'_> {
     }
 }
 
+/// Xpra's words: the server is Firefox's side, the client the user's browser.
+fn clipboard_direction(clipboard: fl_api::Clipboard) -> &'static str {
+    match clipboard {
+        fl_api::Clipboard::Both => "both",
+        fl_api::Clipboard::ToFirefox => "to-server",
+        fl_api::Clipboard::FromFirefox => "to-client",
+        fl_api::Clipboard::Off => "disabled",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,7 +133,15 @@ mod tests {
     #[test]
     fn the_session_sets_no_name_the_allowlist_refuses() {
         let layout = Layout::new("/s".into());
-        let command = XpraCommand { firefox: Path::new("/f"), layout: &layout, port: 1, url: "about:blank", marker: "m" };
+        let command = XpraCommand {
+            firefox: Path::new("/f"),
+            layout: &layout,
+            profile: &layout.profile(),
+            clipboard: fl_api::Clipboard::Both,
+            port: 1,
+            url: "about:blank",
+            marker: "m",
+        };
         for (name, _) in command.env() {
             assert!(!crate::env::is_refused_env(name), "{name}");
         }

@@ -62,8 +62,13 @@ impl Layout {
         Self { root }
     }
 
+    /// The fresh profile of a session that has no persistent one.
     pub fn profile(&self) -> PathBuf {
         self.root.join("profile")
+    }
+    /// Where Firefox saves downloads until they are finished and moved out (`fl-downloads`).
+    pub fn downloads_staging(&self) -> PathBuf {
+        self.root.join("downloads")
     }
     pub fn sockets(&self) -> PathBuf {
         self.root.join("sock")
@@ -99,11 +104,14 @@ impl Layout {
         self.root.join("xdg").join(what)
     }
 
-    /// Creates the subdirectories (0700) and files a session needs. The root must exist.
-    pub fn populate(&self) -> std::io::Result<()> {
+    /// Creates the subdirectories (0700) and files a session needs, and writes the `user.js` of
+    /// the profile Firefox runs on (`profile`: ours, or the persistent one, which may exist).
+    /// The root must exist.
+    pub fn populate(&self, profile: &Path, workspace: &Path) -> std::io::Result<()> {
         let mut dirs = std::fs::DirBuilder::new();
         dirs.recursive(true).mode(0o700);
-        for dir in [self.profile(), self.sockets(), self.conf(), self.xpra_www(), self.xpra_http_headers()] {
+        let own = [self.sockets(), self.conf(), self.xpra_www(), self.xpra_http_headers(), self.downloads_staging()];
+        for dir in std::iter::once(profile.to_owned()).chain(own) {
             dirs.create(dir)?;
         }
         for what in ["cache", "config", "data", "runtime"] {
@@ -113,7 +121,47 @@ impl Layout {
         create_private_file(&self.tcp_password(), fl_sys::random_secret()?.as_bytes())?;
         create_private_file(&self.xpra_www().join("index.html"), XPRA_PLACEHOLDER.as_bytes())?;
         create_private_file(&self.xpra_http_headers().join("10_firefox_launcher.txt"), XPRA_HEADERS.as_bytes())?;
-        create_private_file(&self.profile().join("user.js"), USER_JS.as_bytes())
+        create_private_file(&self.xdg("config").join("user-dirs.dirs"), self.user_dirs(workspace).as_bytes())?;
+        // Replaced, not created: a persistent profile keeps the last session's, which named
+        // another staging directory.
+        replace_file(&profile.join("user.js"), self.user_js().as_bytes())
+    }
+
+    fn user_js(&self) -> String {
+        let staging = js_string(&self.downloads_staging());
+        let downloads = [
+            ("browser.download.folderList", "2".to_owned()),
+            ("browser.download.dir", staging),
+            ("browser.download.useDownloadDir", "true".to_owned()),
+            ("browser.download.always_ask_before_handling_new_types", "false".to_owned()),
+            ("browser.download.start_downloads_in_tmp_dir", "false".to_owned()),
+        ];
+        let mut js = format!("{USER_JS}// Downloads: no dialog, into the session's staging directory; moved out when finished.\n");
+        for (name, value) in downloads {
+            js.push_str(&format!("user_pref(\"{name}\", {value});\n"));
+        }
+        js
+    }
+
+    /// GTK's file dialog opens in Firefox's "desktop" directory when a site has none remembered
+    /// (Firefox reads `XDG_DESKTOP_DIR` from here): the workspace, so a page's file input starts
+    /// where the user's notebooks and data are. Values are double-quoted with backslash escapes.
+    fn user_dirs(&self, workspace: &Path) -> String {
+        let quote = |p: &Path| {
+            let mut quoted = String::from("\"");
+            for c in p.to_string_lossy().chars() {
+                if matches!(c, '"' | '\\' | '$' | '`') {
+                    quoted.push('\\');
+                }
+                quoted.push(c);
+            }
+            quoted + "\""
+        };
+        let mut dirs = format!("XDG_DOWNLOAD_DIR={}\n", quote(&self.downloads_staging()));
+        if !workspace.as_os_str().is_empty() {
+            dirs.push_str(&format!("XDG_DESKTOP_DIR={}\n", quote(workspace)));
+        }
+        dirs
     }
 
     /// The page a pooled session's Firefox shows until it is claimed.
@@ -167,6 +215,11 @@ fn tail_of(path: &Path, max: usize) -> String {
     String::from_utf8_lossy(&bytes[start..]).trim().to_owned()
 }
 
+/// A path as a JavaScript string literal (JSON's escaping is valid JavaScript).
+fn js_string(path: &Path) -> String {
+    serde_json::to_string(&path.to_string_lossy()).expect("a string serializes")
+}
+
 /// Quotes `s` for Python's `shlex.split`, which is how Xpra splits `--start-child`.
 pub fn shlex_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -198,11 +251,15 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().unwrap();
         let layout = Layout::new(tmp.path().to_owned());
-        layout.populate().unwrap();
+        layout.populate(&layout.profile(), Path::new(r#"/work/a "$b`\"#)).unwrap();
         let user_js = std::fs::read_to_string(layout.profile().join("user.js")).unwrap();
         assert!(user_js.contains("toolkit.telemetry.enabled\", false"));
+        let staging = format!("user_pref(\"browser.download.dir\", \"{}/downloads\");", tmp.path().display());
+        assert!(user_js.contains(&staging), "{user_js}");
+        let dirs = std::fs::read_to_string(layout.xdg("config").join("user-dirs.dirs")).unwrap();
+        assert!(dirs.contains(r#"XDG_DESKTOP_DIR="/work/a \"\$b\`\\""#), "{dirs}");
         let mode = std::fs::metadata(layout.sockets()).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
-        assert!(layout.populate().is_err(), "populating twice must not reuse files blindly");
+        assert!(layout.populate(&layout.profile(), Path::new("")).is_err(), "populating twice must not reuse files blindly");
     }
 }

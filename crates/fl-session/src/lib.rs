@@ -50,6 +50,21 @@ pub struct SessionSpec {
     pub created_at: String,
     /// Started for the warm pool: Firefox waits on a local page until [`Session::claim`].
     pub pooled: bool,
+    pub options: SessionOptions,
+}
+
+/// The choices a session is started with, kept in its record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SessionOptions {
+    /// Firefox runs on this profile, kept after the session, instead of a fresh one inside it.
+    /// The caller makes sure no other session uses it at the same time.
+    pub persistent_profile: Option<PathBuf>,
+    pub clipboard: fl_api::Clipboard,
+    /// Where finished downloads are moved; empty: they stay in the session (and go with it).
+    pub downloads: PathBuf,
+    /// Where Firefox's file dialog opens; empty: GTK's default.
+    pub workspace: PathBuf,
 }
 
 /// A running (or starting) session. Dropping it does not stop it: call [`Session::stop`].
@@ -106,10 +121,11 @@ impl Session {
             xvfb: None,
             display: None,
             pooled: spec.pooled,
+            options: spec.options.clone(),
         };
         let prepare_error = |source| StartError::Prepare { path: layout.root.clone(), source };
         let spawned = layout
-            .populate()
+            .populate(&profile_dir(&layout, &spec.options), &spec.options.workspace)
             .and_then(|()| if spec.pooled { layout.write_waiting_page() } else { Ok(()) })
             .and_then(|()| record.write(&layout.root))
             .map_err(prepare_error)
@@ -160,6 +176,7 @@ impl Session {
             marker: record.marker.clone(),
             created_at: record.created_at.clone(),
             pooled: record.pooled,
+            options: record.options.clone(),
         };
         let layout = layout::Layout::new(base.path().join(dir_name(record.port)));
         let mut session = Self {
@@ -212,6 +229,13 @@ impl Session {
     pub fn log_path(&self) -> PathBuf {
         self.layout.log()
     }
+    pub fn options(&self) -> &SessionOptions {
+        &self.spec.options
+    }
+    /// Moves this session's finished downloads to where they belong.
+    pub fn downloads(&self) -> Option<fl_downloads::Downloads> {
+        downloads_of(&self.layout, &self.spec.options)
+    }
     /// Where the proxy sends this session's traffic.
     pub fn upstream(&self) -> Upstream {
         Upstream::new(self.layout.xpra_socket())
@@ -246,6 +270,15 @@ impl Session {
     }
 }
 
+fn profile_dir(layout: &layout::Layout, options: &SessionOptions) -> PathBuf {
+    options.persistent_profile.clone().unwrap_or_else(|| layout.profile())
+}
+
+fn downloads_of(layout: &layout::Layout, options: &SessionOptions) -> Option<fl_downloads::Downloads> {
+    let target = &options.downloads;
+    (!target.as_os_str().is_empty()).then(|| fl_downloads::Downloads::new(layout.downloads_staging(), target.clone()))
+}
+
 fn spawn_xpra(
     cfg: &SessionConfig,
     layout: &layout::Layout,
@@ -255,7 +288,16 @@ fn spawn_xpra(
     let prepare_error = |source| StartError::Prepare { path: layout.log(), source };
     let start_page = format!("file://{}", layout.start_page().display());
     let url = if spec.pooled { &start_page } else { &spec.url };
-    let command = command::XpraCommand { firefox: &cfg.firefox, layout, port: spec.port, url, marker: &spec.marker };
+    let profile = profile_dir(layout, &spec.options);
+    let command = command::XpraCommand {
+        firefox: &cfg.firefox,
+        layout,
+        profile: &profile,
+        clipboard: spec.options.clipboard,
+        port: spec.port,
+        url,
+        marker: &spec.marker,
+    };
     // Xpra's output goes to a file in the session directory, never to a pipe nobody reads.
     let log = std::fs::OpenOptions::new().append(true).create_new(true).open(layout.log()).map_err(prepare_error)?;
     let log_err = log.try_clone().map_err(prepare_error)?;

@@ -38,6 +38,9 @@ pub struct SessionRecord {
     /// An unclaimed warm-pool session.
     #[serde(default)]
     pub pooled: bool,
+    /// What the session was asked for (profile, clipboard, folders).
+    #[serde(default)]
+    pub options: crate::SessionOptions,
 }
 
 impl ProcRecord {
@@ -103,6 +106,7 @@ mod tests {
             xvfb: None,
             display: None,
             pooled: false,
+            options: crate::SessionOptions::default(),
         };
         record.write(tmp.path()).unwrap();
         record.display = Some(3);

@@ -52,6 +52,8 @@ pub struct StopReport {
     pub leftovers: usize,
     /// Anything that could not be cleaned (the directory, a socket), for the log.
     pub problems: Vec<String>,
+    /// Finished downloads moved out of the session just before its directory went.
+    pub downloads: Vec<fl_api::Download>,
 }
 
 impl Session {
@@ -81,13 +83,15 @@ impl Session {
         if let Some(display) = self.display {
             problems.extend(crate::xfiles::clean_x_files(display, self.xvfb).await);
         }
+        // Firefox is gone: whatever it finished is complete; the rest goes with the directory.
+        let downloads = self.downloads().map(|d| d.collect()).unwrap_or_default();
         if let Err(e) = self.base.remove_tree(&self.dir_name) {
             problems.push(e.to_string());
         }
         if self.exit.is_some() {
             self.children.release(self.pid);
         }
-        StopReport { signal, elapsed: started.elapsed(), leftovers, problems }
+        StopReport { signal, elapsed: started.elapsed(), leftovers, problems, downloads }
     }
 
     fn group_alive(&self) -> bool {
@@ -180,6 +184,10 @@ pub async fn clean_up_after(base: &fl_sys::BaseDir, record: &crate::SessionRecor
         for problem in crate::xfiles::clean_x_files(display, record.xvfb.map(|x| x.identity(record.uid))).await {
             tracing::warn!(port = record.port, "cleanup: {problem}");
         }
+    }
+    let layout = crate::layout::Layout::new(base.path().join(crate::dir_name(record.port)));
+    if let Some(downloads) = crate::downloads_of(&layout, &record.options) {
+        downloads.collect();
     }
     base.remove_tree(&crate::dir_name(record.port))?;
     Ok(left.len())

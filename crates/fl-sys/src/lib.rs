@@ -4,6 +4,7 @@
 //! in terms of process groups, process identities and session directories, never raw pids or paths
 //! that a symlink could redirect. Other crates do not depend on `nix` or `libc` directly.
 
+mod dir_events;
 mod fs;
 mod lifecycle;
 mod limits;
@@ -12,6 +13,7 @@ mod shared_dir;
 mod signal;
 mod spawn;
 
+pub use dir_events::{DirEvents, rename_no_replace};
 pub use fs::{BaseDir, FsError};
 pub use lifecycle::{OwnChildren, become_subreaper, child_dies_with_us, hostname, parent_pid, pidfd_open, random_secret, signal_on_parent_death};
 pub use limits::{raise_open_files_limit, with_umask};

@@ -70,6 +70,22 @@
 		return query.get(prop);
 	};
 
+	// The clipboard direction the session's Xpra announced in its hello, in Xpra's words
+	// (to-server: into Firefox; to-client: out of it). No clipboard, or a word we do not know,
+	// reads as disabled, and so does every moment before the hello.
+	var DIRECTIONS = ['both', 'to-server', 'to-client', 'disabled'];
+	Utilities.flClipboardDirection = function (hello) {
+		var direction = hello['clipboard-direction'];
+		if (direction && typeof direction !== 'string') {
+			direction = Utilities.Uint8ToString(direction);
+		}
+		return hello['clipboard'] && DIRECTIONS.indexOf(direction) >= 0 ? direction : 'disabled';
+	};
+	Utilities.flClipboardMay = function (client, direction) {
+		var allowed = client.fl_clipboard_direction;
+		return allowed === 'both' || allowed === direction;
+	};
+
 	// Firefox's main window fills the page and follows its size, without Xpra's title bar: the
 	// first normal, top-level window that no other window already fills. Dialogs, menus and
 	// popups keep their own geometry (and Xpra's title bar, so a popup can be moved and closed).

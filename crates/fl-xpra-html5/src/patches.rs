@@ -23,6 +23,9 @@
 //!   of whatever host serves the page (Jupyter's); made relative (`*_ICON`).
 //! - `js/Client.js` mouse positions and DPI in device pixels (`getMouse`, `_get_DPI`): the page
 //!   is zoomed by 1/devicePixelRatio so Firefox is drawn sharp (see `assets/firefox-launcher.js`).
+//! - `js/Client.js` clipboard: the direction the server announces in its hello (`--clipboard-direction`,
+//!   which Xpra enforces) is kept, and the client reads the browser's clipboard (which may make
+//!   the browser ask for a permission) or hands Firefox's text to it only in a direction allowed.
 //! - `index.html` loads our own script right after `Utilities.js` (`OUR_SCRIPT`), which fixes
 //!   where the client connects (see `assets/firefox-launcher.js`).
 //! - `js/Client.js` keyboard, so typing arrives as typed (not about session strings; measured
@@ -238,6 +241,34 @@ pub const PATCHES: &[Patch] = &[
         find: "<script type=\"text/javascript\" src=\"js/Utilities.js\"></script>\n",
         replace: "<script type=\"text/javascript\" src=\"js/Utilities.js\"></script>\n\
 \t\t<script type=\"text/javascript\" src=\"js/firefox-launcher.js\"></script>\n",
+        count: 1,
+    },
+    Patch {
+        name: "the clipboard direction the server announced is kept",
+        file: "js/Client.js",
+        find: "\tvar hello = packet[1];\n",
+        replace: "\tvar hello = packet[1];\n\tctx.fl_clipboard_direction = Utilities.flClipboardDirection(hello);\n",
+        count: 1,
+    },
+    Patch {
+        name: "the browser's clipboard is read only when text may go into Firefox",
+        file: "js/Client.js",
+        find: "XpraClient.prototype._poll_clipboard = function(e) {\n",
+        replace: "XpraClient.prototype._poll_clipboard = function(e) {\n\tif (!Utilities.flClipboardMay(this, 'to-server')) {\n\t\treturn;\n\t}\n",
+        count: 1,
+    },
+    Patch {
+        name: "clipboard text is sent only when it may go into Firefox",
+        file: "js/Client.js",
+        find: "\tif (!this.clipboard_enabled || !this.connected) {\n",
+        replace: "\tif (!this.clipboard_enabled || !this.connected || !Utilities.flClipboardMay(this, 'to-server')) {\n",
+        count: 1,
+    },
+    Patch {
+        name: "Firefox's clipboard reaches the browser only when it may come out",
+        file: "js/Client.js",
+        find: "XpraClient.prototype._process_clipboard_token = function(packet, ctx) {\n\tif (!ctx.clipboard_enabled) {\n",
+        replace: "XpraClient.prototype._process_clipboard_token = function(packet, ctx) {\n\tif (!ctx.clipboard_enabled || !Utilities.flClipboardMay(ctx, 'to-client')) {\n",
         count: 1,
     },
 ];

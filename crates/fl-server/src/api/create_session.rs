@@ -1,13 +1,17 @@
-//! `POST /api/sessions`, body empty or `{"url": "https://..."}`: starts a session and answers 201
-//! once Firefox is on screen. Adds a map entry (status "starting") for the whole start; a failed
-//! start removes it and everything it created.
+//! `POST /api/sessions`, body empty or `{"url": "https://...", "profile": "persistent",
+//! "clipboard": "to-firefox", "downloads": "/abs/dir"}`: starts a session and answers 201 once
+//! Firefox is on screen. Adds a map entry (status "starting") for the whole start; a failed start
+//! removes it and everything it created. The downloads folder is created (0700) if missing.
 
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
+use std::path::{Component, Path, PathBuf};
+
 use bytes::Bytes;
-use fl_api::{CreateRequest, SessionView};
+use fl_api::{CreateRequest, Profile, SessionView};
+use fl_session::SessionOptions;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -20,12 +24,56 @@ pub(crate) async fn create_session(
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     let body = body.map_err(|_| ApiError::BodyTooLarge(super::BODY_LIMIT))?;
     let request = parse_body(&body)?;
-    let url = match request.url {
+    let url = match request.url.clone() {
         Some(url) => validate_url(url)?,
         None => state.options().default_url.clone(),
     };
-    let view = crate::supervisor::create(&state, url).await?;
+    let options = session_options(&state, request)?;
+    let view = crate::supervisor::create(&state, url, options).await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+fn session_options(state: &AppState, request: CreateRequest) -> Result<SessionOptions, ApiError> {
+    let defaults = state.options().default_session_options();
+    let downloads = match request.downloads {
+        Some(dir) => validate_folder(&dir)?,
+        None => defaults.downloads.clone(),
+    };
+    for own in [state.inner.base.path(), &state.options().persistent_profile] {
+        if downloads.starts_with(own) {
+            return Err(ApiError::InvalidRequest(format!(
+                "downloads folder {}: inside {}, which firefox-launcher deletes or owns",
+                downloads.display(),
+                own.display()
+            )));
+        }
+    }
+    fl_downloads::ensure_private_dir(&downloads)
+        .map_err(|e| ApiError::InvalidRequest(format!("downloads folder {}: {e}", downloads.display())))?;
+    Ok(SessionOptions {
+        persistent_profile: (request.profile == Some(Profile::Persistent)).then(|| state.options().persistent_profile.clone()),
+        clipboard: request.clipboard.unwrap_or(defaults.clipboard),
+        downloads,
+        ..defaults
+    })
+}
+
+/// An absolute, UTF-8 path without `..`, so what it names is what a prefix check sees.
+fn validate_folder(dir: &str) -> Result<PathBuf, ApiError> {
+    let path = Path::new(dir);
+    let why = if dir.len() > MAX_URL_LEN || dir.chars().any(char::is_control) {
+        Some("too long or holds control characters")
+    } else if !path.is_absolute() {
+        Some("must be an absolute path")
+    } else if path.components().any(|c| c == Component::ParentDir) {
+        Some("must not contain '..'")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(ApiError::InvalidRequest(format!("downloads folder {:?}: {why}", dir.chars().take(200).collect::<String>()))),
+        None => Ok(path.to_owned()),
+    }
 }
 
 fn parse_body(body: &[u8]) -> Result<CreateRequest, ApiError> {
@@ -64,6 +112,18 @@ mod tests {
         assert_eq!(parse_body(b"{}").unwrap(), CreateRequest::default());
         assert!(matches!(parse_body(b"{\"url\":"), Err(ApiError::InvalidJson(_))));
         assert!(matches!(parse_body(b"{\"uri\":\"x\"}"), Err(ApiError::InvalidJson(_))));
+    }
+
+    #[test]
+    fn downloads_folders_are_absolute_without_dot_dot() {
+        assert_eq!(validate_folder("/home/u/Downloads").unwrap(), PathBuf::from("/home/u/Downloads"));
+        for bad in ["Downloads", "", "/home/u/../../etc", "/home/u/\u{7}x"] {
+            assert!(matches!(validate_folder(bad), Err(ApiError::InvalidRequest(_))), "{bad}");
+        }
+        let body = br#"{"profile":"persistent","clipboard":"to-firefox","downloads":"/d"}"#;
+        let request = parse_body(body).unwrap();
+        assert_eq!((request.profile, request.clipboard), (Some(Profile::Persistent), Some(fl_api::Clipboard::ToFirefox)));
+        assert!(matches!(parse_body(br#"{"clipboard":"sideways"}"#), Err(ApiError::InvalidJson(_))));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub(crate) mod create_session;
 pub(crate) mod delete_session;
 pub(crate) mod get_session;
 pub(crate) mod health;
+pub(crate) mod list_downloads;
 pub(crate) mod list_sessions;
 pub(crate) mod metrics;
 
