@@ -325,3 +325,27 @@ async fn sigint_and_sigterm_stop_serve_cleanly() {
         assert_eq!(log.matches("reason=\"shutdown\" signal=").count(), 2, "{log}");
     }
 }
+
+/// `doctor` names each missing piece with its packages and fails; on this machine, where the
+/// suites run real sessions, it finds everything.
+#[test]
+fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
+    let home = TestHome::new();
+    let all_there = succeeded(&cli(&home, &["doctor"]));
+    for name in ["xpra: xpra v3.", "Xvfb: ", "xauth: ", "Firefox: Mozilla Firefox", "Python modules of xpra: Pillow", "Xpra HTML5 client: "] {
+        assert!(all_there.contains(&format!("ok       {name}")), "{name} not ok:\n{all_there}");
+    }
+    // A small /dev/shm is a warning (sessions still start), never a missing piece.
+    assert!(all_there.contains("ok       /dev/shm: ") || all_there.contains("warning  /dev/shm: "), "{all_there}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let output = cli(&home, &["doctor", "--xpra", "/nonexistent/xpra", "--xpra-html5", empty.path().to_str().unwrap(), "--json"]);
+    assert!(!output.status.success(), "doctor passed with xpra missing");
+    let checks: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let status = |name: &str| checks.iter().find(|c| c["name"] == name).map(|c| (c["status"].clone(), c["fix"].clone())).unwrap();
+    let (xpra, fix) = status("xpra");
+    assert_eq!(xpra, "missing");
+    assert!(fix.as_str().unwrap().contains("apt install xpra"), "{fix}");
+    assert_eq!(status("Xpra HTML5 client").0, "missing");
+    assert_eq!(status("Firefox").0, "ok");
+}

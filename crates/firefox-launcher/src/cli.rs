@@ -38,6 +38,14 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Check what sessions need on this machine (xpra, Xvfb, Firefox, /dev/shm, the HTML5
+    /// client) and name the package for each missing piece. Exits 1 when one is missing.
+    Doctor {
+        #[command(flatten)]
+        tools: ToolArgs,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Stop a session.
     Stop {
         port: u16,
@@ -51,6 +59,20 @@ struct Output {
     /// Print the API's JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// Where the tools a session runs are (shared by `serve` and `doctor`).
+#[derive(Debug, Args)]
+struct ToolArgs {
+    /// The xpra executable.
+    #[arg(long, env = "FIREFOX_LAUNCHER_XPRA", default_value = "/usr/bin/xpra")]
+    xpra: PathBuf,
+    /// The Firefox executable (default: firefox, then firefox-esr, on PATH).
+    #[arg(long, env = "FIREFOX_LAUNCHER_FIREFOX")]
+    firefox: Option<PathBuf>,
+    /// Xpra's HTML5 client, served patched (refused if its files are not the ones the patches know).
+    #[arg(long, env = "FIREFOX_LAUNCHER_XPRA_HTML5", default_value = fl_xpra_html5::DEBIAN_DIR)]
+    xpra_html5: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -67,12 +89,8 @@ struct ServeArgs {
     /// Seconds a session may take to become ready.
     #[arg(long, env = "FIREFOX_LAUNCHER_READY_TIMEOUT", default_value = "60")]
     ready_timeout: f64,
-    /// The xpra executable.
-    #[arg(long, env = "FIREFOX_LAUNCHER_XPRA", default_value = "/usr/bin/xpra")]
-    xpra: PathBuf,
-    /// The Firefox executable (default: firefox, then firefox-esr, on PATH).
-    #[arg(long, env = "FIREFOX_LAUNCHER_FIREFOX")]
-    firefox: Option<PathBuf>,
+    #[command(flatten)]
+    tools: ToolArgs,
     /// The page a session opens when the request names none.
     #[arg(long, default_value = "about:blank")]
     default_url: String,
@@ -85,9 +103,6 @@ struct ServeArgs {
     /// Sessions to keep started and unclaimed, so a start is answered at once.
     #[arg(long, env = "FIREFOX_LAUNCHER_WARM", default_value = "0")]
     warm: usize,
-    /// Xpra's HTML5 client, served patched (refused if its files are not the ones the patches know).
-    #[arg(long, env = "FIREFOX_LAUNCHER_XPRA_HTML5", default_value = fl_xpra_html5::DEBIAN_DIR)]
-    xpra_html5: PathBuf,
     /// Also give sessions this variable of serve's environment (repeatable). Sessions otherwise get
     /// only PATH, HOME, locale, TZ, proxy and CA settings; names holding TOKEN, SECRET, PASSWORD,
     /// KEY or CREDENTIAL, and FIREFOX_LAUNCHER_*, JUPYTERHUB_*, JPY_* are never passed.
@@ -156,14 +171,15 @@ fn absolute(path: PathBuf, what: &str) -> anyhow::Result<PathBuf> {
 
 async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
     // Missing binaries are reported on each start (they may be installed later), not fatal here.
-    let firefox = args.firefox.or_else(fl_session::find_firefox).unwrap_or_else(|| "/usr/bin/firefox-esr".into());
-    for binary in [&args.xpra, &firefox] {
+    let ToolArgs { xpra, firefox, xpra_html5 } = args.tools;
+    let firefox = firefox.or_else(fl_session::find_firefox).unwrap_or_else(|| "/usr/bin/firefox-esr".into());
+    for binary in [&xpra, &firefox] {
         if !fl_session::is_executable(binary) {
             tracing::warn!("{} is missing: sessions cannot start until it is installed", binary.display());
         }
     }
     let session = fl_session::SessionConfig {
-        xpra: args.xpra,
+        xpra,
         firefox,
         ready_timeout: seconds(args.ready_timeout, "--ready-timeout")?,
         grace: seconds(args.cleanup_timeout, "--cleanup-timeout")?,
@@ -185,7 +201,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
         max_sessions: args.max_sessions,
         warm: args.warm,
-        html5_client: args.xpra_html5,
+        html5_client: xpra_html5,
         downloads: absolute(args.downloads.map_or_else(default_downloads, Ok)?, "--downloads")?,
         clipboard: args.clipboard,
         workspace: absolute(args.workspace.map_or_else(|| std::env::current_dir().context("the working directory"), Ok)?, "--workspace")?,
@@ -193,6 +209,17 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
     };
     let follow_parent = !args.no_follow_parent;
     fl_server::serve(fl_server::ServeOptions { listen, home, state, follow_parent }).await?;
+    Ok(())
+}
+
+fn doctor(tools: &ToolArgs, json: bool) -> anyhow::Result<()> {
+    let setup = crate::doctor::Setup { xpra: &tools.xpra, firefox: tools.firefox.as_deref(), html5: &tools.xpra_html5 };
+    let checks = crate::doctor::run(&setup);
+    let (text, all_there) = crate::doctor::render(&checks);
+    print(json, &checks, |_| text);
+    if !all_there {
+        bail!("a piece sessions need is missing (see above)");
+    }
     Ok(())
 }
 
@@ -206,12 +233,14 @@ fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> St
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let home = home(cli.home)?;
-    if let Command::Serve(args) = cli.command {
-        return serve(args, home).await;
+    match cli.command {
+        Command::Serve(args) => return serve(args, home).await,
+        Command::Doctor { tools, output } => return doctor(&tools, output.json),
+        _ => {}
     }
     let client = fl_client::Client::from_home(&home)?;
     match cli.command {
-        Command::Serve(_) => unreachable!("handled above"),
+        Command::Serve(_) | Command::Doctor { .. } => unreachable!("handled above"),
         Command::List(o) => print(o.json, &client.list().await?, fl_client::render_list),
         Command::Start { url, persistent, clipboard, downloads, output } => {
             let downloads = downloads.map(|d| absolute(d, "--downloads")).transpose()?;

@@ -1,6 +1,7 @@
 //! The `firefox-launcher` binary: parses arguments, sets up logging, hands over to the libraries.
 
 mod cli;
+mod doctor;
 
 use clap::Parser;
 

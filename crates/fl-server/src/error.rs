@@ -37,7 +37,7 @@ pub enum ApiError {
     Unauthorized,
     #[error("too many sessions: at most {0} may run at once; stop one first")]
     TooManySessions(usize),
-    #[error("{what} not found at {path}: install it (scripts/install-system-deps) or configure its path")]
+    #[error("{what} not found at {path}: install it or configure its path; `firefox-launcher doctor` checks everything a session needs and names the packages")]
     MissingBinary { what: &'static str, path: std::path::PathBuf },
     #[error("the service is shutting down")]
     ShuttingDown,

@@ -6,6 +6,7 @@
 
 mod dir_events;
 mod fs;
+mod fs_size;
 mod lifecycle;
 mod limits;
 mod proc;
@@ -15,6 +16,7 @@ mod spawn;
 
 pub use dir_events::{DirEvents, rename_no_replace};
 pub use fs::{BaseDir, FsError};
+pub use fs_size::filesystem_size;
 pub use lifecycle::{OwnChildren, become_subreaper, child_dies_with_us, hostname, parent_pid, pidfd_open, random_secret, signal_on_parent_death};
 pub use limits::{raise_open_files_limit, with_umask};
 pub use proc::{
