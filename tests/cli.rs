@@ -349,3 +349,22 @@ fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
     assert_eq!(status("Xpra HTML5 client").0, "missing");
     assert_eq!(status("Firefox").0, "ok");
 }
+
+/// One version for the Rust workspace, the npm package and the Python package (hatch takes the
+/// npm package's), reported by `--version` and `/api/health`.
+#[tokio::test]
+async fn the_version_is_one_across_the_binary_the_api_and_the_packages() {
+    let version = env!("CARGO_PKG_VERSION");
+    let package: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../js-extension/package.json")).unwrap()).unwrap();
+    assert_eq!(package["version"], version, "js-extension/package.json (and so the Python package) differs from Cargo.toml");
+    let pyproject = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../js-extension/pyproject.toml")).unwrap();
+    assert!(pyproject.contains("[tool.hatch.version]\nsource = \"nodejs\""), "the Python package no longer takes the npm version");
+
+    let home = TestHome::new();
+    assert_eq!(succeeded(&cli(&home, &["--version"])).trim(), format!("firefox-launcher {version}"));
+    let server = support::fake_server(&home, "", &[]).await;
+    let health = server.client.request(hyper::Method::GET, "/api/health", &[], None).await.unwrap();
+    let health: fl_api::Health = serde_json::from_slice(health.body()).unwrap();
+    assert_eq!(health.version, version);
+}
