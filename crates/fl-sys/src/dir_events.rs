@@ -56,12 +56,14 @@ impl AsRawFd for DirEvents {
     }
 }
 
-/// Renames `from` to `to` unless `to` exists (`renameat2(RENAME_NOREPLACE)`): two downloads of
-/// the same name never overwrite each other, and nothing of the user's is replaced.
-/// `EEXIST` when `to` exists, `EXDEV` across file systems.
+/// Moves `from` to `to` unless `to` exists: two downloads of the same name never overwrite each
+/// other, and nothing of the user's is replaced. `link(2)` then `unlink(2)`, not
+/// `renameat2(RENAME_NOREPLACE)`, which glibc has only since 2.28 (the wheel's binary runs on
+/// 2.17). `EEXIST` when `to` exists, `EXDEV` across file systems; a crash between the two calls
+/// leaves the file under both names, never under neither.
 pub fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
-    use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
-    renameat2(AT_FDCWD, from, AT_FDCWD, to, RenameFlags::RENAME_NOREPLACE).map_err(std::io::Error::from)
+    std::fs::hard_link(from, to)?;
+    std::fs::remove_file(from)
 }
 
 #[cfg(test)]
