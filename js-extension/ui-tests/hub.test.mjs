@@ -1,0 +1,295 @@
+// firefox-launcher under a real JupyterHub with the LocalProcessSpawner (started by
+// scripts/test-hub, which creates the local users alice and bob): each single-user server runs
+// as its user's uid, with our package from a virtualenv both can read.
+//
+// 1. alice logs in in Chromium, opens /user/alice/lab, clicks the Firefox tile and sees Firefox
+//    drawn; the panel lists the session and stops it; nothing of it is left.
+// 2. Users stay apart: the hub refuses bob (token or browser) on alice's sidecar; from bob's shell
+//    her sidecar's socket, her Xpra socket and her Xpra secret are out of reach, and her Xpra TCP
+//    port wants the secret; alice herself reaches each (the control). Two sessions each: stopping
+//    one of alice's leaves her other one and both of bob's running and answering.
+// 3. The hub's admin API stopping alice's server (with a client connected) leaves no process and
+//    no session directory of hers within the sidecar's grace + 2 s; bob's session runs on; his
+//    server stopped the same way leaves nothing either.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  ARTIFACTS,
+  GRACE_MS,
+  HUB,
+  asUser,
+  connectUnixAs,
+  describeProcs,
+  firefoxDrawn,
+  launchBrowser,
+  log,
+  login,
+  nothingLeftOf,
+  pageServer,
+  passwd,
+  serverOf,
+  sessionDirs,
+  setSettings,
+  sidecarOf,
+  startServer,
+  startSession,
+  stopServer,
+  userProcs,
+  userToken,
+  waitFor,
+  xpraInfoAs
+} from './hub-lib.mjs';
+
+let browser;
+let page0;
+const tokens = {};
+
+before(async () => {
+  page0 = await pageServer();
+  browser = await launchBrowser();
+  tokens.alice = await userToken('alice');
+  tokens.bob = await userToken('bob');
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  page0?.close();
+  // Whatever a failed test left: stop the sessions, so the hub's own stop is not what ends them.
+  for (const name of ['alice', 'bob']) {
+    if (await serverOf(name).catch(() => null)) {
+      const list = await sidecarOf(name, tokens[name])('api/sessions').catch(() => null);
+      for (const s of list?.body?.sessions ?? []) {
+        log(`cleanup: stopping ${name}'s session ${s.port}`);
+        await sidecarOf(name, tokens[name])(`api/sessions/${s.port}`, { method: 'DELETE' }).catch(() => {});
+      }
+    }
+  }
+});
+
+/** The processes of a session: those of its owner whose environment has the session's marker, or in its group. */
+function sessionProcsOf(name, session) {
+  const procs = userProcs(name).filter(p => p.pgid === session.pgid || p.pid === session.pid || markerOf(p.pid) === markerOf(session.pid));
+  assert.ok(procs.some(p => p.comm === 'Xvfb'), `Xvfb of session ${session.port} runs`);
+  assert.ok(procs.some(p => /firefox/i.test(p.comm)), `Firefox of session ${session.port} runs`);
+  return procs;
+}
+
+function markerOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find(e => e.startsWith('FL_SESSION_MARKER=')) ?? `none-${pid}`;
+  } catch {
+    return `gone-${pid}`;
+  }
+}
+
+function stillRunning(procs) {
+  return procs.filter(p => {
+    try {
+      const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return rest[0] !== 'Z' && rest[19] === p.starttime;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The sidecar of `name`'s server: its process, and the unix socket jupyter-server-proxy gave it. */
+function sidecarProcess(name) {
+  const p = userProcs(name).find(q => /firefox-launcher serve --unix-socket /.test(q.cmd));
+  assert.ok(p, `${name}'s sidecar runs (processes: ${describeProcs(userProcs(name))})`);
+  return { ...p, socket: p.cmd.match(/--unix-socket (\S+)/)[1] };
+}
+
+/** The Xpra unix sockets in a session directory (read as root). */
+function xpraSockets(dir) {
+  const found = [];
+  const walk = d => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (e.isSocket()) {
+        found.push(p);
+      }
+    }
+  };
+  walk(join(dir, 'sock'));
+  return found;
+}
+
+test('alice opens Firefox from the launcher tile under the hub; the panel lists it and stops it', { timeout: 300_000 }, async () => {
+  const server = await startServer('alice');
+  log(`alice's server: ${JSON.stringify({ url: server.url, ready: server.ready })}`);
+  await setSettings('alice', tokens.alice, { startUrl: page0.url, openIn: 'tab' });
+  const { context, page } = await login(browser, 'alice');
+  try {
+    await page.goto(new URL('user/alice/lab', HUB).href);
+    const tile = page.locator('.jp-LauncherCard', { hasText: 'Firefox' });
+    await tile.waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'hub-01-launcher.png') });
+    const t0 = Date.now();
+    await tile.click();
+    const widget = page.locator('.jp-FirefoxTab[data-state="client"]').first();
+    await widget.waitFor({ state: 'attached', timeout: 90_000 });
+    const port = Number(await widget.getAttribute('data-port'));
+    const frame = await waitFor('the client frame', () => page.frames().find(f => f.url().includes(`/user/alice/firefox-launcher/sessions/${port}/`)), 30_000);
+    const px = await firefoxDrawn(frame, 'alice under the hub');
+    log(`Firefox drawn for alice on :${port} ${Date.now() - t0} ms after the click: ${JSON.stringify(px)}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'hub-02-firefox.png') });
+
+    // The session is alice's: the sidecar and every process of the session run as her uid.
+    const sidecar = sidecarOf('alice', tokens.alice);
+    const { status, body: session } = await sidecar(`api/sessions/${port}`);
+    assert.equal(status, 200);
+    assert.equal(session.status, 'ready');
+    assert.ok(session.dir.startsWith(`${passwd('alice').home}/.firefox-launcher/sessions/`), `session dir ${session.dir}`);
+    assert.equal(statSync(session.dir).uid, passwd('alice').uid, 'the session directory is alice\'s');
+    const procs = sessionProcsOf('alice', session);
+    assert.equal(sidecarProcess('alice').uid, passwd('alice').uid);
+    log(`session ${port}: ${describeProcs(procs)}, all alice's`);
+
+    // The panel lists it, and stops it.
+    const panel = page.locator('#jp-firefox-sessions');
+    if (!(await panel.isVisible())) {
+      await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-firefox-sessions"]').click();
+    }
+    const row = page.locator(`.jp-FirefoxSessions-item[data-port="${port}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    log(`the panel lists it: ${JSON.stringify(await row.innerText())}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'hub-03-panel.png') });
+    await row.locator('.jp-FirefoxSessions-stop').click();
+    await row.waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal((await sidecar(`api/sessions/${port}`)).status, 404, 'the stopped session is gone from the sidecar');
+    await waitFor('every process of the session gone', () => stillRunning(procs).length === 0, 15_000).catch(() =>
+      assert.fail(`processes of session ${port} left: ${describeProcs(stillRunning(procs))}`));
+    assert.deepEqual(sessionDirs('alice'), [], 'no session directory of alice is left');
+    log('stopped from the panel: no process and no directory of the session left');
+  } finally {
+    await context.close();
+  }
+});
+
+test('users stay apart: the hub refuses bob on alice\'s sidecar, her sockets and secret are out of his reach, and stopping one session touches no other', { timeout: 300_000 }, async t => {
+  await startServer('alice');
+  await startServer('bob');
+  const alice = sidecarOf('alice', tokens.alice);
+  const bob = sidecarOf('bob', tokens.bob);
+  t.after(async () => {
+    for (const [name, sc] of [['alice', alice], ['bob', bob]]) {
+      for (const s of (await sc('api/sessions').catch(() => null))?.body?.sessions ?? []) {
+        await sc(`api/sessions/${s.port}`, { method: 'DELETE' }).catch(() => {});
+      }
+    }
+  });
+  // Two sessions each, one of each user's starting at a time.
+  const [a1, b1] = await Promise.all([startSession('alice', tokens.alice, page0.url), startSession('bob', tokens.bob, page0.url)]);
+  const [a2, b2] = await Promise.all([startSession('alice', tokens.alice, page0.url), startSession('bob', tokens.bob, page0.url)]);
+  log(`alice: :${a1.port} :${a2.port}; bob: :${b1.port} :${b2.port}`);
+
+  // The hub: bob's token gets nothing of alice's sidecar; alice's does (the control).
+  for (const path of ['api/sessions', `api/sessions/${a1.port}`, `sessions/${a1.port}/`]) {
+    const refused = await sidecarOf('alice', tokens.bob)(path);
+    assert.equal(refused.status, 403, `bob's token on /user/alice/firefox-launcher/${path}: HTTP ${refused.status}`);
+    assert.ok(!JSON.stringify(refused.body).includes(String(a1.port)), 'the refusal says nothing of her sessions');
+    const own = await alice(path);
+    assert.equal(own.status, 200, `control: alice's token on ${path}: HTTP ${own.status}`);
+  }
+  assert.deepEqual((await alice('api/sessions')).body.sessions.map(s => s.port).sort(), [a1.port, a2.port].sort());
+  // bob logged in, in a browser: the hub refuses him too.
+  const { context } = await login(browser, 'bob');
+  try {
+    const page = await context.newPage();
+    for (const path of ['api/sessions', `sessions/${a1.port}/`]) {
+      const res = await page.goto(new URL(`user/alice/firefox-launcher/${path}`, HUB).href);
+      const text = await page.content();
+      log(`bob's browser on alice's ${path}: HTTP ${res.status()} at ${page.url()}`);
+      assert.equal(res.status(), 403, `bob's browser on /user/alice/firefox-launcher/${path}`);
+      assert.ok(!text.includes(`"port":${a1.port}`) && !text.includes('id="screen"'), 'nothing of alice\'s session in the answer');
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'hub-04-bob-refused.png') });
+  } finally {
+    await context.close();
+  }
+
+  // bob's shell. Each probe that fails as bob succeeds as alice, so the path is right and only
+  // the permissions decide.
+  const sc = sidecarProcess('alice');
+  assert.equal(connectUnixAs('bob', sc.socket), 'EACCES', `bob connecting to alice's sidecar socket ${sc.socket}`);
+  assert.equal(connectUnixAs('alice', sc.socket), 'connected', `control: alice connecting to her sidecar socket ${sc.socket}`);
+  const socks = xpraSockets(a1.dir);
+  assert.ok(socks.length > 0, `Xpra's unix socket in ${a1.dir}/sock`);
+  for (const s of socks) {
+    assert.equal(connectUnixAs('bob', s), 'EACCES', `bob connecting to alice's Xpra socket ${s}`);
+    assert.equal(connectUnixAs('alice', s), 'connected', `control: alice connecting to her Xpra socket ${s}`);
+  }
+  const secretFile = join(a1.dir, 'tcp-password');
+  const secret = readFileSync(secretFile, 'utf8');
+  assert.ok(secret.length >= 16, 'the session has a secret');
+  const bobRead = asUser('bob', '/bin/cat', [secretFile]);
+  assert.ok(bobRead.code !== 0 && /Permission denied/.test(bobRead.out) && !bobRead.out.includes(secret), `bob reading alice's secret: ${bobRead.out}`);
+  const aliceRead = asUser('alice', '/bin/cat', [secretFile]);
+  assert.ok(aliceRead.code === 0 && aliceRead.out === secret.trim(), 'control: alice reads her secret');
+  // Her Xpra TCP port (127.0.0.1, reachable by every local user) wants the secret.
+  const noSecret = xpraInfoAs('bob', a1.port);
+  assert.ok(!noSecret.ok && /authentication/i.test(noSecret.out), `bob on alice's Xpra port without the secret: ${noSecret.out}`);
+  const copyDir = mkdtempSync(join(tmpdir(), 'bob-'));
+  const copy = join(copyDir, 'secret');
+  copyFileSync(secretFile, copy);
+  chownSync(copyDir, passwd('bob').uid, passwd('bob').gid);
+  chownSync(copy, passwd('bob').uid, passwd('bob').gid);
+  const withSecret = xpraInfoAs('bob', a1.port, copy);
+  assert.ok(withSecret.ok, `control: bob with a copy of the secret attaches (only the secret decides): ${withSecret.out}`);
+  assert.ok(xpraInfoAs('alice', a1.port, secretFile).ok, 'control: alice attaches with her secret');
+  log('bob: sidecar socket EACCES, Xpra socket EACCES, secret unreadable, Xpra port: authentication required; alice: each works');
+
+  // Stopping one of alice's sessions touches no other.
+  const others = [['alice', a2], ['bob', b1], ['bob', b2]].map(([name, s]) => ({ name, s, procs: sessionProcsOf(name, s) }));
+  const stopped = sessionProcsOf('alice', a1);
+  const del = await alice(`api/sessions/${a1.port}`, { method: 'DELETE' });
+  assert.equal(del.status, 200, `stopping alice's :${a1.port}: ${JSON.stringify(del.body)}`);
+  assert.deepEqual(stillRunning(stopped).map(p => p.comm), [], 'nothing of the stopped session runs');
+  assert.ok(!sessionDirs('alice').includes(`session-${a1.port}`), 'its directory is gone');
+  for (const { name, s, procs } of others) {
+    const sc2 = sidecarOf(name, tokens[name]);
+    const r = await sc2(`api/sessions/${s.port}`);
+    assert.equal(r.status, 200, `${name}'s :${s.port} is still listed`);
+    assert.equal(r.body.status, 'ready', `${name}'s :${s.port} is still ready`);
+    assert.deepEqual(stillRunning(procs).map(p => p.pid).sort(), procs.map(p => p.pid).sort(), `every process of ${name}'s :${s.port} still runs`);
+    assert.equal((await sc2(`sessions/${s.port}/`)).status, 200, `${name}'s :${s.port} still serves its page through the hub`);
+    assert.ok(xpraInfoAs(name, s.port, join(s.dir, 'tcp-password')).ok, `${name}'s :${s.port} still answers on its Xpra port`);
+  }
+  log(`stopped alice's :${a1.port}; alice's :${a2.port} and bob's :${b1.port} :${b2.port} run on and answer`);
+});
+
+test('the hub\'s admin API stopping a server leaves nothing of its user within grace + 2 s; the other user\'s session runs on', { timeout: 300_000 }, async () => {
+  await startServer('alice');
+  await startServer('bob');
+  const a = await startSession('alice', tokens.alice, page0.url);
+  const b = await startSession('bob', tokens.bob, page0.url);
+  const bobProcs = sessionProcsOf('bob', b);
+  // alice is looking at hers: a client connected through the hub's proxy.
+  const { context, page } = await login(browser, 'alice');
+  try {
+    await page.goto(new URL(`user/alice/firefox-launcher/sessions/${a.port}/`, HUB).href);
+    await firefoxDrawn(page.mainFrame(), 'alice\'s session in a browser tab');
+    assert.equal((await sidecarOf('alice', tokens.alice)(`api/sessions/${a.port}`)).body.clients, 1, 'one client connected');
+    log(`alice's :${a.port} is drawn in her browser; processes of alice: ${describeProcs(userProcs('alice'))}`);
+
+    const stoppedAt = await stopServer('alice');
+    const took = await nothingLeftOf('alice', GRACE_MS + 2000, stoppedAt);
+    log(`the hub stopped alice's server; nothing of hers left ${took} ms after the hub said so`);
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(stillRunning(bobProcs).map(p => p.pid).sort(), bobProcs.map(p => p.pid).sort(), 'bob\'s session still runs');
+  assert.equal((await sidecarOf('bob', tokens.bob)(`api/sessions/${b.port}`)).body.status, 'ready', 'bob\'s session is still ready');
+
+  const stoppedAt = await stopServer('bob');
+  const took = await nothingLeftOf('bob', GRACE_MS + 2000, stoppedAt);
+  log(`the hub stopped bob's server (no client): nothing of his left ${took} ms after the hub said so`);
+});
