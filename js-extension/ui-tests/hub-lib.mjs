@@ -172,6 +172,8 @@ export function sessionDirs(name) {
  * that took, or fails naming what is left.
  */
 export async function nothingLeftOf(name, ms, since = Date.now()) {
+  // A look that starts late could see a clean state that took too long to come.
+  assert.ok(Date.now() - since < 1000, `the check for ${name}'s leftovers started ${Date.now() - since} ms late`);
   for (;;) {
     const procs = userProcs(name);
     const dirs = sessionDirs(name);

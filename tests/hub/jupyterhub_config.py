@@ -20,6 +20,13 @@
 #                         jupyterhub-idle-culler (a hub-managed service) stops a server
 #   HUB_TEST_ACTIVITY     seconds between activity reports (hub <- proxy, server -> hub)
 #   HUB_TEST_SLURM_SHORT  user whose Slurm job gets a 1-minute time limit (the others get 10)
+#
+# To see the checks fail against a broken setup (never set by scripts/test):
+#   HUB_TEST_SERVER_ENV   JSON object added to every single-user server's environment
+#                         (e.g. {"FIREFOX_LAUNCHER_BIN": "/bin/false"})
+#   HUB_TEST_ADMIN_USERS  comma-separated users made hub admins (e.g. bob: then the hub lets him
+#                         into alice's server)
+import json
 import os
 import sys
 
@@ -50,6 +57,9 @@ c.JupyterHub.cleanup_proxy = True
 c.JupyterHub.authenticator_class = "shared-password"
 c.SharedPasswordAuthenticator.user_password = env["HUB_TEST_PASSWORD"]
 c.Authenticator.allowed_users = {"alice", "bob"}
+if env.get("HUB_TEST_ADMIN_USERS"):
+    c.Authenticator.admin_users = set(env["HUB_TEST_ADMIN_USERS"].split(","))
+    c.SharedPasswordAuthenticator.admin_password = env["HUB_TEST_PASSWORD"] + "-admin"
 
 # The test's own admin identity: a service with the admin role.
 c.JupyterHub.services = [{"name": "test-admin", "api_token": env["HUB_TEST_ADMIN_TOKEN"]}]
@@ -84,6 +94,7 @@ c.Spawner.http_timeout = 90
 c.Spawner.environment = {
     # How often the server tells the hub it was active.
     "JUPYTERHUB_ACTIVITY_INTERVAL": str(activity),
+    **json.loads(env.get("HUB_TEST_SERVER_ENV") or "{}"),
 }
 
 if env.get("HUB_TEST_SPAWNER", "local") == "slurm":
