@@ -1,5 +1,5 @@
 /**
- * The bar a Firefox tab shows over the bottom of its client when pasting
+ * The bar a Firefox tab shows over the bottom left of its client when pasting
  * into Firefox needs the browser's permission (what it says: clipboard.ts).
  * It lies over the client rather than beside it, so Firefox keeps the
  * whole tab and is not resized when the bar comes and goes. Every string is
@@ -102,12 +102,14 @@ export class ClipboardBar extends Widget {
     text.className = 'jp-FirefoxClipboardBar-text';
     text.textContent = advice === 'ask' ? ASK_TEXT : DENIED_TEXT;
     node.appendChild(text);
+    const buttons = document.createElement('span');
+    buttons.className = 'jp-FirefoxClipboardBar-buttons';
     if (advice === 'ask') {
-      node.appendChild(
+      buttons.appendChild(
         barButton('Allow', 'jp-FirefoxClipboardBar-allow', 'jp-mod-accept', () => this._allow())
       );
     }
-    node.appendChild(
+    buttons.appendChild(
       barButton(
         advice === 'ask' ? 'Not now' : 'Got it',
         'jp-FirefoxClipboardBar-dismiss',
@@ -118,6 +120,7 @@ export class ClipboardBar extends Widget {
         }
       )
     );
+    node.appendChild(buttons);
     this.show();
   }
 
