@@ -14,6 +14,14 @@
 // leaves the tab saying so with a button for a new session; a reload brings
 // each tab back onto its running session (or its ended state).
 //
+// Files (issue 12): a page in Firefox that downloads a file on load: the
+// file lands complete in the downloads folder the extension's downloadsDir
+// setting names (relative to Jupyter's root), JupyterLab announces it once
+// by name, its button shows the file in the file browser, a reload
+// announces nothing again, and the file outlives its session. The tab asks,
+// in words, for the clipboard permission pasting into Firefox needs, and
+// not again once dismissed.
+//
 // And the client page cannot be turned against JupyterLab: a page in Firefox
 // whose titles are markup with script (hostilePage below) runs nothing and
 // loads nothing in the JupyterLab window or the client, through Jupyter's
@@ -64,6 +72,8 @@ let startUrl = '';
 let pageOrigin = '';
 /** Titles the hostile pages are told to take, by page id. */
 const hostileTitles = new Map();
+/** Files the download pages hand out, by page id: {name, bytes}. */
+const downloadFiles = new Map();
 
 function log(...args) {
   console.log(`[e2e ${new Date().toISOString().slice(11, 23)}]`, ...args);
@@ -119,7 +129,23 @@ before(async () => {
     const hostile = req.url.match(/^\/hostile\/(\w+)$/);
     const titled = req.url.match(/^\/titled\/(\w+)$/);
     const title = req.url.match(/^\/title\/(\w+)$/);
-    if (titled && hostileTitles.has(titled[1])) {
+    const download = req.url.match(/^\/download\/(\w+)$/);
+    const attachment = req.url.match(/^\/attachment\/(\w+)$/);
+    if (download && downloadFiles.has(download[1])) {
+      // A page that downloads a file as soon as it loads.
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><title>download page</title>
+<body style="margin:0;background:rgb(${r},${g},${b})"><script>location.href = '/attachment/${download[1]}';</script></body>`);
+    } else if (attachment && downloadFiles.has(attachment[1])) {
+      const file = downloadFiles.get(attachment[1]);
+      res.writeHead(200, {
+        'Content-Type': 'text/csv',
+        'Content-Length': file.bytes.length,
+        'Content-Disposition': `attachment; filename="${file.name}"`,
+        'Cache-Control': 'no-store'
+      });
+      res.end(file.bytes);
+    } else if (titled && hostileTitles.has(titled[1])) {
       // A page whose title the test sets (polled, as the hostile page), with
       // a focused text field: what is typed into it becomes the title.
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -1017,6 +1043,96 @@ test('tabs survive a reload: back on the same session; an ended one comes back e
   assert.equal((await sidecar(`api/sessions/${renewed.port}`, { method: 'DELETE' })).status, 200);
   await firefoxTab(page, { id: ended.id, port: renewed.port, state: 'ended', timeout: 30_000 });
   await assertSessionGone(second, procs2);
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
+test('a download lands complete in the downloadsDir folder, is announced once by name, and is shown in the file browser; the tab asks for the clipboard permission', { timeout: 300_000 }, async t => {
+  const ours = await stopWhenDone(t);
+  const id = randomBytes(6).toString('hex');
+  const name = `e2e-data-${id}.csv`;
+  const bytes = Buffer.from(`a,b\n1,2\n${randomBytes(48 * 1024).toString('hex')}\n`);
+  downloadFiles.set(id, { name, bytes });
+  t.after(() => downloadFiles.delete(id));
+  // Relative: the extension makes it absolute from Jupyter's root (the
+  // sidecar creates it).
+  const folder = `e2e-downloads-${id}`;
+  await setSettings({ startUrl: `${pageOrigin}/download/${id}`, openIn: 'tab', downloadsDir: folder });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
+  const { page, tile, errors } = await openLab(context);
+  await tile.click();
+  const { port, id: tabId, widget } = await firefoxTab(page);
+  ours.add(port);
+  const { body: session } = await sidecar(`api/sessions/${port}`);
+  log(`session ${port}: downloads_dir ${session.downloads_dir}, clipboard ${session.clipboard}, profile ${session.profile}`);
+  assert.ok(session.downloads_dir?.startsWith('/') && session.downloads_dir.endsWith(`/${folder}`), `downloads_dir ${session.downloads_dir} is the setting made absolute`);
+  t.after(() => rmSync(session.downloads_dir, { recursive: true, force: true }));
+  const procs = sessionProcsOf(session);
+
+  // The sidecar lists it once finished, complete, under its name.
+  const listed = await waitFor(`${name} in the session's downloads`, async () => {
+    const r = await sidecar(`api/sessions/${port}/downloads`);
+    return r.status === 200 ? r.body.downloads.find(d => d.name === name) : null;
+  }, 60_000).catch(async e => {
+    await page.screenshot({ path: join(ARTIFACTS, '12-download-missing.png') });
+    throw new Error(`${e.message}; the folder has ${JSON.stringify(existsSync(session.downloads_dir) ? readdirSync(session.downloads_dir) : null)}`);
+  });
+  log(`listed: ${JSON.stringify(listed)}`);
+  assert.equal(listed.path, join(session.downloads_dir, name));
+  assert.equal(listed.size, bytes.length);
+  assert.ok(readFileSync(listed.path).equals(bytes), 'the file has the bytes the site sent');
+  assert.deepEqual(readdirSync(session.downloads_dir), [name], 'nothing else (no partial file) in the downloads folder');
+
+  // JupyterLab says so, naming the file as text, with a button to show it.
+  const toast = page.locator('.Toastify__toast', { hasText: name });
+  await toast.waitFor({ timeout: 20_000 });
+  const said = await toast.innerText();
+  log(`notification: ${JSON.stringify(said)}`);
+  assert.match(said, new RegExp(`Firefox downloaded ${name.replace(/[.]/g, '\\.')}`));
+  assert.equal(await toast.count(), 1, 'announced once');
+  await page.screenshot({ path: join(ARTIFACTS, '12-download-notification.png') });
+
+  // Its button shows the file, selected, in the file browser.
+  await toast.getByRole('button', { name: 'Show in file browser' }).click();
+  const item = page.locator('#filebrowser .jp-DirListing-item.jp-mod-selected', { hasText: name });
+  await item.waitFor({ state: 'visible', timeout: 15_000 }).catch(async e => {
+    await page.screenshot({ path: join(ARTIFACTS, '13-download-not-shown.png') });
+    throw new Error(`the file is not shown, selected, in the file browser: ${e.message}`);
+  });
+  assert.match(await page.locator('#filebrowser .jp-BreadCrumbs').innerText(), new RegExp(folder));
+  await page.screenshot({ path: join(ARTIFACTS, '13-download-in-file-browser.png') });
+  log('the button showed the file in the file browser');
+
+  // The tab asks, in words, for what pasting into Firefox needs (Chromium
+  // has not been granted clipboard-read), and not again once dismissed.
+  assert.equal(session.clipboard, 'both', 'the service\'s default clipboard');
+  const bar = widget.locator('.jp-FirefoxClipboardBar');
+  await bar.waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await bar.locator('.jp-FirefoxClipboardBar-text').textContent(), 'To paste text from your computer into Firefox, allow this page to read the clipboard.');
+  assert.deepEqual(await bar.locator('button').allTextContents(), ['Allow', 'Not now']);
+  await bar.getByRole('button', { name: 'Not now' }).click();
+  await bar.waitFor({ state: 'hidden', timeout: 5_000 });
+
+  // Not announced again: the next lists (the light poll runs while a
+  // session does) bring no second notification ...
+  const lists = () => page.waitForResponse(r => /\/firefox-launcher\/api\/sessions(\?|$)/.test(r.url()) && r.request().method() === 'GET', { timeout: 20_000 });
+  await lists();
+  await lists();
+  assert.ok((await toast.count()) <= 1, 'no second notification of the same download');
+  // ... nor after a reload (what the first list has was there before).
+  await page.reload();
+  await firefoxTab(page, { id: tabId, port, timeout: 60_000 });
+  await lists();
+  await lists();
+  await page.waitForTimeout(500);
+  assert.equal(await toast.count(), 0, 'a reload announces nothing again');
+  assert.equal(await page.locator(`#${tabId} .jp-FirefoxClipboardBar`).isVisible(), false, 'the dismissed clipboard bar stays dismissed');
+  log('no notification again after further polls and a reload');
+
+  // The file outlives its session.
+  assert.equal((await sidecar(`api/sessions/${port}`, { method: 'DELETE' })).status, 200);
+  await assertSessionGone(session, procs);
+  assert.ok(readFileSync(listed.path).equals(bytes), 'the file is still there, whole, after the stop');
   assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
 });
 
