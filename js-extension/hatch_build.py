@@ -5,7 +5,11 @@ The Rust workspace is the parent of this directory (pip builds in-tree), so
 copied to `jupyterlab_firefox_launcher/bin/firefox-launcher`, which goes
 into the wheel. The wheel is then platform-specific.
 
-Set FIREFOX_LAUNCHER_BINARY to a prebuilt binary to skip cargo.
+Set FIREFOX_LAUNCHER_BINARY to a prebuilt binary to skip cargo, and
+FIREFOX_LAUNCHER_WHEEL_TAG to the platform tag that binary truly satisfies
+(scripts/wheel builds one for glibc 2.17 and sets manylinux_2_17_x86_64,
+which auditwheel then checks). From an sdist the Rust workspace is the
+`rust/` directory the sdist carries.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ class CargoBuildHook(BuildHookInterface):
             if not src.is_file():
                 raise RuntimeError(f"FIREFOX_LAUNCHER_BINARY={prebuilt} is not a file")
         else:
-            src = self._cargo_build(here.parent)
+            src = self._cargo_build(_workspace(here))
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_suffix(".tmp")
         shutil.copyfile(src, tmp)
@@ -83,7 +87,18 @@ class CargoBuildHook(BuildHookInterface):
 
 
 def _platform_tag() -> str:
+    tag = os.environ.get("FIREFOX_LAUNCHER_WHEEL_TAG")
+    if tag:
+        return tag
     return sysconfig.get_platform().replace("-", "_").replace(".", "_")
+
+
+def _workspace(here: Path) -> Path:
+    """The repository root in a checkout; `rust/` inside an unpacked sdist."""
+    for candidate in (here.parent, here / "rust"):
+        if (candidate / "Cargo.toml").is_file():
+            return candidate
+    return here.parent
 
 
 def _home_cargo() -> str | None:
