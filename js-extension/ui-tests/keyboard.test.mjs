@@ -42,6 +42,8 @@ function log(...args) {
 }
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
+// A deadline that does not keep node alive once the tests are done.
+const deadline = ms => new Promise(r => setTimeout(r, ms).unref());
 
 async function waitFor(what, fn, timeoutMs, stepMs = 100) {
   const deadline = Date.now() + timeoutMs;
@@ -292,11 +294,11 @@ after(async () => {
     process.kill(-serve.pid, 'SIGTERM');
   }
   const exit = serve
-    ? await Promise.race([serveExited, sleep(20_000).then(() => null)])
+    ? await Promise.race([serveExited, deadline(20_000).then(() => null)])
     : null;
   if (serve && exit === null && serveRunning()) {
     process.kill(-serve.pid, 'SIGKILL');
-    await Promise.race([serveExited, sleep(5_000)]);
+    await Promise.race([serveExited, deadline(5_000)]);
   }
   pageServer.close();
   const left = await waitFor('every session process gone', () => {

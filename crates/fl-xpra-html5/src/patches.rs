@@ -25,7 +25,8 @@
 //!   is zoomed by 1/devicePixelRatio so Firefox is drawn sharp (see `assets/firefox-launcher.js`).
 //! - `js/Client.js` clipboard: the direction the server announces in its hello (`--clipboard-direction`,
 //!   which Xpra enforces) is kept, and the client reads the browser's clipboard (which may make
-//!   the browser ask for a permission) or hands Firefox's text to it only in a direction allowed.
+//!   the browser ask for a permission: on a click, a key, a paste in the page, or the server's
+//!   request) or hands Firefox's text to it only in a direction allowed.
 //! - `index.html` loads our own script right after `Utilities.js` (`OUR_SCRIPT`), which fixes
 //!   where the client connects (see `assets/firefox-launcher.js`).
 //! - `js/Client.js` keyboard, so typing arrives as typed (not about session strings; measured
@@ -269,6 +270,20 @@ pub const PATCHES: &[Patch] = &[
         file: "js/Client.js",
         find: "XpraClient.prototype._process_clipboard_token = function(packet, ctx) {\n\tif (!ctx.clipboard_enabled) {\n",
         replace: "XpraClient.prototype._process_clipboard_token = function(packet, ctx) {\n\tif (!ctx.clipboard_enabled || !Utilities.flClipboardMay(ctx, 'to-client')) {\n",
+        count: 1,
+    },
+    Patch {
+        name: "a paste in the page reads the browser's clipboard only when text may go into Firefox",
+        file: "index.html",
+        find: "\t\t\t\tpasteboard.on('paste', function (e) {\n\t\t\t\t\tvar paste_data;\n",
+        replace: "\t\t\t\tpasteboard.on('paste', function (e) {\n\t\t\t\t\tif (!Utilities.flClipboardMay(client, 'to-server')) {\n\t\t\t\t\t\treturn false;\n\t\t\t\t\t}\n\t\t\t\t\tvar paste_data;\n",
+        count: 1,
+    },
+    Patch {
+        name: "the server's request for the browser's clipboard is answered empty unless text may go into Firefox",
+        file: "js/Client.js",
+        find: "XpraClient.prototype._process_clipboard_request = function(packet, ctx) {\n",
+        replace: "XpraClient.prototype._process_clipboard_request = function(packet, ctx) {\n\tif (!Utilities.flClipboardMay(ctx, 'to-server')) {\n\t\tctx.send_clipboard_string(packet[1], packet[2], \"\");\n\t\treturn;\n\t}\n",
         count: 1,
     },
 ];
