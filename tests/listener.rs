@@ -180,3 +180,59 @@ async fn a_token_shorter_than_16_bytes_is_refused_at_start() {
     let server = Server::start(&home, &[], &[("FIREFOX_LAUNCHER_TOKEN", TOKEN)]).await;
     assert_eq!(server.client.token(), Some(TOKEN));
 }
+
+/// The websocket relay moves bytes both ways exactly, bytes that came with the upgrade request
+/// first, and counts them in `/metrics` (through `bench/fake-xpra-stream`, a byte source and
+/// sink behind the upgrade: D N sends N bytes, U N takes N and answers K, E N echoes N).
+#[tokio::test]
+async fn the_websocket_relay_moves_bytes_both_ways_and_counts_them() {
+    let fake = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/fake-xpra-stream");
+    let home = TestHome::new();
+    let args = ["--xpra", fake, "--firefox", "/bin/true", "--no-window-check"];
+    let server = Server::start(&home, &args, &[("FIREFOX_LAUNCHER_TOKEN", TOKEN)]).await;
+    let session = server.client.start(None).await.unwrap();
+    let command = |op: u8, n: u64| [&[op][..], &n.to_be_bytes()].concat();
+
+    let mut stream = TcpStream::connect(socket_address(&server)).await.unwrap();
+    let upgrade = format!(
+        "GET /sessions/{}/ HTTP/1.1\r\nHost: x\r\nAuthorization: token {TOKEN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        session.port
+    );
+    // The first command rides in the same write as the request's headers.
+    stream.write_all(&[upgrade.as_bytes(), &command(b'E', 5), b"early"].concat()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(stream.read_u8().await.unwrap());
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    let mut echoed = [0u8; 5];
+    let limit = Duration::from_secs(10);
+    tokio::time::timeout(limit, stream.read_exact(&mut echoed)).await.expect("the bytes sent with the upgrade to come back").unwrap();
+    assert_eq!(&echoed, b"early");
+
+    const DOWN: u64 = 3 << 20;
+    stream.write_all(&command(b'D', DOWN)).await.unwrap();
+    let mut down = vec![0u8; DOWN as usize];
+    tokio::time::timeout(limit, stream.read_exact(&mut down)).await.expect("Xpra's bytes").unwrap();
+    assert!(down.iter().all(|&b| b == 0x5a), "the bytes from Xpra changed on the way");
+    const UP: u64 = 2 << 20;
+    stream.write_all(&command(b'U', UP)).await.unwrap();
+    stream.write_all(&vec![7u8; UP as usize]).await.unwrap();
+    assert_eq!(tokio::time::timeout(limit, stream.read_u8()).await.expect("Xpra to take the bytes").unwrap(), b'K');
+    stream.write_all(&command(b'Q', 0)).await.unwrap();
+    assert_eq!(stream.read(&mut echoed).await.unwrap(), 0, "Xpra's close reaches the browser");
+
+    let (up, down) = (4 * 9 + 5 + UP, 5 + DOWN + 1);
+    let counted = |direction: &str| {
+        let line = format!("firefox_launcher_websocket_bytes_total{{direction=\"{direction}\"}} ");
+        move |metrics: &str| metrics.lines().find_map(|l| l.strip_prefix(line.as_str())).and_then(|v| v.parse::<u64>().ok())
+    };
+    let (count_up, count_down) = (counted("up"), counted("down"));
+    support::eventually(Duration::from_secs(5), "the relayed bytes to be counted", || async {
+        let metrics = server.metrics_text().await;
+        count_up(&metrics) == Some(up) && count_down(&metrics) == Some(down)
+    })
+    .await;
+    server.stop_leaving_nothing(session.port).await;
+}

@@ -18,6 +18,7 @@ mod metrics;
 mod pool;
 mod proxy;
 mod recovery;
+mod relay;
 mod runtime;
 mod serve;
 mod state;

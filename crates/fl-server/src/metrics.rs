@@ -49,6 +49,7 @@ pub(crate) struct Metrics {
     start: Histogram,
     stop: Histogram,
     orphans_reaped: AtomicU64,
+    websocket: crate::relay::Counters,
 }
 
 impl Metrics {
@@ -62,6 +63,10 @@ impl Metrics {
             self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] += 1;
         }
         self.stop.observe(took);
+    }
+
+    pub(crate) fn websocket(&self) -> &crate::relay::Counters {
+        &self.websocket
     }
 
     pub(crate) fn orphans_reaped(&self, n: usize) {
@@ -93,6 +98,10 @@ impl Metrics {
         self.start.render("firefox_launcher_session_start_seconds", "From spawn to ready.", &mut out);
         self.stop.render("firefox_launcher_session_stop_seconds", "From stop request to nothing left.", &mut out);
         let _ = writeln!(out, "# HELP firefox_launcher_orphans_reaped_total Re-parented descendants reaped as subreaper.\n# TYPE firefox_launcher_orphans_reaped_total counter\nfirefox_launcher_orphans_reaped_total {}", self.orphans_reaped.load(Ordering::Relaxed));
+        let _ = writeln!(out, "# HELP firefox_launcher_websocket_bytes_total Bytes relayed between browsers and Xpra (down: to the browser).\n# TYPE firefox_launcher_websocket_bytes_total counter");
+        for (direction, counter) in [("down", &self.websocket.down), ("up", &self.websocket.up)] {
+            let _ = writeln!(out, "firefox_launcher_websocket_bytes_total{{direction=\"{direction}\"}} {}", counter.load(Ordering::Relaxed));
+        }
         out
     }
 }

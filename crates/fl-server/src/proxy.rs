@@ -11,7 +11,6 @@ use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hyper_util::rt::TokioIo;
 
 use crate::auth::split_token;
 use crate::error::ApiError;
@@ -98,7 +97,7 @@ async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut reque
         if let Some(client_side) = client_side {
             let upstream_side = hyper::upgrade::on(&mut response);
             let client = crate::activity::ClientGuard::new(activity);
-            tokio::spawn(splice(port, client_side, upstream_side, client));
+            tokio::spawn(websocket(state.clone(), port, client_side, upstream_side, client));
         }
         let (parts, _) = response.into_parts();
         return Ok(Response::from_parts(parts, Body::empty()));
@@ -108,12 +107,9 @@ async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut reque
     Ok(Response::from_parts(parts, Body::new(body)))
 }
 
-/// Per direction: Xpra's frames are large (pixel updates), and 8 KiB copies cost a syscall pair
-/// per 8 KiB.
-const SPLICE_BUFFER: usize = 256 * 1024;
-
-/// Copies bytes both ways between the upgraded client and Xpra until either side closes.
-async fn splice(
+/// Relays the upgraded client and Xpra until either side closes (see [`crate::relay`]).
+async fn websocket(
+    state: AppState,
     port: u16,
     client: hyper::upgrade::OnUpgrade,
     upstream: hyper::upgrade::OnUpgrade,
@@ -126,9 +122,7 @@ async fn splice(
             return;
         }
     };
-    let mut client = TokioIo::new(client);
-    let mut upstream = TokioIo::new(upstream);
-    match tokio::io::copy_bidirectional_with_sizes(&mut client, &mut upstream, SPLICE_BUFFER, SPLICE_BUFFER).await {
+    match crate::relay::relay(client, upstream, state.metrics().websocket()).await {
         Ok((up, down)) => tracing::debug!(port, up, down, "websocket closed"),
         Err(e) => tracing::debug!(port, "websocket ended: {e}"),
     }

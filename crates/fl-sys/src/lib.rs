@@ -13,6 +13,7 @@ mod proc;
 mod shared_dir;
 mod signal;
 mod spawn;
+mod splice;
 
 pub use dir_events::{DirEvents, rename_no_replace};
 pub use fs::{BaseDir, FsError};
@@ -26,6 +27,7 @@ pub use nix::errno::Errno;
 pub use shared_dir::{CheckedEntry, OwnFile, SharedDir, SharedFileError, SocketState, connect_own_socket};
 pub use signal::{Delivery, ProcessGroup, Signal, signal_process};
 pub use spawn::{Pipe, move_fd_in_child};
+pub use splice::{SplicePipe, shutdown_write};
 
 /// The effective uid of this process: sessions and everything they own must belong to it.
 pub fn current_uid() -> u32 {

@@ -1,0 +1,139 @@
+//! The websocket between a browser and a session's Xpra, once both sides have switched protocols.
+//!
+//! The bytes are Xpra's (pixel updates down, input up) and we never look into them, so they are
+//! moved socket to pipe to socket with `splice(2)` and never copied into user space: through
+//! buffers the relay reached about half the throughput of a direct connection. hyper hands the
+//! upgraded connections over as its own type; we take back the sockets underneath (and whatever
+//! hyper had already read past the headers, which goes first). A connection of another type
+//! falls back to copying. Both ways count their bytes for `/metrics`.
+
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use fl_sys::SplicePipe;
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncWriteExt, Interest};
+use tokio::net::{TcpStream, UnixStream};
+
+/// Per direction when copying: Xpra's frames are large, and 8 KiB copies cost a syscall pair per
+/// 8 KiB.
+const COPY_BUFFER: usize = 256 * 1024;
+
+/// The socket under an upgraded connection.
+enum Socket {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Socket {
+    /// The socket and the bytes hyper had read beyond the upgrade, or the connection back.
+    fn take(upgraded: Upgraded) -> Result<(Self, Bytes), Upgraded> {
+        let upgraded = match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) => return Ok((Self::Tcp(parts.io.into_inner()), parts.read_buf)),
+            Err(upgraded) => upgraded,
+        };
+        upgraded.downcast::<TokioIo<UnixStream>>().map(|parts| (Self::Unix(parts.io.into_inner()), parts.read_buf))
+    }
+
+    async fn ready(&self, interest: Interest) -> std::io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.ready(interest).await.map(drop),
+            Self::Unix(s) => s.ready(interest).await.map(drop),
+        }
+    }
+
+    fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> std::io::Result<R>) -> std::io::Result<R> {
+        match self {
+            Self::Tcp(s) => s.try_io(interest, f),
+            Self::Unix(s) => s.try_io(interest, f),
+        }
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Self::Tcp(s) => s.as_fd(),
+            Self::Unix(s) => s.as_fd(),
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.write_all(bytes).await,
+            Self::Unix(s) => s.write_all(bytes).await,
+        }
+    }
+}
+
+/// Bytes relayed so far, each way, over every websocket of the service.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Xpra to the browser.
+    pub down: AtomicU64,
+    /// The browser to Xpra.
+    pub up: AtomicU64,
+}
+
+/// Relays until either side closes; returns (up, down) bytes.
+pub(crate) async fn relay(client: Upgraded, upstream: Upgraded, counters: &Counters) -> std::io::Result<(u64, u64)> {
+    match (Socket::take(client), Socket::take(upstream)) {
+        (Ok((mut client, client_early)), Ok((mut upstream, upstream_early))) => {
+            upstream.write_all(&client_early).await?;
+            client.write_all(&upstream_early).await?;
+            counters.up.fetch_add(client_early.len() as u64, Ordering::Relaxed);
+            counters.down.fetch_add(upstream_early.len() as u64, Ordering::Relaxed);
+            let (up_pipe, down_pipe) = (SplicePipe::new()?, SplicePipe::new()?);
+            let (up, down) = tokio::try_join!(
+                pump(&client, &upstream, &up_pipe, &counters.up),
+                pump(&upstream, &client, &down_pipe, &counters.down),
+            )?;
+            Ok((up + client_early.len() as u64, down + upstream_early.len() as u64))
+        }
+        (client, upstream) => {
+            let back = |side: Result<(Socket, Bytes), Upgraded>| match side {
+                Ok(_) => unreachable!("only a connection that could not be taken apart comes back"),
+                Err(upgraded) => upgraded,
+            };
+            // One side came apart and the other did not: neither type is ours, which would be a
+            // change in hyper or in our listeners; copying still works.
+            if client.is_ok() != upstream.is_ok() {
+                return Err(std::io::Error::other("one side of the websocket is of an unknown connection type"));
+            }
+            let (mut client, mut upstream) = (TokioIo::new(back(client)), TokioIo::new(back(upstream)));
+            let (up, down) = tokio::io::copy_bidirectional_with_sizes(&mut client, &mut upstream, COPY_BUFFER, COPY_BUFFER).await?;
+            counters.up.fetch_add(up, Ordering::Relaxed);
+            counters.down.fetch_add(down, Ordering::Relaxed);
+            Ok((up, down))
+        }
+    }
+}
+
+/// One direction: `from` → pipe → `to`, until `from` ends; then the end is passed on.
+async fn pump(from: &Socket, to: &Socket, pipe: &SplicePipe, counter: &AtomicU64) -> std::io::Result<u64> {
+    let mut total = 0u64;
+    loop {
+        from.ready(Interest::READABLE).await?;
+        let filled = match from.try_io(Interest::READABLE, || pipe.fill(from.fd())) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        };
+        let mut left = filled;
+        while left > 0 {
+            to.ready(Interest::WRITABLE).await?;
+            match to.try_io(Interest::WRITABLE, || pipe.drain(to.fd(), left)) {
+                Ok(0) => return Err(std::io::Error::other("the relay's pipe ran dry")),
+                Ok(n) => left -= n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        total += filled as u64;
+        counter.fetch_add(filled as u64, Ordering::Relaxed);
+    }
+    // The other direction may still carry bytes: only this one is over.
+    let _ = fl_sys::shutdown_write(to.fd());
+    Ok(total)
+}
