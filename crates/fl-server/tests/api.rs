@@ -282,3 +282,31 @@ async fn the_proxy_only_reaches_known_sessions() {
     }
     assert!(listener.accept().is_err(), "the proxy connected to a port that is no session");
 }
+
+/// A downloads folder must be absolute and outside the service's home, also through a symlink;
+/// a good one is made (0700) and passes (the start then fails only for the missing xpra).
+#[tokio::test]
+async fn a_downloads_folder_inside_the_service_or_relative_is_refused() {
+    let (state, tmp) = state(None);
+    let body = |dir: &std::path::Path| format!(r#"{{"downloads":{}}}"#, serde_json::to_string(dir.to_str().unwrap()).unwrap()).into_bytes();
+    let into_sessions = tmp.path().join("innocent-looking");
+    std::os::unix::fs::symlink(tmp.path().join("sessions"), &into_sessions).unwrap();
+    for (bad, why) in [
+        (tmp.path().join("sessions/x"), "inside"),
+        (into_sessions.clone(), "inside"),
+        (tmp.path().join("profile/dl"), "inside"),
+        (std::path::PathBuf::from("relative/dir"), "absolute"),
+        (tmp.path().join("a/../sessions"), "'..'"),
+    ] {
+        let (status, json) = post_body(&state, body(&bad)).await;
+        assert_eq!((status, json["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{bad:?}: {json}");
+        assert!(json["error"].as_str().unwrap().contains(why), "{bad:?}: {json}");
+    }
+    assert!(!tmp.path().join("sessions/x").exists() && !tmp.path().join("profile").exists(), "a refused folder was made");
+
+    let good = tmp.path().join("elsewhere/Downloads");
+    let (status, json) = post_body(&state, body(&good)).await;
+    assert_eq!(json["code"], "missing_binary", "{status}: {json}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&good).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o700);
+}

@@ -39,17 +39,13 @@ fn session_options(state: &AppState, request: CreateRequest) -> Result<SessionOp
         Some(dir) => validate_folder(&dir)?,
         None => defaults.downloads.clone(),
     };
-    for own in [state.inner.base.path(), &state.options().persistent_profile] {
-        if downloads.starts_with(own) {
-            return Err(ApiError::InvalidRequest(format!(
-                "downloads folder {}: inside {}, which firefox-launcher deletes or owns",
-                downloads.display(),
-                own.display()
-            )));
-        }
-    }
-    fl_downloads::ensure_private_dir(&downloads)
-        .map_err(|e| ApiError::InvalidRequest(format!("downloads folder {}: {e}", downloads.display())))?;
+    let own = [state.inner.base.path().to_owned(), state.options().persistent_profile.clone()];
+    refuse_inside(&downloads, &own)?;
+    let error = |e: std::io::Error| ApiError::InvalidRequest(format!("downloads folder {}: {e}", downloads.display()));
+    fl_downloads::ensure_private_dir(&downloads).map_err(error)?;
+    // The folder as the file browser will see it (symlinks resolved), checked again resolved.
+    let downloads = std::fs::canonicalize(&downloads).map_err(error)?;
+    refuse_inside(&downloads, &own.map(|dir| std::fs::canonicalize(&dir).unwrap_or(dir)))?;
     Ok(SessionOptions {
         persistent_profile: (request.profile == Some(Profile::Persistent)).then(|| state.options().persistent_profile.clone()),
         clipboard: request.clipboard.unwrap_or(defaults.clipboard),
@@ -58,9 +54,25 @@ fn session_options(state: &AppState, request: CreateRequest) -> Result<SessionOp
     })
 }
 
-/// An absolute, UTF-8 path without `..`, so what it names is what a prefix check sees.
+fn refuse_inside(downloads: &Path, own: &[PathBuf]) -> Result<(), ApiError> {
+    match own.iter().find(|dir| downloads.starts_with(dir)) {
+        Some(dir) => Err(ApiError::InvalidRequest(format!(
+            "downloads folder {}: inside {}, which firefox-launcher deletes or owns",
+            downloads.display(),
+            dir.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// An absolute (or `~/`) path without `..`, so what it names is what a prefix check sees.
 fn validate_folder(dir: &str) -> Result<PathBuf, ApiError> {
-    let path = Path::new(dir);
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let expanded = match (dir.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(dir),
+    };
+    let path = expanded.as_path();
     let why = if dir.len() > MAX_URL_LEN || dir.chars().any(char::is_control) {
         Some("too long or holds control characters")
     } else if !path.is_absolute() {
@@ -72,7 +84,7 @@ fn validate_folder(dir: &str) -> Result<PathBuf, ApiError> {
     };
     match why {
         Some(why) => Err(ApiError::InvalidRequest(format!("downloads folder {:?}: {why}", dir.chars().take(200).collect::<String>()))),
-        None => Ok(path.to_owned()),
+        None => Ok(expanded),
     }
 }
 
@@ -117,6 +129,8 @@ mod tests {
     #[test]
     fn downloads_folders_are_absolute_without_dot_dot() {
         assert_eq!(validate_folder("/home/u/Downloads").unwrap(), PathBuf::from("/home/u/Downloads"));
+        let home = PathBuf::from(std::env::var_os("HOME").unwrap());
+        assert_eq!(validate_folder("~/Downloads").unwrap(), home.join("Downloads"));
         for bad in ["Downloads", "", "/home/u/../../etc", "/home/u/\u{7}x"] {
             assert!(matches!(validate_folder(bad), Err(ApiError::InvalidRequest(_))), "{bad}");
         }
