@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
+  BREAK,
   GRACE_MS,
   HUB,
   describeProcs,
@@ -71,13 +72,18 @@ test(`the idle culler (timeout ${TIMEOUT_S} s) culls a server whose session has 
   await page.goto(new URL(`user/alice/firefox-launcher/sessions/${a.port}/`, HUB).href);
   await firefoxDrawn(page.mainFrame(), 'alice\'s session in a browser tab');
   log('alice\'s client is connected and drawing');
+  if (BREAK === 'no-client') {
+    await page.close();
+  }
 
   // bob, unconnected: culled.
   const watchMs = 3 * TIMEOUT_S * 1000;
   const aliceSamples = [];
-  const bobDone = culledWithin('bob', TIMEOUT_S * 1000 + 60_000).then(async bobGone => {
+  const bobSamples = [];
+  const bobDone = culledWithin('bob', TIMEOUT_S * 1000 + 60_000, bobSamples).then(async bobGone => {
     assert.ok(bobGone, `bob's server (a session, no client) was not culled within ${TIMEOUT_S + 60} s`);
-    log(`MEASURED: bob's server, with an unconnected session, culled ${((bobGone - bobLastRequest) / 1000).toFixed(1)} s after his last request (timeout ${TIMEOUT_S} s)`);
+    const lastActivity = Date.parse(bobSamples.at(-1)?.last_activity);
+    log(`MEASURED: bob's server, with an unconnected session, culled ${((bobGone - bobLastRequest) / 1000).toFixed(1)} s after his last request was answered, ${((bobGone - lastActivity) / 1000).toFixed(1)} s after its last activity as the hub saw it (timeout ${TIMEOUT_S} s)`);
     log(`nothing of bob's left ${await nothingLeftOf('bob', GRACE_MS + 2000, bobGone)} ms after the hub said his server was gone`);
   });
   bobDone.catch(() => {}); // awaited below; not an unhandled rejection meanwhile

@@ -15,6 +15,13 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const HUB = process.env.HUB_URL;
+/**
+ * A deliberate breakage, to see a check fail (never set by scripts/test): `open-perms` opens
+ * alice's sockets, directories and secret to everyone before bob's probes, `stop-all` stops all
+ * of alice's sessions where one should stop, `skip-stop` skips the hub's stop or the scancel,
+ * `no-client` closes alice's tab before the culler is watched.
+ */
+export const BREAK = process.env.HUB_BREAK ?? '';
 const ADMIN = process.env.HUB_ADMIN_TOKEN;
 const PASSWORD = process.env.HUB_PASSWORD;
 export const ARTIFACTS = process.env.ARTIFACTS_DIR ?? new URL('./artifacts/hub/', import.meta.url).pathname;
