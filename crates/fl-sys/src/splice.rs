@@ -33,7 +33,8 @@ impl SplicePipe {
 
     /// Moves up to `len` bytes from the pipe into `to`; `WouldBlock` when `to` is full.
     pub fn drain(&self, to: BorrowedFd<'_>, len: usize) -> std::io::Result<usize> {
-        let flags = SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK | SpliceFFlags::SPLICE_F_MORE;
+        // No SPLICE_F_MORE: like MSG_MORE it holds back a small write, a keystroke or a ping.
+        let flags = SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK;
         Ok(splice(&self.read, None, to, None, len, flags)?)
     }
 }
