@@ -350,8 +350,9 @@ fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
     assert_eq!(status("Firefox").0, "ok");
 }
 
-/// One version for the Rust workspace, the npm package and the Python package (hatch takes the
-/// npm package's), reported by `--version` and `/api/health`.
+/// One version for the Rust workspace, the npm package, the Python package (hatch takes the npm
+/// package's) and the extension's own constant (it warns when the sidecar's differs), reported
+/// by `--version` and `/api/health`.
 #[tokio::test]
 async fn the_version_is_one_across_the_binary_the_api_and_the_packages() {
     let version = env!("CARGO_PKG_VERSION");
@@ -360,6 +361,8 @@ async fn the_version_is_one_across_the_binary_the_api_and_the_packages() {
     assert_eq!(package["version"], version, "js-extension/package.json (and so the Python package) differs from Cargo.toml");
     let pyproject = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../js-extension/pyproject.toml")).unwrap();
     assert!(pyproject.contains("[tool.hatch.version]\nsource = \"nodejs\""), "the Python package no longer takes the npm version");
+    let extension = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../js-extension/src/version.ts")).unwrap();
+    assert!(extension.contains(&format!("export const EXTENSION_VERSION = '{version}';")), "js-extension/src/version.ts differs");
 
     let home = TestHome::new();
     assert_eq!(succeeded(&cli(&home, &["--version"])).trim(), format!("firefox-launcher {version}"));

@@ -5,7 +5,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { IStartRequest, startRequestBody } from './options';
-import { sessionApiUrl, sessionsApiUrl } from './urls';
+import { healthApiUrl, sessionApiUrl, sessionsApiUrl } from './urls';
 import {
   describeError,
   ISession,
@@ -31,6 +31,11 @@ export class SidecarApi {
 
   get serverSettings(): ServerConnection.ISettings {
     return this._settings;
+  }
+
+  /** `GET /api/health`: `{status, version, sessions, ...}` */
+  async health(): Promise<unknown> {
+    return this._call(healthApiUrl(this._settings.baseUrl), { method: 'GET' }, 'ask the Firefox sidecar its version');
   }
 
   /** `GET /api/sessions` */

@@ -55,6 +55,7 @@ import {
   sidecarRoot,
   withClientOptions
 } from './urls';
+import { versionMismatch } from './version';
 import { WaitingTab } from './waiting';
 
 const PLUGIN_ID = 'jupyterlab-firefox-launcher:plugin';
@@ -102,7 +103,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     labShell: ILabShell | null
   ) => {
     const serverSettings = app.serviceManager.serverSettings;
-    const manager = new SessionManager(new SidecarApi(serverSettings));
+    const api = new SidecarApi(serverSettings);
+    const manager = new SessionManager(api);
     const options: IOptions = {
       openIn: 'tab',
       startUrl: '',
@@ -537,6 +539,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     void manager.refresh();
+    // Once per page: a sidecar of another version than this extension is said in words.
+    api
+      .health()
+      .then(health => {
+        const mismatch = versionMismatch(health);
+        if (mismatch) {
+          console.warn(`firefox-launcher: ${mismatch}`);
+          Notification.warning(mismatch, { autoClose: false });
+        }
+      })
+      .catch(() => undefined);
     window.setInterval(() => {
       const busy = manager.sessions.length > 0 || manager.starting > 0;
       const fresh = Date.now() - manager.listedAt < DOWNLOAD_POLL_MS / 2;

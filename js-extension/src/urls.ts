@@ -25,6 +25,10 @@ export function sidecarRoot(baseUrl: string): string {
 }
 
 /** `<baseUrl>firefox-launcher/api/sessions` */
+export function healthApiUrl(baseUrl: string): string {
+  return joinUrl(sidecarRoot(baseUrl), 'api', 'health');
+}
+
 export function sessionsApiUrl(baseUrl: string): string {
   return joinUrl(baseUrl, PROXY_NAME, 'api', 'sessions');
 }
