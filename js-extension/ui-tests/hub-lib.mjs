@@ -54,11 +54,14 @@ export async function waitFor(what, fn, timeoutMs, stepMs = 250) {
   }
 }
 
+/** A request with `token`; gives up after `init.timeoutMs` (default 120 s: a session's start fits). */
 async function call(url, token, init = {}) {
+  const { timeoutMs = 120_000, ...rest } = init;
   const res = await fetch(url, {
     redirect: 'manual',
-    ...init,
-    headers: { Authorization: `token ${token}`, ...(init.body ? { 'Content-Type': 'application/json' } : {}), ...(init.headers ?? {}) }
+    signal: AbortSignal.timeout(timeoutMs),
+    ...rest,
+    headers: { Authorization: `token ${token}`, ...(rest.body ? { 'Content-Type': 'application/json' } : {}), ...(rest.headers ?? {}) }
   });
   const text = await res.text();
   let body = text;

@@ -65,10 +65,10 @@ after(async () => {
   // Whatever a failed test left: stop the sessions, so the hub's own stop is not what ends them.
   for (const name of ['alice', 'bob']) {
     if (!keepForHubShutdown.has(name) && (await serverOf(name).catch(() => null))) {
-      const list = await sidecarOf(name, tokens[name])('api/sessions').catch(() => null);
+      const list = await sidecarOf(name, tokens[name])('api/sessions', { timeoutMs: 20_000 }).catch(() => null);
       for (const s of list?.body?.sessions ?? []) {
         log(`cleanup: stopping ${name}'s session ${s.port}`);
-        await sidecarOf(name, tokens[name])(`api/sessions/${s.port}`, { method: 'DELETE' }).catch(() => {});
+        await sidecarOf(name, tokens[name])(`api/sessions/${s.port}`, { method: 'DELETE', timeoutMs: 30_000 }).catch(() => {});
       }
     }
   }
@@ -185,9 +185,9 @@ test('users stay apart: the hub refuses bob on alice\'s sidecar, her sockets and
   const alice = sidecarOf('alice', tokens.alice);
   const bob = sidecarOf('bob', tokens.bob);
   t.after(async () => {
-    for (const [name, sc] of [['alice', alice], ['bob', bob]]) {
-      for (const s of (await sc('api/sessions').catch(() => null))?.body?.sessions ?? []) {
-        await sc(`api/sessions/${s.port}`, { method: 'DELETE' }).catch(() => {});
+    for (const sc of [alice, bob]) {
+      for (const s of (await sc('api/sessions', { timeoutMs: 20_000 }).catch(() => null))?.body?.sessions ?? []) {
+        await sc(`api/sessions/${s.port}`, { method: 'DELETE', timeoutMs: 30_000 }).catch(() => {});
       }
     }
   });

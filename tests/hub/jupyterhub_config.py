@@ -59,7 +59,6 @@ c.SharedPasswordAuthenticator.user_password = env["HUB_TEST_PASSWORD"]
 c.Authenticator.allowed_users = {"alice", "bob"}
 if env.get("HUB_TEST_ADMIN_USERS"):
     c.Authenticator.admin_users = set(env["HUB_TEST_ADMIN_USERS"].split(","))
-    c.SharedPasswordAuthenticator.admin_password = env["HUB_TEST_PASSWORD"] + "-admin"
 
 # The test's own admin identity: a service with the admin role.
 c.JupyterHub.services = [{"name": "test-admin", "api_token": env["HUB_TEST_ADMIN_TOKEN"]}]
