@@ -12,11 +12,15 @@ server process knows: the proxy adds it to every request it forwards.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 _TOKEN: str | None = None
+_SOCKET_DIR: str | None = None
 
 
 def binary_path() -> Path:
@@ -35,12 +39,27 @@ def process_token() -> str:
     return _TOKEN
 
 
+def socket_path() -> str:
+    """The sidecar's socket, in a 0700 directory made once per Jupyter server
+    process and removed when it exits.
+
+    With ``"unix_socket": True`` jupyter-server-proxy makes a
+    ``/tmp/jupyter-server-proxy-*`` directory per server start and never
+    removes it: under a hub every start of every user's server left one.
+    """
+    global _SOCKET_DIR
+    if _SOCKET_DIR is None:
+        _SOCKET_DIR = tempfile.mkdtemp(prefix="firefox-launcher-")
+        atexit.register(shutil.rmtree, _SOCKET_DIR, ignore_errors=True)
+    return os.path.join(_SOCKET_DIR, "sidecar.sock")
+
+
 def setup_firefox_launcher() -> dict:
     """Return the jupyter-server-proxy server configuration."""
     token = process_token()
     return {
         "command": [str(binary_path()), "serve", "--unix-socket", "{unix_socket}"],
-        "unix_socket": True,
+        "unix_socket": socket_path(),
         "environment": {"FIREFOX_LAUNCHER_TOKEN": token},
         "request_headers_override": {"Authorization": f"token {token}"},
         # Readiness is any answer to GET / over the socket; the sidecar

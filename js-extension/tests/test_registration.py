@@ -34,7 +34,24 @@ def test_command_runs_bundled_binary_on_unix_socket(fresh):
     assert os.path.isabs(binary)
     assert binary.endswith(os.path.join("jupyterlab_firefox_launcher", "bin", "firefox-launcher"))
     assert config["command"][1:] == ["serve", "--unix-socket", "{unix_socket}"]
-    assert config["unix_socket"] is True
+    socket = config["unix_socket"]
+    assert os.path.isabs(socket)
+    directory = os.path.dirname(socket)
+    assert os.path.basename(directory).startswith("firefox-launcher-")
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+
+
+def test_the_socket_directory_goes_when_the_server_process_exits(tmp_path):
+    import subprocess
+    import sys
+
+    # A process like Jupyter's: it registers the sidecar, then exits normally.
+    code = "from jupyterlab_firefox_launcher import serverproxy as s; print(s.setup_firefox_launcher()['unix_socket'])"
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    socket = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert socket.startswith(str(tmp_path)), socket
+    assert not os.path.exists(os.path.dirname(socket)), "the socket directory outlived its process"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bundled_binary_is_installed_and_executable(fresh):
@@ -84,7 +101,7 @@ def test_jupyter_server_proxy_accepts_the_config(fresh):
     assert handler is not None
     assert handler.__mro__[1].__name__ == "SuperviseAndProxyHandler"
     attrs = process.get_proxy_attributes()
-    assert attrs["requested_unix_socket"] is True
+    assert attrs["requested_unix_socket"] == config["unix_socket"]
     assert attrs["timeout"] == config["timeout"]
     assert attrs["request_headers_override"] == config["request_headers_override"]
 
