@@ -225,6 +225,8 @@ async fn the_session_limit_answers_429_and_missing_binaries_a_clear_error() {
     let response = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
     let body = expect_error(&response, 500, "missing_binary");
     assert!(body.error.contains("/nonexistent/firefox"), "{}", body.error);
+    // The JupyterLab extension shows this sentence: it names the package and `doctor`.
+    assert!(body.error.contains("apt install firefox-esr") && body.error.contains("firefox-launcher doctor"), "{}", body.error);
     assert!(home.session_dirs().is_empty());
 }
 

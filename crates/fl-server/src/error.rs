@@ -37,8 +37,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("too many sessions: at most {0} may run at once; stop one first")]
     TooManySessions(usize),
-    #[error("{what} not found at {path}: install it or configure its path; `firefox-launcher doctor` checks everything a session needs and names the packages")]
-    MissingBinary { what: &'static str, path: std::path::PathBuf },
+    #[error("{what} not found at {path}: install it ({install}) or configure its path; `firefox-launcher doctor` checks everything a session needs and names the packages")]
+    MissingBinary { what: &'static str, path: std::path::PathBuf, install: &'static str },
     #[error("the service is shutting down")]
     ShuttingDown,
     #[error("could not find a free port after {0} attempts")]

@@ -29,9 +29,13 @@ type ReadyReply = oneshot::Sender<Result<SessionView, ApiError>>;
 
 fn check_binaries(state: &AppState) -> Result<(), ApiError> {
     let cfg = &state.options().session;
-    for (what, path) in [("xpra", &cfg.xpra), ("firefox", &cfg.firefox)] {
+    let binaries = [
+        ("xpra", &cfg.xpra, "Debian, Ubuntu: apt install xpra; RHEL: dnf install xpra"),
+        ("firefox", &cfg.firefox, "Debian: apt install firefox-esr; RHEL: dnf install firefox"),
+    ];
+    for (what, path, install) in binaries {
         if !fl_session::is_executable(path) {
-            return Err(ApiError::MissingBinary { what, path: path.clone() });
+            return Err(ApiError::MissingBinary { what, path: path.clone(), install });
         }
     }
     Ok(())
