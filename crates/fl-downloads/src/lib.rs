@@ -51,25 +51,11 @@ impl Downloads {
         names.iter().filter_map(|name| self.take(name)).collect()
     }
 
-    /// Watches the staging directory and hands each finished download to `found`, until the
-    /// directory is removed (the session's teardown) or cannot be watched.
-    pub async fn watch(&self, mut found: impl FnMut(Download)) {
-        let events = match DirEvents::moved_in(&self.staging).and_then(register) {
-            Ok(events) => events,
-            Err(e) => {
-                tracing::warn!("cannot watch {} for downloads: {e}", self.staging.display());
-                return;
-            }
-        };
-        self.collect().into_iter().for_each(&mut found);
-        loop {
-            let Ok(mut ready) = events.readable().await else { return };
-            match ready.get_inner().read() {
-                Ok(names) => names.iter().filter_map(|name| self.take(name)).for_each(&mut found),
-                Err(_) => return,
-            }
-            ready.clear_ready();
-        }
+    /// Starts watching the staging directory (from here on no rename into it is missed); call
+    /// within a tokio runtime.
+    pub fn watch(&self) -> std::io::Result<Watch> {
+        let events = DirEvents::moved_in(&self.staging).and_then(register)?;
+        Ok(Watch { downloads: self.clone(), events })
     }
 
     /// Moves one finished file out of staging; logs and returns `None` when it cannot.
@@ -121,6 +107,30 @@ impl Downloads {
         let to = copied?;
         std::fs::remove_file(from)?;
         Ok(to)
+    }
+}
+
+/// A registered watch on one staging directory (see [`Downloads::watch`]).
+#[derive(Debug)]
+pub struct Watch {
+    downloads: Downloads,
+    events: AsyncFd<DirEvents>,
+}
+
+impl Watch {
+    /// Hands each finished download to `found` (first those already there), until the staging
+    /// directory is removed (the session's teardown) or cannot be read.
+    pub async fn run(self, mut found: impl FnMut(Download)) {
+        let Self { downloads, events } = self;
+        downloads.collect().into_iter().for_each(&mut found);
+        loop {
+            let Ok(mut ready) = events.readable().await else { return };
+            match ready.get_inner().read() {
+                Ok(names) => names.iter().filter_map(|name| downloads.take(name)).for_each(&mut found),
+                Err(_) => return,
+            }
+            ready.clear_ready();
+        }
     }
 }
 
@@ -247,11 +257,8 @@ mod tests {
         let (tmp, d) = setup();
         let staging = tmp.path().join("staging");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let watcher = {
-            let d = d.clone();
-            tokio::spawn(async move { d.watch(|found| tx.send(found).unwrap()).await })
-        };
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let watch = d.watch().unwrap();
+        let watcher = tokio::spawn(watch.run(move |found| tx.send(found).unwrap()));
         std::fs::write(staging.join("<img src=x onerror=alert(1)>.csv"), b"").unwrap();
         std::fs::write(staging.join("<img src=x onerror=alert(1)>.ABCDEFGH.csv.part"), b"1,2\n").unwrap();
         std::fs::write(staging.join("empty.txt.part"), b"").unwrap();

@@ -78,35 +78,35 @@ pub(crate) struct Counters {
 /// Relays until either side closes; returns (up, down) bytes.
 pub(crate) async fn relay(client: Upgraded, upstream: Upgraded, counters: &Counters) -> std::io::Result<(u64, u64)> {
     match (Socket::take(client), Socket::take(upstream)) {
-        (Ok((mut client, client_early)), Ok((mut upstream, upstream_early))) => {
-            upstream.write_all(&client_early).await?;
-            client.write_all(&upstream_early).await?;
-            counters.up.fetch_add(client_early.len() as u64, Ordering::Relaxed);
-            counters.down.fetch_add(upstream_early.len() as u64, Ordering::Relaxed);
-            let (up_pipe, down_pipe) = (SplicePipe::new()?, SplicePipe::new()?);
-            let (up, down) = tokio::try_join!(
-                pump(&client, &upstream, &up_pipe, &counters.up),
-                pump(&upstream, &client, &down_pipe, &counters.down),
-            )?;
-            Ok((up + client_early.len() as u64, down + upstream_early.len() as u64))
-        }
-        (client, upstream) => {
-            let back = |side: Result<(Socket, Bytes), Upgraded>| match side {
-                Ok(_) => unreachable!("only a connection that could not be taken apart comes back"),
-                Err(upgraded) => upgraded,
-            };
-            // One side came apart and the other did not: neither type is ours, which would be a
-            // change in hyper or in our listeners; copying still works.
-            if client.is_ok() != upstream.is_ok() {
-                return Err(std::io::Error::other("one side of the websocket is of an unknown connection type"));
-            }
-            let (mut client, mut upstream) = (TokioIo::new(back(client)), TokioIo::new(back(upstream)));
-            let (up, down) = tokio::io::copy_bidirectional_with_sizes(&mut client, &mut upstream, COPY_BUFFER, COPY_BUFFER).await?;
-            counters.up.fetch_add(up, Ordering::Relaxed);
-            counters.down.fetch_add(down, Ordering::Relaxed);
-            Ok((up, down))
-        }
+        (Ok(client), Ok(upstream)) => splice_both_ways(client, upstream, counters).await,
+        (Err(client), Err(upstream)) => copy_both_ways(client, upstream, counters).await,
+        // Only one side came apart: a change in hyper or in our listeners. The side that did
+        // has lost hyper's wrapper, so neither way can relay it.
+        _ => Err(std::io::Error::other("one side of the websocket is of an unknown connection type")),
     }
+}
+
+async fn splice_both_ways(client: (Socket, Bytes), upstream: (Socket, Bytes), counters: &Counters) -> std::io::Result<(u64, u64)> {
+    let ((mut client, client_early), (mut upstream, upstream_early)) = (client, upstream);
+    upstream.write_all(&client_early).await?;
+    client.write_all(&upstream_early).await?;
+    counters.up.fetch_add(client_early.len() as u64, Ordering::Relaxed);
+    counters.down.fetch_add(upstream_early.len() as u64, Ordering::Relaxed);
+    let (up_pipe, down_pipe) = (SplicePipe::new()?, SplicePipe::new()?);
+    let (up, down) = tokio::try_join!(
+        pump(&client, &upstream, &up_pipe, &counters.up),
+        pump(&upstream, &client, &down_pipe, &counters.down),
+    )?;
+    Ok((up + client_early.len() as u64, down + upstream_early.len() as u64))
+}
+
+/// Neither connection is a socket we know: copy through buffers.
+async fn copy_both_ways(client: Upgraded, upstream: Upgraded, counters: &Counters) -> std::io::Result<(u64, u64)> {
+    let (mut client, mut upstream) = (TokioIo::new(client), TokioIo::new(upstream));
+    let (up, down) = tokio::io::copy_bidirectional_with_sizes(&mut client, &mut upstream, COPY_BUFFER, COPY_BUFFER).await?;
+    counters.up.fetch_add(up, Ordering::Relaxed);
+    counters.down.fetch_add(down, Ordering::Relaxed);
+    Ok((up, down))
 }
 
 /// One direction: `from` → pipe → `to`, until `from` ends; then the end is passed on.

@@ -107,6 +107,7 @@ fn reserve(state: &AppState, url: &str, pooled: bool, options: &SessionOptions) 
         return Ok(None);
     };
     let (tx, rx) = mpsc::channel(4);
+    let (profile, clipboard, downloads_dir) = chosen(options);
     let view = SessionView {
         port,
         status: SessionStatus::Starting,
@@ -120,8 +121,10 @@ fn reserve(state: &AppState, url: &str, pooled: bool, options: &SessionOptions) 
         clients: 0,
         last_activity: String::new(),
         title: String::new(),
+        profile,
+        clipboard,
+        downloads_dir,
         downloads: Vec::new(),
-        ..options_view(options)
     };
     Ok(state.try_insert(port, view, tx, pooled)?.map(|id| (port, id, rx)))
 }
@@ -130,30 +133,15 @@ pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-/// The fields of a view that say what the session was started with; the rest are placeholders.
-fn options_view(options: &SessionOptions) -> SessionView {
-    SessionView {
-        port: 0,
-        status: SessionStatus::Starting,
-        pid: None,
-        pgid: None,
-        display: None,
-        dir: String::new(),
-        url: String::new(),
-        created_at: String::new(),
-        path: String::new(),
-        clients: 0,
-        last_activity: String::new(),
-        title: String::new(),
-        profile: if options.persistent_profile.is_some() { fl_api::Profile::Persistent } else { fl_api::Profile::Temporary },
-        clipboard: options.clipboard,
-        downloads_dir: options.downloads.display().to_string(),
-        downloads: Vec::new(),
-    }
+/// What a view says of the choices a session was started with: profile, clipboard, folder.
+fn chosen(options: &SessionOptions) -> (fl_api::Profile, fl_api::Clipboard, String) {
+    let profile = if options.persistent_profile.is_some() { fl_api::Profile::Persistent } else { fl_api::Profile::Temporary };
+    (profile, options.clipboard, options.downloads.display().to_string())
 }
 
 /// The view of a running session, for adopted sessions and after ready.
 pub(crate) fn view_of(session: &Session, status: SessionStatus) -> SessionView {
+    let (profile, clipboard, downloads_dir) = chosen(session.options());
     SessionView {
         port: session.port(),
         status,
@@ -167,7 +155,10 @@ pub(crate) fn view_of(session: &Session, status: SessionStatus) -> SessionView {
         clients: 0,
         last_activity: String::new(),
         title: String::new(),
-        ..options_view(session.options())
+        profile,
+        clipboard,
+        downloads_dir,
+        downloads: Vec::new(),
     }
 }
 
@@ -297,9 +288,11 @@ async fn supervise(state: AppState, id: u64, mut session: Session, mut commands:
             }
         }
     };
-    // The stop collects what finished meanwhile; the watch must not race it for the files.
+    // The stop collects what finished meanwhile; the watch must be gone (not only told to go:
+    // it may run on another worker) before it, or both would move the same file.
     if let Some(watch) = downloads {
         watch.abort();
+        let _ = watch.await;
     }
     finish(&state, id, &mut session, ended).await;
 }
@@ -307,10 +300,13 @@ async fn supervise(state: AppState, id: u64, mut session: Session, mut commands:
 /// Moves the session's downloads out as they finish and lists them in its view.
 fn watch_downloads(state: &AppState, id: u64, session: &Session) -> Option<tokio::task::JoinHandle<()>> {
     let downloads = session.downloads()?;
-    let (state, port) = (state.clone(), session.port());
-    Some(tokio::spawn(async move {
-        downloads.watch(|download| state.update(port, id, |e| e.view.downloads.push(download))).await;
-    }))
+    let port = session.port();
+    let watch = downloads
+        .watch()
+        .inspect_err(|e| tracing::warn!(port, "cannot watch the staging directory for downloads into {}: {e}", downloads.target().display()))
+        .ok()?;
+    let state = state.clone();
+    Some(tokio::spawn(watch.run(move |download| state.update(port, id, |e| e.view.downloads.push(download)))))
 }
 
 /// Tears the session down, drops it from the map, then answers the stop command if there is one.
