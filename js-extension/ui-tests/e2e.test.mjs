@@ -46,6 +46,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
+import { centrePixel, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 
 const BASE = process.env.JUPYTER_URL;
@@ -95,21 +96,6 @@ async function sidecar(path, init = {}) {
   return { status: res.status, body };
 }
 
-async function waitFor(what, fn, timeoutMs, stepMs = 250) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) {
-      return last;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise(r => setTimeout(r, stepMs));
-    stepMs = Math.min(stepMs * 1.5, 2000);
-  }
-}
 
 /** Polls `probe` every 50 ms until it returns a truthy value or `ms` pass; returns the last value. */
 async function within(ms, probe) {
@@ -354,27 +340,6 @@ async function hidePanel(page) {
   assert.equal(await panel.isVisible(), false, 'the sessions panel is hidden');
 }
 
-/**
- * Centre pixel of the largest window canvas of the Xpra client, or null.
- * (`#screen canvas`: Firefox runs fullscreen, and a fullscreen window's div
- * has no `.window` class.)
- */
-async function centrePixel(frame) {
-  return frame.evaluate(() => {
-    const canvases = [...document.querySelectorAll('#screen canvas')].filter(c => c.width > 0 && c.height > 0);
-    if (!canvases.length) {
-      return null;
-    }
-    const c = canvases.sort((a, b) => b.width * b.height - a.width * a.height)[0];
-    const copy = document.createElement('canvas');
-    copy.width = c.width;
-    copy.height = c.height;
-    const ctx = copy.getContext('2d');
-    ctx.drawImage(c, 0, 0);
-    const [r, g, b, a] = ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-    return { r, g, b, a, width: c.width, height: c.height, windows: canvases.length };
-  });
-}
 
 function isBlank(px) {
   return !px || px.a === 0 || (px.r === 0 && px.g === 0 && px.b === 0);

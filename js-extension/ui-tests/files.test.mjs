@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { deadline, sleep, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,26 +52,8 @@ function log(...args) {
   console.log(`[files ${new Date().toISOString().slice(11, 23)}]`, ...args);
 }
 
-const sleep = ms => new Promise(r => setTimeout(r, ms));
-/** A deadline to race against: it does not keep the process alive once everything else is done. */
-const deadline = ms => new Promise(r => setTimeout(r, ms).unref()).then(() => null);
 const secret = label => `${label}-${randomBytes(8).toString('hex')}`;
 
-/** Polls `fn` until it returns a truthy value, which it returns; throws after `timeoutMs`. */
-async function waitFor(what, fn, timeoutMs, stepMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await sleep(stepMs);
-    stepMs = Math.min(stepMs * 1.5, 500);
-  }
-}
 
 // ---- the pages in Firefox ----
 

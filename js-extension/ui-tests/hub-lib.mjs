@@ -14,6 +14,11 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
+import { centrePixel, sleep, waitFor } from './common.mjs';
+
+// The shared helpers, for the hub suites that import them from here.
+export { centrePixel, sleep, waitFor };
+
 export const HUB = process.env.HUB_URL;
 /**
  * A deliberate breakage, to see a check fail (never set by scripts/test): `open-perms` opens
@@ -37,22 +42,7 @@ export function log(...args) {
   console.log(`[hub ${new Date().toISOString().slice(11, 23)}]`, ...args);
 }
 
-export const sleep = ms => new Promise(r => setTimeout(r, ms));
 
-export async function waitFor(what, fn, timeoutMs, stepMs = 250) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = await fn();
-    if (last) {
-      return last;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await sleep(stepMs);
-    stepMs = Math.min(stepMs * 1.5, 1000);
-  }
-}
 
 /** A request with `token`; gives up after `init.timeoutMs` (default 120 s: a session's start fits). */
 async function call(url, token, init = {}) {
@@ -262,23 +252,6 @@ export async function pageServer() {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
 
-/** Centre pixel of the largest canvas of the Xpra client in `frame`, or null. */
-export function centrePixel(frame) {
-  return frame.evaluate(() => {
-    const canvases = [...document.querySelectorAll('#screen canvas')].filter(c => c.width > 0 && c.height > 0);
-    if (!canvases.length) {
-      return null;
-    }
-    const c = canvases.sort((a, b) => b.width * b.height - a.width * a.height)[0];
-    const copy = document.createElement('canvas');
-    copy.width = c.width;
-    copy.height = c.height;
-    const ctx = copy.getContext('2d');
-    ctx.drawImage(c, 0, 0);
-    const [r, g, b, a] = ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-    return { r, g, b, a, width: c.width, height: c.height };
-  });
-}
 
 export function isPageColour(px) {
   return Boolean(px) && px.a > 0 && PAGE_RGB.every((v, i) => Math.abs([px.r, px.g, px.b][i] - v) <= 8);

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { deadline, sleep, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,24 +42,7 @@ function log(...args) {
   console.log(`[keyboard ${new Date().toISOString().slice(11, 23)}]`, ...args);
 }
 
-const sleep = ms => new Promise(r => setTimeout(r, ms));
-// A deadline that does not keep node alive once the tests are done.
-const deadline = ms => new Promise(r => setTimeout(r, ms).unref());
 
-async function waitFor(what, fn, timeoutMs, stepMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await sleep(stepMs);
-    stepMs = Math.min(stepMs * 1.5, 1000);
-  }
-}
 
 // ---- the page in Firefox: a text field that reports its value ----
 
