@@ -117,7 +117,15 @@ mod tests {
             .env("FL_SYS_TEST_MARKER", &marker)
             .spawn()
             .unwrap();
-        let found = find_by_env(crate::current_uid(), "FL_SYS_TEST_MARKER", |v| v == marker.as_bytes());
+        // Until the child has exec'd, /proc/PID/environ is still the parent's (no marker).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let found = loop {
+            let found = find_by_env(crate::current_uid(), "FL_SYS_TEST_MARKER", |v| v == marker.as_bytes());
+            if !found.is_empty() || std::time::Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
         child.kill().unwrap();
         child.wait().unwrap();
         assert_eq!(found.len(), 1, "{found:?}");
