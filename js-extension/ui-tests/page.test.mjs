@@ -84,7 +84,9 @@ before(async () => {
     res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
   });
   await new Promise((r) => site.listen(0, '127.0.0.1', r));
-  serve = spawn(BIN, ['serve', '--port', '0', '--no-follow-parent'], {
+  // The file dialog opens in the workspace: a small one, not whatever directory the suite runs in
+  // (a big tree keeps GTK busy listing it while the test types Escape).
+  serve = spawn(BIN, ['serve', '--port', '0', '--no-follow-parent', '--workspace', home], {
     env: { ...process.env, FIREFOX_LAUNCHER_HOME: home },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
