@@ -130,3 +130,44 @@ async fn a_client_that_no_longer_matches_the_patches_is_refused() {
     assert!(server.log().contains("refusing to serve it unpatched"), "the log says so at start");
     server.client.stop(session.port).await.unwrap();
 }
+
+/// The picture settings of `serve`: the client half is written into our script (what the page
+/// offers when its query string says nothing), the server half reaches Xpra's command line.
+#[tokio::test]
+async fn picture_settings_reach_the_client_page_and_xpra() {
+    async fn script_and_argv(extra: &[&str]) -> (String, Vec<String>) {
+        let home = TestHome::new();
+        let server = fake_server(&home, "", extra).await;
+        let session = server.client.start(None).await.unwrap();
+        let script = get(&server, &format!("/{}js/firefox-launcher.js", session.path), &[]).await;
+        assert_eq!(script.status(), StatusCode::OK);
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", session.pid.unwrap())).unwrap();
+        let argv = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        server.client.stop(session.port).await.unwrap();
+        (String::from_utf8_lossy(script.body()).into_owned(), argv)
+    }
+
+    let (script, argv) = script_and_argv(&[]).await;
+    assert!(script.contains("var DEFAULTS = { video: 'false' };"), "defaults: JavaScript video decoders off, encoding left to the client");
+    for flag in ["--quality=0", "--min-quality=30", "--speed=0", "--min-speed=30"] {
+        assert!(argv.iter().any(|a| a == flag), "{flag} not in {argv:?}");
+    }
+
+    let chosen = ["--video", "--encoding", "webp", "--quality", "80", "--min-speed", "60"];
+    let (script, argv) = script_and_argv(&chosen).await;
+    assert!(script.contains("var DEFAULTS = { video: 'true', encoding: 'webp' };"), "not in the served script");
+    for flag in ["--quality=80", "--min-quality=30", "--speed=0", "--min-speed=60"] {
+        assert!(argv.iter().any(|a| a == flag), "{flag} not in {argv:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_picture_setting_out_of_range_is_refused_at_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firefox-launcher"))
+        .args(["serve", "--port", "0", "--quality", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--quality") && stderr.contains("auto or a number from 1 to 100"), "{stderr}");
+}

@@ -119,6 +119,8 @@ struct ServeArgs {
     /// serve's working directory, which is Jupyter's when jupyter-server-proxy starts it).
     #[arg(long, env = "FIREFOX_LAUNCHER_WORKSPACE")]
     workspace: Option<PathBuf>,
+    #[command(flatten)]
+    picture: PictureArgs,
     /// Keep running (and keep sessions) when the process that started `serve` exits.
     #[arg(long)]
     no_follow_parent: bool,
@@ -129,6 +131,38 @@ struct ServeArgs {
     /// doubles that have no X server.
     #[arg(long, hide = true, env = "FIREFOX_LAUNCHER_NO_WINDOW_CHECK")]
     no_window_check: bool,
+}
+
+/// How the picture is encoded and decoded; defaults chosen by `scripts/bench --only stream-tune`
+/// (BENCHMARKS.md). A session page's query string may still set `video` and `encoding`.
+#[derive(Debug, Args)]
+struct PictureArgs {
+    /// Offer Xpra the HTML5 client's JavaScript video decoders (H.264, MPEG-1). Off: they decoded
+    /// the fewest frames per second of all choices.
+    #[arg(long, env = "FIREFOX_LAUNCHER_VIDEO", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    video: bool,
+    /// The encoding the client asks for first: auto, jpeg, webp, png.
+    #[arg(long, env = "FIREFOX_LAUNCHER_ENCODING", default_value = "auto")]
+    encoding: fl_xpra_html5::Encoding,
+    /// Xpra's picture quality, 1-100, or auto (Xpra adapts it to the link).
+    #[arg(long, env = "FIREFOX_LAUNCHER_QUALITY", default_value = "auto")]
+    quality: fl_session::Level,
+    /// The lowest quality automatic quality may choose.
+    #[arg(long, env = "FIREFOX_LAUNCHER_MIN_QUALITY", default_value = "30")]
+    min_quality: fl_session::Level,
+    /// Xpra's encoding speed (CPU per frame against size), 1-100, or auto.
+    #[arg(long, env = "FIREFOX_LAUNCHER_SPEED", default_value = "auto")]
+    speed: fl_session::Level,
+    /// The lowest speed automatic speed may choose.
+    #[arg(long, env = "FIREFOX_LAUNCHER_MIN_SPEED", default_value = "30")]
+    min_speed: fl_session::Level,
+}
+
+impl PictureArgs {
+    fn split(&self) -> (fl_session::Picture, fl_xpra_html5::ClientDefaults) {
+        let picture = fl_session::Picture { quality: self.quality, min_quality: self.min_quality, speed: self.speed, min_speed: self.min_speed };
+        (picture, fl_xpra_html5::ClientDefaults { video: self.video, encoding: self.encoding })
+    }
 }
 
 impl Cli {
@@ -178,6 +212,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
             tracing::warn!("{} is missing: sessions cannot start until it is installed", binary.display());
         }
     }
+    let (picture, client_defaults) = args.picture.split();
     let session = fl_session::SessionConfig {
         xpra,
         firefox,
@@ -186,6 +221,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         require_window: !args.no_window_check,
         children: Default::default(),
         pass_env: args.pass_env,
+        picture,
     };
     for name in session.pass_env.iter().filter(|n| fl_session::is_refused_env(n)) {
         tracing::warn!("--pass-env {name}: refused, a name like that never reaches a session");
@@ -202,6 +238,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         max_sessions: args.max_sessions,
         warm: args.warm,
         html5_client: xpra_html5,
+        client_defaults,
         downloads: absolute(args.downloads.map_or_else(default_downloads, Ok)?, "--downloads")?,
         clipboard: args.clipboard,
         workspace: absolute(args.workspace.map_or_else(|| std::env::current_dir().context("the working directory"), Ok)?, "--workspace")?,

@@ -118,7 +118,7 @@ fn shared_memory(shm: &Path) -> Check {
 /// The client must be the one our patches know, or session pages are refused.
 fn html5_client(dir: &Path) -> Check {
     const NAME: &str = "Xpra HTML5 client";
-    match fl_xpra_html5::Html5Client::load(dir) {
+    match fl_xpra_html5::Html5Client::load(dir, &Default::default()) {
         Ok(_) => ok(NAME, format!("{} (patches apply)", dir.display())),
         Err(e) => Check {
             name: NAME,

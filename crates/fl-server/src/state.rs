@@ -36,6 +36,8 @@ pub struct StateOptions {
     pub warm: usize,
     /// Where Xpra's HTML5 client is read from (patched before it is served).
     pub html5_client: std::path::PathBuf,
+    /// What the client page offers Xpra unless its query string says (`--video`, `--encoding`).
+    pub client_defaults: fl_xpra_html5::ClientDefaults,
     /// Where finished downloads go unless a request names a folder (absolute).
     pub downloads: std::path::PathBuf,
     /// Which way the clipboard works unless a request says.
@@ -58,6 +60,7 @@ impl StateOptions {
             max_sessions: 4,
             warm: 0,
             html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
+            client_defaults: fl_xpra_html5::ClientDefaults::default(),
             downloads: home.join("Downloads"),
             clipboard: fl_api::Clipboard::Both,
             workspace: home.to_owned(),
@@ -120,7 +123,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(options: StateOptions, base: BaseDir) -> Self {
         let instance = format!("{}-{}", std::process::id(), time::OffsetDateTime::now_utc().unix_timestamp_nanos());
-        let client = fl_xpra_html5::Html5Client::load(&options.html5_client);
+        let client = fl_xpra_html5::Html5Client::load(&options.html5_client, &options.client_defaults);
         if let Err(e) = &client {
             tracing::error!("the session page cannot be served: {e}");
         }

@@ -25,6 +25,7 @@ pub struct XpraCommand<'a> {
     pub layout: &'a Layout,
     pub profile: &'a Path,
     pub clipboard: fl_api::Clipboard,
+    pub picture: &'a crate::Picture,
     pub port: u16,
     pub url: &'a str,
     pub marker: &'a str,
@@ -52,7 +53,7 @@ impl XpraCommand<'_> {
     pub fn args(&self) -> Vec<OsString> {
         let l = self.layout;
         let path = |p: std::path::PathBuf| p.into_os_string().into_string().unwrap_or_default();
-        let args: Vec<String> = vec![
+        let mut args: Vec<String> = vec![
             "start".into(),
             format!("--bind-tcp=127.0.0.1:{}", self.port),
             // Every local user can reach a 127.0.0.1 port: the TCP listener demands a secret.
@@ -91,6 +92,7 @@ impl XpraCommand<'_> {
             format!("--log-dir={}", path(l.root.clone())),
             format!("--xvfb={}", self.xvfb()),
         ];
+        args.extend(self.picture.xpra_args());
         args.into_iter().map(OsString::from).collect()
     }
 
@@ -138,6 +140,7 @@ mod tests {
             layout: &layout,
             profile: &layout.profile(),
             clipboard: fl_api::Clipboard::Both,
+            picture: &crate::Picture::default(),
             port: 1,
             url: "about:blank",
             marker: "m",

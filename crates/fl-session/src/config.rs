@@ -24,6 +24,8 @@ pub struct SessionConfig {
     /// Names of the service's environment passed to sessions besides the allowlist (`--pass-env`);
     /// refused names are dropped all the same.
     pub pass_env: Vec<String>,
+    /// How Xpra encodes the picture.
+    pub picture: crate::Picture,
 }
 
 /// Finds Firefox on `PATH`: `firefox`, then `firefox-esr`.
@@ -50,6 +52,7 @@ impl SessionConfig {
             require_window: true,
             children: Arc::default(),
             pass_env: Vec::new(),
+            picture: crate::Picture::default(),
         }
     }
 }

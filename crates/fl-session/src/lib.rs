@@ -12,6 +12,7 @@ mod env;
 mod error;
 mod layout;
 mod leader;
+mod picture;
 mod ready;
 mod record;
 mod teardown;
@@ -31,6 +32,7 @@ pub use command::MARKER_ENV;
 pub use config::{SessionConfig, find_firefox, is_executable};
 pub use env::{is_refused_env, session_env};
 pub use error::StartError;
+pub use picture::{Level, LevelError, Picture};
 pub use record::{ProcRecord, RECORD_FILE, SessionRecord, this_process};
 pub use teardown::{StopReport, StopSignal, clean_up_after};
 pub use xfiles::remove_stale_x_files;
@@ -294,6 +296,7 @@ fn spawn_xpra(
         layout,
         profile: &profile,
         clipboard: spec.options.clipboard,
+        picture: &cfg.picture,
         port: spec.port,
         url,
         marker: &spec.marker,

@@ -32,6 +32,10 @@
 	var ALLOWED = ['encoding', 'keyboard_layout', 'swap_keys', 'clipboard', 'video', 'bandwidth_limit', 'touchaction',
 		'reconnect'];
 
+	// What the service chose for options the query string leaves unset (`serve --video`,
+	// `--encoding`): written here by fl-xpra-html5 when the service loads the client.
+	var DEFAULTS = {};
+
 	var query = new URLSearchParams(window.location.search);
 	// Set below from `keyboard_layout`; declared here because getparam reads it.
 	var layoutOverride = null;
@@ -61,8 +65,11 @@
 		if (Object.prototype.hasOwnProperty.call(FORCED, prop)) {
 			return FORCED[prop];
 		}
-		if (ALLOWED.indexOf(prop) < 0 || !query.has(prop)) {
+		if (ALLOWED.indexOf(prop) < 0) {
 			return null;
+		}
+		if (!query.has(prop)) {
+			return Object.prototype.hasOwnProperty.call(DEFAULTS, prop) ? DEFAULTS[prop] : null;
 		}
 		if (prop === 'keyboard_layout') {
 			return layoutOverride;

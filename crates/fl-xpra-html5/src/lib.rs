@@ -10,7 +10,10 @@
 //! package's files no longer match the patches, [`Html5Client::load`] fails and the client is not
 //! served at all. This crate is the one home of that adaptation; the proxy only asks it for files.
 
+mod defaults;
 pub mod patches;
+
+pub use defaults::{ClientDefaults, Encoding, EncodingError};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -62,7 +65,8 @@ pub struct Html5Client {
 
 impl Html5Client {
     /// Reads the client from `dir` and patches it; fails rather than serve it unpatched.
-    pub fn load(dir: &Path) -> Result<Self, ClientError> {
+    /// `defaults` are what the page does when its query string leaves an option unset.
+    pub fn load(dir: &Path, defaults: &ClientDefaults) -> Result<Self, ClientError> {
         let mut files = read_tree(dir)?;
         for file in patches::patched_files() {
             let bytes = files.remove(file).ok_or_else(|| ClientError::Missing { dir: dir.to_owned(), file })?;
@@ -76,7 +80,7 @@ impl Html5Client {
             })?;
             files.insert(file.to_owned(), patched.into_bytes());
         }
-        files.insert(patches::OUR_SCRIPT_PATH.to_owned(), patches::OUR_SCRIPT.as_bytes().to_vec());
+        files.insert(patches::OUR_SCRIPT_PATH.to_owned(), defaults.apply(patches::OUR_SCRIPT).into_bytes());
         let index = files.get("index.html").ok_or_else(|| ClientError::Missing { dir: dir.to_owned(), file: "index.html" })?;
         let csp = content_security_policy(&inline_script_hashes(&String::from_utf8_lossy(index)));
         let assets = files.into_iter().map(|(path, body)| { let asset = asset(&path, body); (path, asset) }).collect();

@@ -11,7 +11,7 @@ fn text(client: &Html5Client, path: &str) -> String {
 
 #[test]
 fn debians_client_loads_patched() {
-    let client = Html5Client::load(Path::new(DEBIAN_DIR)).expect("the packaged client patches cleanly");
+    let client = Html5Client::load(Path::new(DEBIAN_DIR), &Default::default()).expect("the packaged client patches cleanly");
     let window = text(&client, "js/Window.js");
     assert!(!window.contains("+ this.title +"), "the title bar is no longer built from the raw title");
     assert!(!window.contains(".html(decodedTitle)"));
@@ -40,10 +40,10 @@ fn changed_copy(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDi
 fn a_client_whose_sink_moved_is_refused() {
     // Positive control: an unchanged copy loads.
     let same = changed_copy("js/Window.js", |s| s);
-    Html5Client::load(same.path()).expect("an unchanged copy loads");
+    Html5Client::load(same.path(), &Default::default()).expect("an unchanged copy loads");
 
     let moved = changed_copy("js/Window.js", |s| s.replace(".html(decodedTitle)", ".html( decodedTitle )"));
-    let err = Html5Client::load(moved.path()).unwrap_err();
+    let err = Html5Client::load(moved.path(), &Default::default()).unwrap_err();
     assert!(matches!(err, ClientError::Changed { file: "js/Window.js", found: 0, expected: 1, .. }), "{err}");
     assert!(err.to_string().contains("refusing to serve it unpatched"));
 }
@@ -52,6 +52,6 @@ fn a_client_whose_sink_moved_is_refused() {
 fn a_client_without_a_patched_file_is_refused() {
     let copy = changed_copy("js/Window.js", |s| s);
     std::fs::remove_file(copy.path().join("js/Notifications.js")).unwrap();
-    let err = Html5Client::load(copy.path()).unwrap_err();
+    let err = Html5Client::load(copy.path(), &Default::default()).unwrap_err();
     assert!(matches!(err, ClientError::Missing { file: "js/Notifications.js", .. }), "{err}");
 }
