@@ -35,6 +35,8 @@ import threading
 import time
 from pathlib import Path
 
+import stream
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = REPO / "target" / "release" / "firefox-launcher"
 MARK = "FL_BENCH_RUN"
@@ -1216,7 +1218,14 @@ def main():
     ap.add_argument("--pings", type=int, default=2000)
     ap.add_argument("--max-load", type=float, default=1.0, help="wait (up to --load-wait s) for the 1-min load to drop below this")
     ap.add_argument("--load-wait", type=float, default=180)
-    ap.add_argument("--only", default="main,warm,proxy", help="comma-separated phases: main, warm, proxy")
+    ap.add_argument("--stream-seconds", type=float, default=10, help="each streaming measurement's window")
+    ap.add_argument("--stream-warmup", type=float, default=2)
+    ap.add_argument("--stream-presses", type=int, default=30, help="key presses per latency measurement")
+    ap.add_argument("--stream-paths", default="direct,sidecar,jupyter,peer", help="stream: which paths")
+    ap.add_argument("--stream-sizes", default="1280x800,1920x1080", help="stream: viewport sizes")
+    ap.add_argument("--stream-client", default="", help="stream: extra query for the Xpra client (e.g. video=false)")
+    ap.add_argument("--no-peer", dest="stream_peer", action="store_false", help="stream: skip Jupyter and the peer")
+    ap.add_argument("--only", default="main,warm,proxy,stream", help="comma-separated phases: main, warm, proxy, stream")
     ap.add_argument("--command", default="scripts/bench")
     a = ap.parse_args()
 
@@ -1231,7 +1240,8 @@ def main():
     ctx.tmp = Path(a.tmp) if a.tmp else Path(os.environ.get("TMPDIR", "/tmp")) / f"fl-bench-{ctx.run_id}"
     ctx.tmp.mkdir(parents=True, exist_ok=True)
     own_tmp = not a.tmp
-    for k in ("four_rest", "rounds", "claims", "idle_seconds", "wrk_seconds", "wrk_connections", "stream_mib", "stream_reps", "pings", "output", "max_load", "command"):
+    for k in ("four_rest", "rounds", "claims", "idle_seconds", "wrk_seconds", "wrk_connections", "stream_mib", "stream_reps", "pings", "output", "max_load", "command",
+              "stream_seconds", "stream_warmup", "stream_paths", "stream_sizes", "stream_client", "stream_presses", "stream_peer"):
         setattr(ctx, k, getattr(a, k))
     ctx.procs = []
     ctx.extra_notes = []
@@ -1282,6 +1292,8 @@ def main():
                 log(f"warm phase failed: {e}")
         if "proxy" in phases:
             phase_proxy(ctx, res)
+        if "stream" in phases:
+            stream.phase_stream(ctx, res, Serve, log)
         finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
         rows = write_report(ctx, res, started, finished)
         json_out = ctx.tmp / "results.json"
