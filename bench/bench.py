@@ -1058,6 +1058,8 @@ def write_report(ctx, res, started, finished):
                      f"proxy {pm * 1e6:.0f} µs vs direct {dm * 1e6:.0f} µs: +{(pm - dm) * 1e6:.0f} µs median; p99 {p99p * 1e6:.0f} vs {p99d * 1e6:.0f} µs",
                      "(added latency reported)", "info"))
 
+    rows += stream.report_rows(res, status)
+
     lines = []
     lines.append("# Benchmarks\n")
     lines.append("Produced by `scripts/bench` (issue 6); rerun it to refresh this file. It measures the bare recipe and the")
@@ -1103,6 +1105,7 @@ def write_report(ctx, res, started, finished):
     lines.append("   `/sessions/PORT/` on the sidecar's TCP port and once directly on the session's unix socket, then times")
     lines.append(f"   {ctx.stream_mib} MiB down, {ctx.stream_mib} MiB up, and {ctx.pings} 64-byte echo round trips;")
     lines.append(f"   {ctx.stream_reps} repetitions, order alternating.")
+    lines += stream.how_lines(ctx)
     lines.append("")
 
     lines.append("## Raw figures\n")
@@ -1172,6 +1175,7 @@ def write_report(ctx, res, started, finished):
             lines.append("```")
             lines.append(r["raw"].rstrip())
             lines.append("```\n")
+    lines += stream.raw_lines(res)
     if res.get("xpra_argv"):
         lines.append("The xpra command line both sides ran (from the sidecar's session; `$DIR` is the session directory):\n")
         lines.append("```")
@@ -1220,10 +1224,11 @@ def main():
     ap.add_argument("--load-wait", type=float, default=180)
     ap.add_argument("--stream-seconds", type=float, default=10, help="each streaming measurement's window")
     ap.add_argument("--stream-warmup", type=float, default=2)
-    ap.add_argument("--stream-presses", type=int, default=30, help="key presses per latency measurement")
+    ap.add_argument("--stream-presses", type=int, default=50, help="key presses per latency measurement")
     ap.add_argument("--stream-paths", default="direct,sidecar,jupyter,peer", help="stream: which paths")
     ap.add_argument("--stream-sizes", default="1280x800,1920x1080", help="stream: viewport sizes")
     ap.add_argument("--stream-client", default="", help="stream: extra query for the Xpra client (e.g. video=false)")
+    ap.add_argument("--stream-rounds", type=int, default=2, help="stream-tune: rounds over the settings")
     ap.add_argument("--no-peer", dest="stream_peer", action="store_false", help="stream: skip Jupyter and the peer")
     ap.add_argument("--only", default="main,warm,proxy,stream", help="comma-separated phases: main, warm, proxy, stream")
     ap.add_argument("--command", default="scripts/bench")
@@ -1241,7 +1246,7 @@ def main():
     ctx.tmp.mkdir(parents=True, exist_ok=True)
     own_tmp = not a.tmp
     for k in ("four_rest", "rounds", "claims", "idle_seconds", "wrk_seconds", "wrk_connections", "stream_mib", "stream_reps", "pings", "output", "max_load", "command",
-              "stream_seconds", "stream_warmup", "stream_paths", "stream_sizes", "stream_client", "stream_presses", "stream_peer"):
+              "stream_seconds", "stream_warmup", "stream_paths", "stream_sizes", "stream_client", "stream_rounds", "stream_presses", "stream_peer"):
         setattr(ctx, k, getattr(a, k))
     ctx.procs = []
     ctx.extra_notes = []
@@ -1294,6 +1299,8 @@ def main():
             phase_proxy(ctx, res)
         if "stream" in phases:
             stream.phase_stream(ctx, res, Serve, log)
+        if "stream-tune" in phases:
+            stream.phase_stream_tune(ctx, res, Serve, log)
         finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
         rows = write_report(ctx, res, started, finished)
         json_out = ctx.tmp / "results.json"

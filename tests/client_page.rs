@@ -149,7 +149,7 @@ async fn picture_settings_reach_the_client_page_and_xpra() {
 
     let (script, argv) = script_and_argv(&[]).await;
     assert!(script.contains("var DEFAULTS = { video: 'false' };"), "defaults: JavaScript video decoders off, encoding left to the client");
-    for flag in ["--quality=0", "--min-quality=30", "--speed=0", "--min-speed=30"] {
+    for flag in ["--quality=0", "--min-quality=30", "--speed=0", "--min-speed=70"] {
         assert!(argv.iter().any(|a| a == flag), "{flag} not in {argv:?}");
     }
 

@@ -154,7 +154,7 @@ struct PictureArgs {
     #[arg(long, env = "FIREFOX_LAUNCHER_SPEED", default_value = "auto")]
     speed: fl_session::Level,
     /// The lowest speed automatic speed may choose.
-    #[arg(long, env = "FIREFOX_LAUNCHER_MIN_SPEED", default_value = "30")]
+    #[arg(long, env = "FIREFOX_LAUNCHER_MIN_SPEED", default_value = "70")]
     min_speed: fl_session::Level,
 }
 
@@ -294,4 +294,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stop { port, output } => print(output.json, &client.stop(port).await?, fl_client::render_stop),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `serve`'s flags and the libraries' defaults (what tests and embedders get) are one choice.
+    #[test]
+    fn picture_flags_default_to_the_libraries_defaults() {
+        let cli = Cli::try_parse_from(["firefox-launcher", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        assert_eq!(args.picture.split(), (fl_session::Picture::default(), fl_xpra_html5::ClientDefaults::default()));
+    }
 }
