@@ -58,6 +58,17 @@ impl Socket {
         }
     }
 
+    /// Xpra turns `TCP_NODELAY` on once it has written a packet, so that the partial segment ending
+    /// it does not wait for the browser to acknowledge the ones before it: a round trip per packet
+    /// on a remote link. Xpra no longer writes to the browser's socket, the relay does, and what it
+    /// has it sends at once; it cannot tell packets apart, so it keeps the option on throughout.
+    fn send_at_once(&self) -> std::io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.set_nodelay(true),
+            Self::Unix(_) => Ok(()),
+        }
+    }
+
     async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
             Self::Tcp(s) => s.write_all(bytes).await,
@@ -88,6 +99,8 @@ pub(crate) async fn relay(client: Upgraded, upstream: Upgraded, counters: &Count
 
 async fn splice_both_ways(client: (Socket, Bytes), upstream: (Socket, Bytes), counters: &Counters) -> std::io::Result<(u64, u64)> {
     let ((mut client, client_early), (mut upstream, upstream_early)) = (client, upstream);
+    client.send_at_once()?;
+    upstream.send_at_once()?;
     upstream.write_all(&client_early).await?;
     client.write_all(&upstream_early).await?;
     counters.up.fetch_add(client_early.len() as u64, Ordering::Relaxed);
@@ -136,4 +149,39 @@ async fn pump(from: &Socket, to: &Socket, pipe: &SplicePipe, counter: &AtomicU64
     // The other direction may still carry bytes: only this one is over.
     let _ = fl_sys::shutdown_write(to.fd());
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    /// A connected pair: (the relay's end, the peer's end).
+    async fn tcp_pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let peer = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        (listener.accept().await.unwrap().0, peer)
+    }
+
+    #[tokio::test]
+    async fn the_relay_writes_to_the_browser_without_waiting_for_acknowledgements() {
+        let ((relay_browser, mut browser), (relay_xpra, mut xpra)) = (tcp_pair().await, tcp_pair().await);
+        // The same socket as the relay's end, to read its options while the relay owns that end.
+        let probe = std::net::TcpStream::from(relay_browser.as_fd().try_clone_to_owned().unwrap());
+        assert!(!probe.nodelay().unwrap(), "a new socket waits (Nagle)");
+        let counters = Counters::default();
+        let relay = splice_both_ways((Socket::Tcp(relay_browser), Bytes::new()), (Socket::Tcp(relay_xpra), Bytes::new()), &counters);
+        let peers = async {
+            xpra.write_all(b"frame").await.unwrap();
+            let mut got = [0u8; 5];
+            browser.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"frame");
+            assert!(probe.nodelay().unwrap(), "the relay's socket towards the browser has TCP_NODELAY");
+            drop((browser, xpra));
+        };
+        let (relayed, ()) = tokio::join!(relay, peers);
+        assert_eq!(relayed.unwrap(), (0, 5));
+        assert_eq!(counters.down.load(Ordering::Relaxed), 5);
+    }
 }
