@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The firefox-launcher benchmark (issue 6), driven by scripts/bench.
+"""The firefox-launcher benchmark (issues 6 and 14), driven by scripts/bench.
 
 Measures, on this machine and side by side:
   1. cold start: the bare recipe (xpra + Firefox started by hand, same command line, fresh dir)
@@ -8,7 +8,9 @@ Measures, on this machine and side by side:
   3. stop: DELETE until nothing is left (server elapsed_ms and client latency);
   4. the sidecar's RSS and CPU, idle and with 4 sessions;
   5. GET /api/sessions throughput and p99 with wrk;
-  6. websocket proxy throughput and added latency, against a fake xpra that streams bytes.
+  6. websocket proxy throughput and added latency, against a fake xpra that streams bytes;
+  7. the picture in real Chromium: frames/s, stalls, key-to-photon latency and bandwidth through
+     three paths and against a peer (stream.py), and the picture settings compared (stream-tune);
 and writes BENCHMARKS.md.
 
 Only the standard library (it runs under Debian's /usr/bin/python3, like xpra itself).
@@ -1111,7 +1113,7 @@ def write_report(ctx, res, started, finished):
 
     lines = []
     lines.append("# Benchmarks\n")
-    lines.append("Produced by `scripts/bench` (issue 6); rerun it to refresh this file. It measures the bare recipe and the")
+    lines.append("Produced by `scripts/bench` (issues 6 and 14); rerun it to refresh this file. It measures the bare recipe and the")
     lines.append("sidecar side by side on the same machine, in the same run.\n")
     lines.append(f"- **Command:** `{ctx.command}`")
     lines.append(f"- **Date:** {started} → {finished} (UTC)")
@@ -1282,7 +1284,7 @@ def main():
     ap.add_argument("--stream-client", default="", help="stream: extra query for the Xpra client (e.g. video=false)")
     ap.add_argument("--stream-rounds", type=int, default=2, help="stream-tune: rounds over the settings")
     ap.add_argument("--no-peer", dest="stream_peer", action="store_false", help="stream: skip Jupyter and the peer")
-    ap.add_argument("--only", default="main,warm,proxy,stream", help="comma-separated phases: main, warm, proxy, stream")
+    ap.add_argument("--only", default="main,warm,proxy,stream,stream-tune", help="comma-separated phases: main, warm, proxy, stream, stream-tune")
     ap.add_argument("--command", default="scripts/bench")
     a = ap.parse_args()
 
