@@ -488,9 +488,13 @@ class Template:
         # Anything else the sidecar adds that points into the session directory, too.
         keys += [k for k, v in env.items() if self.dir.encode() in v and k not in keys]
         self.env = {k.decode(): v.decode() for k, v in env.items() if k in keys}
-        self.user_js = (Path(self.dir) / "profile" / "user.js").read_bytes()
+        # The files the sidecar writes before it starts Xpra (layout.rs, `populate`): Xpra's
+        # placeholder page and headers, the XDG user dirs, the profile's user.js.
+        self.files = {rel: (Path(self.dir) / rel).read_text() for rel in self.PREPARED if (Path(self.dir) / rel).exists()}
         self.cwd_relative = True
         self.argv_text = [a.decode() for a in self.argv]
+
+    PREPARED = ("profile/user.js", "www/index.html", "http-headers/10_firefox_launcher.txt", "xdg/config/user-dirs.dirs")
 
     def for_dir(self, d, port, marker):
         sub = lambda s: s.replace(self.dir, str(d)).replace(f"127.0.0.1:{self.port}", f"127.0.0.1:{port}")
@@ -514,10 +518,11 @@ class Bare:
         self.dir = ctx.tmp / "bare" / f"session-{n}"
         self.marker = f"bench-bare-{ctx.run_id}-{n}"
         d = self.dir
-        for sub in ("profile", "sock", "conf", "xdg/cache", "xdg/config", "xdg/data", "xdg/runtime"):
+        for sub in ("profile", "sock", "conf", "www", "http-headers", "downloads", "xdg/cache", "xdg/config", "xdg/data", "xdg/runtime"):
             (d / sub).mkdir(parents=True, mode=0o700)
         os.chmod(d, 0o700)
-        for name, content in (("Xauthority", b""), ("tcp-password", secrets.token_hex(16).encode()), ("profile/user.js", tpl.user_js)):
+        prepared = [(rel, text.replace(tpl.dir, str(d)).encode()) for rel, text in tpl.files.items()]
+        for name, content in [("Xauthority", b""), ("tcp-password", secrets.token_hex(16).encode())] + prepared:
             fd = os.open(d / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             os.write(fd, content)
             os.close(fd)
