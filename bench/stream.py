@@ -407,6 +407,11 @@ def how_lines(ctx):
         "   desktop running Firefox ESR alone with the same `user.js` on the same page (bench/peer/); its viewport is",
         "   36 px taller, the height of noVNC's bar, so its desktop has the same size. The page in Firefox reports how",
         "   many frames it painted itself (\"page fps\" below): the client cannot show more.",
+        "8. **Picture settings** (`stream-tune`). Each setting is the service's defaults (JavaScript video decoders",
+        "   off, encoding auto, quality and speed auto, min-quality 30, min-speed 70) with one thing changed; each gets",
+        "   a fresh `serve` and session and is measured as in 7 through the sidecar at the first size, with",
+        f"   {TUNE_PRESSES} key presses; all settings in turn, then again in reverse order. The defaults are the setting",
+        "   with the most frames/s at the least bandwidth in that table, latency being alike for all.",
     ]
 
 
