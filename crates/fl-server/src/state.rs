@@ -112,6 +112,8 @@ pub(crate) struct Inner {
     pub session_cookie: Option<String>,
     /// The client page served under `/sessions/PORT/`, or why it is refused.
     pub client: Result<fl_xpra_html5::Html5Client, fl_xpra_html5::ClientError>,
+    /// Firefox's window titles last read, per session.
+    pub titles: crate::title::Titles,
 }
 
 /// Shared, cheaply clonable state of one running service.
@@ -139,6 +141,7 @@ impl AppState {
                 instance,
                 metrics: Metrics::default(),
                 pool_changed: tokio::sync::Notify::new(),
+                titles: Default::default(),
             }),
         }
     }
@@ -150,6 +153,10 @@ impl AppState {
     /// The patched Xpra HTML5 client, or why it cannot be served.
     pub fn html5_client(&self) -> Result<&fl_xpra_html5::Html5Client, &fl_xpra_html5::ClientError> {
         self.inner.client.as_ref()
+    }
+
+    pub(crate) fn titles(&self) -> &crate::title::Titles {
+        &self.inner.titles
     }
 
     /// Cancelled when the service begins to shut down.

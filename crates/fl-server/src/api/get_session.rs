@@ -12,5 +12,5 @@ pub(crate) async fn get_session(
     Path(port): Path<String>,
 ) -> Result<Json<SessionView>, ApiError> {
     let view = state.get(super::parse_port(&port)?)?;
-    Ok(Json(crate::title::with_titles(vec![view]).await.remove(0)))
+    Ok(Json(crate::title::with_titles(state.titles(), vec![view]).await.remove(0)))
 }

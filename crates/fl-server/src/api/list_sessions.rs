@@ -7,5 +7,5 @@ use fl_api::SessionList;
 use crate::state::AppState;
 
 pub(crate) async fn list_sessions(State(state): State<AppState>) -> Json<SessionList> {
-    Json(SessionList { sessions: crate::title::with_titles(state.list()).await })
+    Json(SessionList { sessions: crate::title::with_titles(state.titles(), state.list()).await })
 }
