@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Serves the file at `rest` of session `port`'s client page.
-pub(crate) fn serve_file(state: &AppState, port: u16, rest: &str, method: &Method, headers: &HeaderMap) -> Result<Response, ApiError> {
+pub(crate) async fn serve_file(state: &AppState, port: u16, rest: &str, method: &Method, headers: &HeaderMap) -> Result<Response, ApiError> {
     let (_, activity) = state.upstream(port)?;
     activity.touch();
     if !matches!(*method, Method::GET | Method::HEAD) {
@@ -28,7 +28,7 @@ pub(crate) fn serve_file(state: &AppState, port: u16, rest: &str, method: &Metho
     let (status, body) = match (fresh, method == Method::HEAD) {
         (true, _) => (StatusCode::NOT_MODIFIED, Body::empty()),
         (false, true) => (StatusCode::OK, Body::empty()),
-        (false, false) => (StatusCode::OK, Body::from(asset.body.clone())),
+        (false, false) => (StatusCode::OK, Body::from(body(asset.clone()).await?)),
     };
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
@@ -36,6 +36,12 @@ pub(crate) fn serve_file(state: &AppState, port: u16, rest: &str, method: &Metho
     h.insert(header::ETAG, etag);
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+/// A file's bytes; most are read from the package's directory, off the async threads.
+async fn body(asset: fl_xpra_html5::Asset) -> Result<bytes::Bytes, ApiError> {
+    let unavailable = |e: &dyn std::fmt::Display| ApiError::ClientUnavailable(e.to_string());
+    tokio::task::spawn_blocking(move || asset.body()).await.map_err(|e| unavailable(&e))?.map_err(|e| unavailable(&e))
 }
 
 /// Puts the client's security headers on every response under `/sessions/`, whatever made it.

@@ -46,7 +46,7 @@ pub(crate) async fn proxy(state: State<AppState>, request: Request) -> Result<Re
     if request.headers().contains_key(header::UPGRADE) {
         return forward(state, port, &rest, request).await;
     }
-    crate::html5::serve_file(&state, port, &rest, request.method(), request.headers())
+    crate::html5::serve_file(&state, port, &rest, request.method(), request.headers()).await
 }
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {

@@ -37,6 +37,8 @@ pub enum ClientError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("the Xpra HTML5 client at {dir} has no {file}")]
     Missing { dir: PathBuf, file: &'static str },
+    #[error("{path} changed since the service loaded the Xpra HTML5 client (an xpra upgrade?); restart the service to serve the new one")]
+    ChangedOnDisk { path: PathBuf },
     #[error("{file} of the Xpra HTML5 client at {dir} is not UTF-8 text")]
     NotText { dir: PathBuf, file: &'static str },
     #[error(
@@ -50,10 +52,37 @@ pub enum ClientError {
 /// One file as served.
 #[derive(Debug, Clone)]
 pub struct Asset {
-    pub body: Bytes,
     pub content_type: &'static str,
     /// A strong validator, so browsers revalidate (`no-cache`) instead of downloading again.
     pub etag: String,
+    source: Source,
+}
+
+/// Where a file's bytes are: the files we patched (and our script) in memory, the rest (most of
+/// the client's 6 MB) left in the package's directory and read per request, so they are not
+/// resident in every idle service. A file read from the directory must still be the one whose
+/// hash is its etag: one that changed since the service loaded (a package upgrade) is refused
+/// rather than mixed with the patched files of the old version.
+#[derive(Debug, Clone)]
+enum Source {
+    Memory(Bytes),
+    Disk { path: PathBuf, len: u64, modified: Option<std::time::SystemTime> },
+}
+
+impl Asset {
+    /// The bytes to send (a blocking read for a file left on disk).
+    pub fn body(&self) -> Result<Bytes, ClientError> {
+        let (path, len, modified) = match &self.source {
+            Source::Memory(bytes) => return Ok(bytes.clone()),
+            Source::Disk { path, len, modified } => (path, *len, *modified),
+        };
+        let bytes = std::fs::read(path).map_err(|source| ClientError::Read { path: path.clone(), source })?;
+        let now = std::fs::metadata(path).ok().and_then(|m| m.modified().ok());
+        if bytes.len() as u64 != len || now != modified {
+            return Err(ClientError::ChangedOnDisk { path: path.clone() });
+        }
+        Ok(Bytes::from(bytes))
+    }
 }
 
 /// The patched client, in memory, with the headers every response under `/sessions/PORT/` gets.
@@ -67,9 +96,11 @@ impl Html5Client {
     /// Reads the client from `dir` and patches it; fails rather than serve it unpatched.
     /// `defaults` are what the page does when its query string leaves an option unset.
     pub fn load(dir: &Path, defaults: &ClientDefaults) -> Result<Self, ClientError> {
-        let mut files = read_tree(dir)?;
+        let mut on_disk = read_tree(dir)?;
+        let mut files = HashMap::new();
         for file in patches::patched_files() {
-            let bytes = files.remove(file).ok_or_else(|| ClientError::Missing { dir: dir.to_owned(), file })?;
+            let path = on_disk.remove(file).ok_or_else(|| ClientError::Missing { dir: dir.to_owned(), file })?;
+            let bytes = std::fs::read(&path).map_err(|source| ClientError::Read { path, source })?;
             let text = String::from_utf8(bytes).map_err(|_| ClientError::NotText { dir: dir.to_owned(), file })?;
             let patched = patches::apply(file, &text).map_err(|m| ClientError::Changed {
                 dir: dir.to_owned(),
@@ -83,7 +114,11 @@ impl Html5Client {
         files.insert(patches::OUR_SCRIPT_PATH.to_owned(), defaults.apply(patches::OUR_SCRIPT).into_bytes());
         let index = files.get("index.html").ok_or_else(|| ClientError::Missing { dir: dir.to_owned(), file: "index.html" })?;
         let csp = content_security_policy(&inline_script_hashes(&String::from_utf8_lossy(index)));
-        let assets = files.into_iter().map(|(path, body)| { let asset = asset(&path, body); (path, asset) }).collect();
+        let mut assets: HashMap<String, Asset> = files.into_iter().map(|(path, body)| { let asset = in_memory(&path, body); (path, asset) }).collect();
+        for (relative, path) in on_disk {
+            let asset = on_disk_asset(&relative, path)?;
+            assets.insert(relative, asset);
+        }
         Ok(Self { assets, csp })
     }
 
@@ -140,10 +175,22 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
-fn asset(path: &str, body: Vec<u8>) -> Asset {
-    let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
-    Asset { body: Bytes::from(body), content_type: content_type(path), etag }
+fn etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn in_memory(path: &str, body: Vec<u8>) -> Asset {
+    Asset { content_type: content_type(path), etag: etag(&body), source: Source::Memory(Bytes::from(body)) }
+}
+
+/// Hashed now for its etag, then left on disk.
+fn on_disk_asset(relative: &str, path: PathBuf) -> Result<Asset, ClientError> {
+    let read_err = |source| ClientError::Read { path: path.clone(), source };
+    let body = std::fs::read(&path).map_err(read_err)?;
+    let modified = std::fs::metadata(&path).map_err(read_err)?.modified().ok();
+    let source = Source::Disk { len: body.len() as u64, modified, path };
+    Ok(Asset { content_type: content_type(relative), etag: etag(&body), source })
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -164,7 +211,7 @@ fn content_type(path: &str) -> &'static str {
 
 /// Every served file under `dir` (symlinks followed: Debian links jQuery from
 /// `/usr/share/javascript`), keyed by its `/`-separated relative path.
-fn read_tree(dir: &Path) -> Result<HashMap<String, Vec<u8>>, ClientError> {
+fn read_tree(dir: &Path) -> Result<HashMap<String, PathBuf>, ClientError> {
     let mut files = HashMap::new();
     let mut pending = vec![(dir.to_owned(), String::new())];
     let read_err = |path: &Path| { let path = path.to_owned(); move |source| ClientError::Read { path, source } };
@@ -178,7 +225,7 @@ fn read_tree(dir: &Path) -> Result<HashMap<String, Vec<u8>>, ClientError> {
             if metadata.is_dir() {
                 pending.push((full, format!("{relative}/")));
             } else if metadata.is_file() && is_served(&relative) {
-                files.insert(relative, std::fs::read(&full).map_err(read_err(&full))?);
+                files.insert(relative, full);
             }
         }
     }

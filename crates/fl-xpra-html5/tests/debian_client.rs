@@ -6,7 +6,7 @@ use std::path::Path;
 use fl_xpra_html5::{ClientError, DEBIAN_DIR, Html5Client};
 
 fn text(client: &Html5Client, path: &str) -> String {
-    String::from_utf8(client.get(path).unwrap_or_else(|| panic!("{path} is served")).body.to_vec()).unwrap()
+    String::from_utf8(client.get(path).unwrap_or_else(|| panic!("{path} is served")).body().unwrap().to_vec()).unwrap()
 }
 
 #[test]
@@ -54,4 +54,20 @@ fn a_client_without_a_patched_file_is_refused() {
     std::fs::remove_file(copy.path().join("js/Notifications.js")).unwrap();
     let err = Html5Client::load(copy.path(), &Default::default()).unwrap_err();
     assert!(matches!(err, ClientError::Missing { file: "js/Notifications.js", .. }), "{err}");
+}
+
+/// Unpatched files stay on disk and are read per request: as they were when the service loaded
+/// them, or refused once they changed (an upgrade must not mix new files with old patched ones).
+#[test]
+fn a_file_left_on_disk_is_served_as_loaded_and_refused_once_changed() {
+    let copy = changed_copy("js/Window.js", |s| s);
+    let client = Html5Client::load(copy.path(), &Default::default()).unwrap();
+    let jquery = copy.path().join("js/lib/jquery.js");
+    let asset = client.get("js/lib/jquery.js").unwrap();
+    assert_eq!(asset.body().unwrap(), std::fs::read(&jquery).unwrap(), "served as it is on disk");
+
+    std::fs::write(&jquery, "/* upgraded */").unwrap();
+    let err = asset.body().unwrap_err();
+    assert!(matches!(&err, ClientError::ChangedOnDisk { path } if path == &jquery), "{err}");
+    assert!(text(&client, "js/Window.js").contains(".text(decodedTitle)"), "patched files are kept in memory");
 }

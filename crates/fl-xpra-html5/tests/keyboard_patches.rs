@@ -8,7 +8,7 @@ use fl_xpra_html5::{DEBIAN_DIR, Html5Client};
 #[test]
 fn the_client_hands_keys_to_our_script_and_turns_keyboard_sync_off() {
     let client = Html5Client::load(Path::new(DEBIAN_DIR), &Default::default()).expect("the packaged client patches cleanly");
-    let js = |path: &str| String::from_utf8(client.get(path).expect("served").body.to_vec()).unwrap();
+    let js = |path: &str| String::from_utf8(client.get(path).expect("served").body().unwrap().to_vec()).unwrap();
     let client_js = js("js/Client.js");
     let process = &client_js[client_js.find("XpraClient.prototype._keyb_process = function").unwrap()..];
     let hook = process.find("Utilities.flKeyEvent(this, pressed, event)").expect("key events go through our script first");
