@@ -425,6 +425,15 @@ def raw_lines(res):
         for r in s["rows"]:
             lines.append(_raw_row(r, f"{r['width']}×{r['height']}", r["path"]))
         lines.append("")
+        slower = [f"{w}×{h}" for (w, h) in {(r["width"], r["height"]) for r in s["rows"]}
+                  if (_get(_by_path(s["rows"], w, h).get("jupyter", {}), "latency", "p50_ms") or 0)
+                  > (_get(_by_path(s["rows"], w, h).get("peer", {}), "latency", "p50_ms") or float("inf"))]
+        if slower:
+            lines.append(f"Where the peer answers a key press sooner ({', '.join(sorted(slower))}): TigerVNC sends a change as soon as")
+            lines.append("noVNC asks for the next frame, and encodes it in C; Xpra 3.1 collects damage for a batch delay and")
+            lines.append("encodes in Python threads around libjpeg. Shortening the batch delay (XPRA_BATCH_START_DELAY=5,")
+            lines.append("XPRA_BATCH_MIN_DELAY=1) did not move the median in a side run (27–29 ms either way), so it is not")
+            lines.append("offered as a setting. The proxies are not the cause: direct, sidecar and jupyter are within a few ms.\n")
         relayed = [f"{r['path']} {r['width']}×{r['height']}: {r['sidecar_relayed_down'] / 1e6:.1f} MB" for r in s["rows"] if r.get("sidecar_relayed_down")]
         if relayed:
             lines.append("What the sidecar's own counter (`firefox_launcher_websocket_bytes_total{direction=\"down\"}` in")
