@@ -12,7 +12,7 @@ and page) through Jupyter, each at 1280×800 and 1920×1080:
   peer     /desktop/ of jupyter-remote-desktop-proxy on the same Jupyter server.
 
 bench/stream/probe.mjs does the measuring (see there); this file starts and stops everything and
-serves the page, its mode switch and the stock Xpra client.
+serves the page and its mode switch.
 """
 import http.server
 import json
@@ -29,7 +29,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PAGE = HERE / "stream" / "page.html"
 PROBE = HERE / "stream" / "probe.mjs"
-XPRA_WWW = Path("/usr/share/xpra/www")
 VENV = REPO / "target" / "bench-venv"
 # Latency first, right after the client connects: Xpra's batching adapts to what it sent last,
 # and after a scroll it kept key presses ~30 ms slower than on a fresh connection.
@@ -37,7 +36,7 @@ MODES = ("latency", "anim", "scroll")
 
 
 class PageServer:
-    """The test page, the mode each viewer of it should show, its reports, and Xpra's stock client."""
+    """The test page, the mode each viewer of it should show, and its reports."""
 
     def __init__(self):
         self.modes = {}
@@ -69,18 +68,7 @@ class PageServer:
                 if url.path == "/reports":
                     with outer.lock:
                         return self.reply(200, json.dumps(outer.reports.get(ident, [])[-400:]).encode(), "application/json")
-                if url.path.startswith("/xpra/"):
-                    return self.stock_client(url.path[len("/xpra/"):] or "index.html")
                 self.reply(404, b"not found")
-
-            def stock_client(self, rel):
-                # Debian's client links to its packaged jQuery and friends: follow links, refuse "..".
-                target = XPRA_WWW / rel
-                if ".." in Path(rel).parts or not target.is_file():
-                    return self.reply(404, b"not found")
-                ctype = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png",
-                         ".svg": "image/svg+xml", ".ico": "image/x-icon", ".json": "application/json"}.get(target.suffix, "application/octet-stream")
-                self.reply(200, target.read_bytes(), ctype)
 
             def do_POST(self):
                 url = urllib.parse.urlsplit(self.path)

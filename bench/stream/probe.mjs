@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { CHROMIUM_FLAGS } from '../../js-extension/ui-tests/common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '../../js-extension/ui-tests/package.json'));
@@ -40,14 +41,17 @@ function hook() {
     }
     return best;
   }
+  /** The centre pixel of `c` (2D canvases only), or null. */
+  function centre(c) {
+    const ctx = c && c.getContext('2d');
+    return ctx ? ctx.getImageData(c.width >> 1, c.height >> 1, 1, 1).data : null;
+  }
   function check() {
     pending = false;
-    const c = rec.target && rec.target.isConnected ? rec.target : (rec.target = largest());
-    const ctx = c && c.getContext('2d');
-    if (!ctx) {
+    const d = centre(rec.target && rec.target.isConnected ? rec.target : (rec.target = largest()));
+    if (!d) {
       return;
     }
-    const d = ctx.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
     const v = (d[0] << 16) | (d[1] << 8) | d[2];
     if (v !== rec.last) {
       rec.last = v;
@@ -72,13 +76,8 @@ function hook() {
   // Capture phase on window: before the client's own handler on document.
   window.addEventListener('keydown', e => rec.keys.push(e.timeStamp), true);
   rec.pixel = () => {
-    rec.target = largest();
-    const ctx = rec.target && rec.target.getContext('2d');
-    if (!ctx) {
-      return null;
-    }
-    const d = ctx.getImageData(rec.target.width >> 1, rec.target.height >> 1, 1, 1).data;
-    return { rgb: [d[0], d[1], d[2]], width: rec.target.width, height: rec.target.height };
+    const d = centre((rec.target = largest()));
+    return d && { rgb: [d[0], d[1], d[2]], width: rec.target.width, height: rec.target.height };
   };
 }
 
@@ -217,15 +216,14 @@ async function latency(page) {
       window.__fl.on = true;
     });
     await page.keyboard.press('KeyA');
-    const end = Date.now() + 3000;
-    let hit = null;
-    while (!hit && Date.now() < end) {
-      await sleep(5);
-      hit = await page.evaluate(want => {
+    // Waited for in the page (each animation frame), not polled over CDP: the time itself comes
+    // from the hook's sample, so the wait only has to notice it.
+    const hit = await page
+      .waitForFunction(want => {
         const s = window.__fl.samples.find(([, r, g, b]) => (want ? [r, g, b].every(c => c > 195) : [r, g, b].every(c => c < 60)));
         return s && window.__fl.keys.length ? s[0] - window.__fl.keys[0] : null;
-      }, wantWhite);
-    }
+      }, wantWhite, { timeout: 3000, polling: 'raf' })
+      .then(h => h.jsonValue(), () => null);
     await page.evaluate(() => {
       window.__fl.on = false;
     });
@@ -266,7 +264,7 @@ async function routeDirect(context, { origin, upstream, token }) {
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  args: [...CHROMIUM_FLAGS,
     // A page fulfilled by a route (the direct path) has no address space, so Chromium's local
     // network access checks would refuse its websocket to 127.0.0.1.
     '--disable-features=LocalNetworkAccessChecks']

@@ -1,6 +1,16 @@
 // Helpers every browser suite uses: waiting on a condition, racing a deadline, and reading the
 // Xpra client's canvas.
 
+/** Flags every headless Chromium of the suites (and of bench/) runs with. */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run'
+];
+
 export const sleep = ms => new Promise(r => setTimeout(r, ms));
 
 /** Resolves to null after `ms`, without keeping node alive once everything else is done. */

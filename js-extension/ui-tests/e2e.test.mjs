@@ -46,7 +46,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { centrePixel, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, centrePixel, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 
 const BASE = process.env.JUPYTER_URL;
@@ -173,15 +173,7 @@ setInterval(() => fetch('/title/${hostile[1]}', { cache: 'no-store' }).then(r =>
     headless: true,
     // Playwright turns the popup blocker off; a person's browser has it on.
     ignoreDefaultArgs: ['--disable-popup-blocking'],
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic'
-    ]
+    args: [...CHROMIUM_FLAGS, '--disable-quic']
   });
 });
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { centrePixel, sleep, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, centrePixel, sleep, waitFor } from './common.mjs';
 
 // The shared helpers, for the hub suites that import them from here.
 export { centrePixel, sleep, waitFor };
@@ -225,7 +225,7 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+    args: [...CHROMIUM_FLAGS, '--disable-quic']
   });
 }
 

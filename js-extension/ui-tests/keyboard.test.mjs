@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { deadline, sleep, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, deadline, sleep, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -263,8 +263,7 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run']
+    args: CHROMIUM_FLAGS
   });
 });
 

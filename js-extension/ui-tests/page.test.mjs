@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
+import { CHROMIUM_FLAGS } from './common.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN =
@@ -98,8 +99,7 @@ before(async () => {
   session = created.json;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
+    args: CHROMIUM_FLAGS,
   });
 });
 
