@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import stream
+from stream import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = REPO / "target" / "release" / "firefox-launcher"
@@ -502,12 +503,6 @@ class Template:
         env = {k: sub(v) for k, v in self.env.items()}
         env["FL_SESSION_MARKER"] = marker
         return argv, env
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Bare:

@@ -14,11 +14,14 @@ and page) through Jupyter, each at 1280×800 and 1920×1080:
 bench/stream/probe.mjs does the measuring (see there); this file starts and stops everything and
 serves the page and its mode switch.
 """
+import http.client
 import http.server
 import json
 import os
 import shutil
 import signal
+import socket
+import statistics
 import subprocess
 import threading
 import time
@@ -99,7 +102,7 @@ class PageServer:
 
 
 def free_port():
-    import socket
+    """A port free now (bench only: whoever binds it next must fail loudly if it was taken)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -139,7 +142,6 @@ class Jupyter:
                 env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, process_group=0, cwd=self.dir)
         ctx.procs.append(self.proc)
         deadline = time.monotonic() + 60
-        import http.client
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"jupyter server exited: {self.logfile.read_text()[-2000:]}")
@@ -448,8 +450,6 @@ def raw_lines(res):
 
 def tune_summary(rows):
     """Per setting, in TUNE's order: medians of frames/s, latency and bandwidth over its rounds."""
-    import statistics
-
     def med(xs):
         xs = [x for x in xs if x is not None]
         return statistics.median(xs) if xs else None
