@@ -9,8 +9,17 @@
 // drawImage/putImageData. An init script wraps those, and after each task that drew it reads the
 // pixel at the centre of the largest canvas: so each sample is timed when the client painted it,
 // not when a poll came by. The page in Firefox (bench/stream/page.html) encodes its frame counter
-// in the colour there, or turns it black/white on a key press. Bytes are what Chromium's sockets
-// to `serverPort` received (ss), so every path and the peer are counted the same way.
+// in the colour there, or turns it black/white on a key press.
+//
+// Clients paint at different moments: noVNC draws as soon as an update is decoded, Xpra's client
+// decodes off screen and draws in the next requestAnimationFrame. Either way the change is on
+// screen in the same frame: the first one rendered after the client had it. So each sample also
+// carries the time of the frame that shows it (the frame's own timestamp: the current one for a
+// paint inside a frame callback, the next one otherwise), and key-to-photon is measured to that
+// frame; the paint call's time is kept too ("drawn"), as it was measured before.
+//
+// Bytes are what Chromium's sockets to `serverPort` received (ss), so every path and the peer are
+// counted the same way.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +39,29 @@ function hook() {
   const rec = { on: false, samples: [], keys: [], last: -1, target: null, draws: 0 };
   window.__fl = rec;
   let pending = false;
+  // The timestamp of the animation frame whose callbacks are running now, else null; and the
+  // frame the pending check's paint happened in (a microtask runs after the callback returned).
+  let frame = null;
+  let drawnIn = null;
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = cb => raf(ts => {
+    frame = ts;
+    try {
+      return cb(ts);
+    } finally {
+      frame = null;
+    }
+  });
+  /** Sets `sample[4]` to the timestamp of the frame that shows a paint made in `paintFrame`. */
+  function present(sample, paintFrame) {
+    if (paintFrame !== null) {
+      sample[4] = paintFrame;
+    } else {
+      raf(ts => {
+        sample[4] = ts;
+      });
+    }
+  }
   function largest() {
     let best = null;
     let area = 0;
@@ -56,7 +88,9 @@ function hook() {
     if (v !== rec.last) {
       rec.last = v;
       if (rec.on) {
-        rec.samples.push([performance.now(), d[0], d[1], d[2]]);
+        const sample = [performance.now(), d[0], d[1], d[2], null];
+        present(sample, drawnIn);
+        rec.samples.push(sample);
       }
     }
   }
@@ -68,6 +102,7 @@ function hook() {
       rec.draws++;
       if (!pending) {
         pending = true;
+        drawnIn = frame;
         queueMicrotask(check);
       }
       return result;
@@ -221,7 +256,8 @@ async function latency(page) {
     const hit = await page
       .waitForFunction(want => {
         const s = window.__fl.samples.find(([, r, g, b]) => (want ? [r, g, b].every(c => c > 195) : [r, g, b].every(c => c < 60)));
-        return s && window.__fl.keys.length ? s[0] - window.__fl.keys[0] : null;
+        const key = window.__fl.keys[0];
+        return s && key !== undefined && s[4] !== null ? { shown: s[4] - key, drawn: s[0] - key } : null;
       }, wantWhite, { timeout: 3000, polling: 'raf' })
       .then(h => h.jsonValue(), () => null);
     await page.evaluate(() => {
@@ -236,9 +272,11 @@ async function latency(page) {
     // Irregular spacing, so presses do not lock onto a timer of the server's.
     await sleep(150 + Math.random() * 250);
   }
-  out.sort((a, b) => a - b);
-  const q = p => (out.length ? out[Math.min(out.length - 1, Math.floor(p * out.length))] : null);
-  return { p50_ms: q(0.5), p95_ms: q(0.95), n: out.length, lost };
+  const q = (key, p) => {
+    const v = out.map(h => h[key]).sort((a, b) => a - b);
+    return v.length ? v[Math.min(v.length - 1, Math.floor(p * v.length))] : null;
+  };
+  return { p50_ms: q('shown', 0.5), p95_ms: q('shown', 0.95), drawn_p50_ms: q('drawn', 0.5), drawn_p95_ms: q('drawn', 0.95), n: out.length, lost };
 }
 
 /**
