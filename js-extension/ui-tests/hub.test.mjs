@@ -45,6 +45,7 @@ import {
   waitFor,
   xpraInfoAs
 } from './hub-lib.mjs';
+import { stillRunning } from './procs.mjs';
 
 let browser;
 let page0;
@@ -100,18 +101,6 @@ function markerOf(pid) {
   } catch {
     return `gone-${pid}`;
   }
-}
-
-function stillRunning(procs) {
-  return procs.filter(p => {
-    try {
-      const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return rest[0] !== 'Z' && rest[19] === p.starttime;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** The sidecar of `name`'s server: its process, and the unix socket jupyter-server-proxy gave it. */

@@ -183,8 +183,11 @@ test('menus and popups appear over Firefox', async () => {
   await page.waitForSelector('#screen canvas', { timeout: 60_000 });
   // Wait until Firefox has drawn the page (the select sits at 20,20 of the content area).
   assert.ok(await within(10_000, async () => isPage(await pixelAt(page, 500, 500))), 'Firefox drew its page');
-  const before = (await windows(page)).length;
-  const main = (await windows(page))[0];
+  const shown = await windows(page);
+  const [main] = shown;
+  // Windows opened since (by id: a count would be fooled by one closing as another opens).
+  const known = new Set(shown.map((w) => w.id));
+  const opened = async () => (await windows(page)).filter((w) => !known.has(w.id));
   // Firefox's content area starts below its toolbar: find the select by scanning for its box.
   const toolbar = await within(5_000, async () => {
     for (let y = 0; y < 200; y += 4) if (isPage(await pixelAt(page, 5, y))) return y;
@@ -192,16 +195,16 @@ test('menus and popups appear over Firefox', async () => {
   });
   assert.ok(toolbar !== null, 'found where the page starts');
   await page.mouse.click(main.x + 60, toolbar + 32);
-  const menu = await within(5_000, async () => (await windows(page)).length > before && (await windows(page)).slice(before));
+  const menu = await within(5_000, async () => {
+    const added = await opened();
+    return added.length > 0 && added;
+  });
   assert.ok(menu, 'the dropdown opened as a window of its own');
   for (const w of menu) {
     assert.ok(w.x >= 0 && w.y >= 0 && w.x + w.w <= 1000 + 2 && w.y + w.h <= 700 + 2, `inside the page: ${JSON.stringify(w)}`);
   }
   await page.keyboard.press('Escape');
-  const closed = await within(5_000, async () => {
-    const ids = new Set((await windows(page)).map((w) => w.id));
-    return menu.every((w) => !ids.has(w.id));
-  });
+  const closed = await within(5_000, async () => (await opened()).length === 0);
   assert.ok(closed, `Escape closes the dropdown: ${JSON.stringify(await windows(page))}`);
 
   await page.mouse.click(main.x + 50, toolbar + 92);
