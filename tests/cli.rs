@@ -58,18 +58,35 @@ async fn start_list_and_stop_from_the_command_line() {
     let server = fake_server(&home, "", &[]).await;
     let token = server.client.token().unwrap().to_owned();
 
-    // `start URL` waits for the session, then prints the URL to open, token included.
+    // `start URL` waits for the session, then prints the URL to open: with the session's key,
+    // never the token.
     let out = succeeded(&cli(&home, &["start", "https://example.org/cli"]));
+    assert!(!out.contains(&token), "the token was printed:\n{out}");
     let sessions = server.client.list().await.unwrap().sessions;
     assert_eq!(sessions.len(), 1, "{out}");
     let session = &sessions[0];
     assert_eq!(session.url, "https://example.org/cli");
-    let open = format!("{}/sessions/{}/?token={token}", server.address, session.port);
-    assert!(out.split_whitespace().any(|word| word == open), "no {open} in:\n{out}");
-    // That URL opens the session in a browser: the token is traded for the session cookie.
-    let answer = server.client.without_token().request(Method::GET, &open[server.address.len()..], &[], None).await.unwrap();
+    let open = format!("{}/sessions/{}/?key={}", server.address, session.port, session.key);
+    assert!(!session.key.is_empty() && out.split_whitespace().any(|word| word == open), "no {open} in:\n{out}");
+    // That URL opens the session in a browser: the key is traded for a cookie, which opens the
+    // page. It opens nothing else: not the API, not another session.
+    let stranger = server.client.without_token();
+    let answer = stranger.request(Method::GET, &open[server.address.len()..], &[], None).await.unwrap();
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    assert!(answer.headers().contains_key(hyper::header::SET_COOKIE));
+    let set_cookie = answer.headers().get(hyper::header::SET_COOKIE).expect("a cookie for the key").to_str().unwrap();
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let page = format!("/sessions/{}/", session.port);
+    let with_cookie = [("cookie", cookie.as_str())];
+    assert_eq!(stranger.request(Method::GET, &page, &with_cookie, None).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(stranger.request(Method::GET, &page, &[], None).await.unwrap().status(), StatusCode::UNAUTHORIZED, "control: no cookie");
+    let other = server.client.start(None).await.unwrap();
+    let other_page = format!("/sessions/{}/", other.port);
+    for path in [format!("{other_page}?key={}", session.key), "/api/sessions".into(), format!("/api/sessions?key={}", session.key)] {
+        let answer = stranger.request(Method::GET, &path, &with_cookie, None).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "the key opened {path}");
+    }
+    assert_eq!(stranger.request(Method::GET, &other_page, &with_cookie, None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    server.client.stop(other.port).await.unwrap();
 
     // `list`: one line per session, with its port, status and URL.
     let out = succeeded(&cli(&home, &["list"]));

@@ -9,7 +9,7 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use support::{Server, TestHome, fake_xpra};
@@ -51,17 +51,6 @@ impl Stranger {
             args.extend(["-H", header]);
         }
         self.run("curl", &args).1
-    }
-
-    /// A copy of `file` the stranger may read, in a directory removed on drop.
-    fn copy_of(&self, file: &Path) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::Builder::new().prefix("fl-test-stranger-").tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let copy = dir.path().join("secret");
-        std::fs::copy(file, &copy).unwrap();
-        std::os::unix::fs::chown(&copy, Some(self.uid), Some(self.gid)).unwrap();
-        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o600)).unwrap();
-        (dir, copy)
     }
 }
 
@@ -125,21 +114,22 @@ async fn no_other_user_can_reach_a_session_or_the_api() {
         assert_eq!(stranger.curl(&url, Some(token)), "200", "{url} with the token");
     }
 
-    // Xpra's TCP listener, raw or as a websocket, demands the session's secret from anyone, the
-    // owner included. Control: the stranger with a copy of the secret attaches.
-    let (_secret_dir, secret) = stranger.copy_of(&dir.join("tcp-password"));
-    for scheme in ["tcp", "ws"] {
-        let target = format!("{scheme}://127.0.0.1:{}/", session.port);
-        let (ok, out) = xpra_info(Some(&stranger), &target, None);
-        assert!(!ok && out.contains("authentication required"), "a stranger attached over {target}: {out}");
-        let (ok, out) = xpra_info(Some(&stranger), &target, Some(&secret));
-        assert!(ok, "control: the stranger with the secret could not attach over {target}: {out}");
-    }
-    let tcp = format!("tcp://127.0.0.1:{}/", session.port);
-    let (ok, out) = xpra_info(None, &tcp, None);
-    assert!(!ok, "TCP without the password attached: {out}");
-    let (ok, out) = xpra_info(None, &tcp, Some(&dir.join("tcp-password")));
-    assert!(ok, "the owner with the session's secret could not attach: {out}");
+    // The session's port answers nobody: no process of a session listens on TCP. Control: the
+    // stranger's same probe reaches a listener the test opens on loopback.
+    let control = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let probe = |port: u16| stranger.run("curl", &["-s", "-o", "/dev/null", "-w", "%{http_code}", &format!("http://127.0.0.1:{port}/Info")]);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            use std::io::{Read, Write};
+            let (mut conn, _) = control.accept().unwrap();
+            let mut request = [0u8; 1024];
+            let _ = conn.read(&mut request);
+            let _ = conn.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        });
+        assert_eq!(probe(control.local_addr().unwrap().port()).1, "204", "control: the stranger cannot reach a loopback listener");
+    });
+    let (ok, code) = probe(session.port);
+    assert!(!ok && code == "000", "the session's port {} answered the stranger: {code}", session.port);
 
     // Files: the stranger walks up to the service's home (the test's directory is open)...
     let (ok, out) = stranger.run("ls", &[home.path().to_str().unwrap()]);
@@ -152,7 +142,7 @@ async fn no_other_user_can_reach_a_session_or_the_api() {
         ("ls", home.sessions()),
         ("ls", dir.to_owned()),
         ("cat", runtime.clone()),
-        ("cat", dir.join("tcp-password")),
+        ("cat", dir.join("Xauthority")),
         ("cat", dir.join("record.json")),
         ("cat", dir.join("xpra.log")),
     ];

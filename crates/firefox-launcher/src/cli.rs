@@ -288,7 +288,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 downloads: downloads.map(|d| d.display().to_string()),
             };
             let session = client.create(&request).await?;
-            let open = client.browser_url(&session.path);
+            let open = client.browser_url(&session);
             print(output.json, &session, |s| fl_client::render_session(s, &open));
         }
         Command::Stop { port, output } => print(output.json, &client.stop(port).await?, fl_client::render_stop),

@@ -50,6 +50,10 @@ pub struct SessionView {
     /// Downloads finished so far, oldest first.
     #[serde(default)]
     pub downloads: Vec<Download>,
+    /// Opens this session's page and nothing else (`<path>?key=<key>`): a link to hand out in
+    /// place of the token. Empty when the service has no token.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
 }
 
 /// Which Firefox profile a session runs on.

@@ -117,12 +117,14 @@ impl Client {
         Ok(hyper::Response::from_parts(parts, body))
     }
 
-    /// The URL a browser opens for `path` (e.g. `sessions/41223/`): on TCP with the token, which
-    /// the service trades for a cookie on first use.
-    pub fn browser_url(&self, path: &str) -> String {
-        match (&self.address, &self.token) {
-            (Address::Tcp(_), Some(token)) => format!("{}/{path}?token={token}", self.display),
-            (Address::Tcp(_), None) => format!("{}/{path}", self.display),
+    /// The URL a browser opens for `session`: on TCP with the session's key, which opens that
+    /// session's page and nothing else (never the token: a URL ends up in shell and browser
+    /// history, and on a browser's command line, which every local user can read).
+    pub fn browser_url(&self, session: &fl_api::SessionView) -> String {
+        let path = &session.path;
+        match (&self.address, session.key.is_empty()) {
+            (Address::Tcp(_), false) => format!("{}/{path}?key={}", self.display, session.key),
+            (Address::Tcp(_), true) => format!("{}/{path}", self.display),
             (Address::Unix(_), _) => format!("{path} (behind {})", self.display),
         }
     }

@@ -1,8 +1,10 @@
 //! The HTTP surface as a function of the state, so tests drive it with `oneshot` and no socket.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::Response;
 use axum::routing::{any, get};
 
 use crate::api::{create_session, delete_session, get_session, health, list_downloads, list_sessions, metrics};
@@ -13,6 +15,19 @@ use crate::{auth, guard, html5, proxy};
 /// answer from `/`.
 async fn root() -> &'static str {
     "firefox-launcher\n"
+}
+
+/// Every answer is data, never a page: titles and file names in the JSON come from web pages, so
+/// no browser may sniff one into HTML or run anything in it. Session pages set their own policy
+/// (`html5::security_headers`), which this leaves alone.
+async fn no_sniffing(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'"));
+    }
+    response
 }
 
 pub fn app(state: AppState) -> Router {
@@ -37,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn(guard::refuse_forgeries))
+        .layer(from_fn(no_sniffing))
         .layer(DefaultBodyLimit::max(crate::api::BODY_LIMIT))
         .with_state(state)
 }

@@ -10,6 +10,8 @@
 //! - `?token=<T>` authenticates the one request that carries it. On a `/sessions/` URL (what a
 //!   browser opens) it also sets the session cookie: a GET is redirected to the same URL without
 //!   it, so the token does not linger in the address bar or reach Xpra. Elsewhere it sets nothing.
+//! - `?key=<K>` on `/sessions/PORT/` opens that one session, and sets a cookie holding the key
+//!   the same way (see [`crate::credentials`]): the link `firefox-launcher start` prints.
 //! - The token itself as a cookie opens nothing.
 //!
 //! The token and the cookie are never logged or echoed.
@@ -18,40 +20,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
-use crate::error::{ApiError, ServeError};
+use crate::credentials::{same, session_key};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) const COOKIE_NAME: &str = "firefox_launcher_session";
-
-/// A shorter configured token is refused at start: it could be guessed by anyone on the machine.
-pub(crate) const MIN_TOKEN_BYTES: usize = 16;
-
-/// What the session cookie's HMAC is computed over; a new label would make new cookies.
-const COOKIE_LABEL: &[u8] = b"firefox-launcher session cookie";
-
-pub(crate) fn check_token_length(token: &str) -> Result<(), ServeError> {
-    match token.len() {
-        len if len < MIN_TOKEN_BYTES => Err(ServeError::TokenTooShort { len, min: MIN_TOKEN_BYTES }),
-        _ => Ok(()),
-    }
-}
-
-/// The session cookie's value: HMAC-SHA256 keyed with the token over [`COOKIE_LABEL`], in hex.
-/// It opens sessions only; without the token it cannot be made, and from it the token cannot be
-/// recovered.
-pub(crate) fn session_cookie(token: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(token.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(COOKIE_LABEL);
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Compares in time independent of where the first difference is.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// The cookie that holds one session's key; browsers keep it for that session's path only.
+pub(crate) const KEY_COOKIE_NAME: &str = "firefox_launcher_key";
 
 fn header_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -59,33 +35,45 @@ fn header_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")).then(|| token.trim())
 }
 
-fn cookie_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+fn cookie_values<'a>(headers: &'a HeaderMap, wanted: &'a str) -> impl Iterator<Item = &'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == COOKIE_NAME)
+        .filter(move |(name, _)| *name == wanted)
         .map(|(_, value)| value)
 }
 
-/// Splits a query into the `token` value and the other parameters.
-pub(crate) fn split_token(query: &str) -> (Option<&str>, String) {
-    let mut token = None;
-    let mut rest = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.strip_prefix("token=") {
-            Some(value) => token = Some(value),
-            None => rest.push(pair),
-        }
-    }
-    (token, rest.join("&"))
+/// A query's credentials (`token`, `key`), taken out of it, and the other parameters.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct QueryCredentials<'a> {
+    pub token: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub rest: String,
 }
 
-/// The routes a browser opens, where the session cookie counts and `?token=` sets it.
-fn is_session_path(path: &str) -> bool {
-    path.starts_with("/sessions/")
+pub(crate) fn split_credentials(query: &str) -> QueryCredentials<'_> {
+    let mut found = QueryCredentials::default();
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match (pair.strip_prefix("token="), pair.strip_prefix("key=")) {
+            (Some(token), _) => found.token = Some(token),
+            (_, Some(key)) => found.key = Some(key),
+            _ => rest.push(pair),
+        }
+    }
+    found.rest = rest.join("&");
+    found
+}
+
+/// The port of a route a browser opens (`/sessions/PORT...`), where the session cookie counts,
+/// `?token=` sets it and a session key opens that port. `Some(None)`: a session route whose port
+/// is not a number (the handler answers that).
+fn session_route(path: &str) -> Option<Option<u16>> {
+    let rest = path.strip_prefix("/sessions/")?;
+    Some(rest.split('/').next().and_then(|p| p.parse().ok()))
 }
 
 pub(crate) async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -96,23 +84,39 @@ pub(crate) async fn require_token(State(state): State<AppState>, request: Reques
     if header_token(headers).is_some_and(|t| same(t, token)) {
         return next.run(request).await;
     }
-    let sessions = is_session_path(request.uri().path());
+    let query = split_credentials(request.uri().query().unwrap_or(""));
+    let Some(port) = session_route(request.uri().path()) else {
+        return match query.token.is_some_and(|t| same(t, token)) {
+            true => next.run(request).await,
+            false => ApiError::Unauthorized.into_response(),
+        };
+    };
     let cookie = state.inner.session_cookie.as_deref().expect("derived whenever a token is set");
-    if sessions && cookie_values(headers).any(|v| same(v, cookie)) {
+    if cookie_values(headers, COOKIE_NAME).any(|v| same(v, cookie)) {
         return next.run(request).await;
     }
-    let (query_token, rest) = split_token(request.uri().query().unwrap_or(""));
-    match (query_token.is_some_and(|t| same(t, token)), sessions) {
-        (false, _) => ApiError::Unauthorized.into_response(),
-        (true, false) => next.run(request).await,
-        (true, true) => trade_for_cookie(request, next, cookie, &rest).await,
+    let key = port.and_then(|port| Some(session_key(token, port, &state.created_at(port)?)));
+    if let Some(key) = &key
+        && cookie_values(headers, KEY_COOKIE_NAME).any(|v| same(v, key))
+    {
+        return next.run(request).await;
+    }
+    let rest = query.rest.clone();
+    if query.token.is_some_and(|t| same(t, token)) {
+        return trade_for_cookie(request, next, COOKIE_NAME, cookie, &rest).await;
+    }
+    match key {
+        Some(key) if query.key.is_some_and(|k| same(k, &key)) => trade_for_cookie(request, next, KEY_COOKIE_NAME, &key, &rest).await,
+        _ => ApiError::Unauthorized.into_response(),
     }
 }
 
-/// A session URL opened with `?token=`: sets the session cookie; a GET is redirected to the same
-/// URL without the token, relatively, so any path prefix is kept.
-async fn trade_for_cookie(request: Request, next: Next, cookie: &str, rest: &str) -> Response {
-    let cookie = format!("{COOKIE_NAME}={cookie}; HttpOnly; SameSite=Strict");
+/// A session URL opened with a credential in its query: sets the cookie `name`; a GET is
+/// redirected to the same URL without the credential, relatively, so any path prefix is kept.
+/// The cookie has no `Path`: the browser keeps it for the directory of the URL it was set on
+/// (`/sessions/PORT` behind any prefix), which is what a session key may open anyway.
+async fn trade_for_cookie(request: Request, next: Next, name: &str, value: &str, rest: &str) -> Response {
+    let cookie = format!("{name}={value}; HttpOnly; SameSite=Strict");
     let cookie = HeaderValue::from_str(&cookie).expect("a name and hex digits");
     if request.method() != Method::GET {
         let mut response = next.run(request).await;
@@ -139,31 +143,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_is_split_from_other_parameters() {
-        assert_eq!(split_token("token=abc&x=1"), (Some("abc"), "x=1".to_owned()));
-        assert_eq!(split_token("1700000000"), (None, "1700000000".to_owned()));
-        assert_eq!(split_token(""), (None, String::new()));
+    fn credentials_are_split_from_other_parameters() {
+        let found = split_credentials("token=abc&x=1&key=k");
+        assert_eq!(found, QueryCredentials { token: Some("abc"), key: Some("k"), rest: "x=1".to_owned() });
+        assert_eq!(split_credentials("1700000000").rest, "1700000000");
+        assert_eq!(split_credentials(""), QueryCredentials::default());
     }
 
     #[test]
-    fn the_session_cookie_is_derived_from_the_token_and_is_not_it() {
-        let token = "0123456789abcdef0123456789abcdef";
-        let cookie = session_cookie(token);
-        // Python: hmac.new(token, b"firefox-launcher session cookie", hashlib.sha256).hexdigest()
-        assert_eq!(cookie, "cc432f1121695ec6ead4e43477b4889b54b5904c3d442d995036962f02dde56d");
-        assert_ne!(cookie, session_cookie("0123456789abcdef0123456789abcdeg"));
-    }
-
-    #[test]
-    fn tokens_shorter_than_16_bytes_are_refused() {
-        assert!(matches!(check_token_length("123456789012345"), Err(ServeError::TokenTooShort { len: 15, min: 16 })));
-        assert!(check_token_length("1234567890123456").is_ok());
-    }
-
-    #[test]
-    fn comparison_is_exact() {
-        assert!(same("abc", "abc"));
-        assert!(!same("abc", "abd"));
-        assert!(!same("abc", "abcd"));
+    fn session_routes_name_their_port() {
+        assert_eq!(session_route("/sessions/41223/"), Some(Some(41223)));
+        assert_eq!(session_route("/sessions/41223"), Some(Some(41223)));
+        assert_eq!(session_route("/sessions/x/"), Some(None));
+        assert_eq!(session_route("/api/sessions/41223"), None);
     }
 }

@@ -43,6 +43,8 @@ pub enum ApiError {
     ShuttingDown,
     #[error("could not find a free port after {0} attempts")]
     NoFreePort(usize),
+    #[error("failed to hold a loopback port for a new session: {0}")]
+    PortUnavailable(#[source] std::io::Error),
     #[error("session on port {port} was stopped before it was ready")]
     StartCancelled { port: u16 },
     #[error("failed to start session: {0}")]
@@ -83,7 +85,7 @@ impl ApiError {
             Self::TooManySessions(_) => (S::TOO_MANY_REQUESTS, "too_many_sessions"),
             Self::MissingBinary { .. } => (S::INTERNAL_SERVER_ERROR, "missing_binary"),
             Self::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),
-            Self::NoFreePort(_) => (S::SERVICE_UNAVAILABLE, "no_free_port"),
+            Self::NoFreePort(_) | Self::PortUnavailable(_) => (S::SERVICE_UNAVAILABLE, "no_free_port"),
             Self::StartCancelled { .. } => (S::CONFLICT, "start_cancelled"),
             Self::Start(StartError::Timeout { .. }) => (S::GATEWAY_TIMEOUT, "start_timeout"),
             Self::Start(_) => (S::INTERNAL_SERVER_ERROR, "start_failed"),

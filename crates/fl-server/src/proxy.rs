@@ -1,7 +1,7 @@
 //! `/sessions/{port}/...`: the client page (served by [`crate::html5`]) and the websocket to that
 //! session's Xpra.
 //!
-//! Only websocket upgrades are forwarded: Xpra's own HTTP server (its unpatched client, its
+//! Only websocket upgrades (a GET with `Upgrade: websocket`) are forwarded: Xpra's own HTTP server (its unpatched client, its
 //! headers) is never reached through us. The route only names a port; where the traffic goes is
 //! the session's own upstream (a unix socket in its 0700 directory), looked up in the map. Nothing
 //! from the request picks a host or a socket. Redirects we issue are relative, so the service
@@ -12,7 +12,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::split_token;
+use crate::auth::split_credentials;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -43,7 +43,12 @@ pub(crate) async fn proxy(state: State<AppState>, request: Request) -> Result<Re
         .and_then(|p| p.split_once('/'))
         .ok_or_else(|| ApiError::BadRequest(format!("not a session path: {}", path.chars().take(80).collect::<String>())))?;
     let (port, rest) = (crate::api::parse_port(port)?, rest.to_owned());
-    if request.headers().contains_key(header::UPGRADE) {
+    if let Some(upgrade) = request.headers().get(header::UPGRADE) {
+        // Nothing but a websocket goes to Xpra: another method or protocol would reach its own
+        // HTTP server through us.
+        if request.method() != axum::http::Method::GET || !upgrade.as_bytes().eq_ignore_ascii_case(b"websocket") {
+            return Err(ApiError::BadRequest("only a GET with 'Upgrade: websocket' is forwarded as an upgrade".into()));
+        }
         return forward(state, port, &rest, request).await;
     }
     crate::html5::serve_file(&state, port, &rest, request.method(), request.headers()).await
@@ -77,7 +82,7 @@ async fn forward(State(state): State<AppState>, port: u16, rest: &str, mut reque
     let client_side = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
 
     let (mut parts, body) = request.into_parts();
-    let (_, query) = split_token(parts.uri.query().unwrap_or(""));
+    let query = split_credentials(parts.uri.query().unwrap_or("")).rest;
     let target = if query.is_empty() { format!("/{rest}") } else { format!("/{rest}?{query}") };
     strip_hop_by_hop(&mut parts.headers);
     strip_credentials(&mut parts.headers);

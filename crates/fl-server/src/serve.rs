@@ -119,7 +119,7 @@ fn connection_limits() -> ConnectionLimits {
 
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     if let Some(token) = &options.state.token {
-        crate::auth::check_token_length(token)?;
+        crate::credentials::check_token_length(token)?;
     }
     let limits = connection_limits();
     let base = BaseDir::open_private(&options.home, "sessions")?;

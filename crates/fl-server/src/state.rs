@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::activity::Activity;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::supervisor::Command;
+use crate::command::Command;
 
 /// What the service is configured with.
 #[derive(Debug, Clone)]
@@ -91,8 +91,10 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    fn view(&self) -> SessionView {
-        SessionView { clients: self.activity.clients(), last_activity: self.activity.last_rfc3339(), ..self.view.clone() }
+    /// The view as answered: live counters, and the session's key when there is a token.
+    fn view(&self, token: Option<&str>) -> SessionView {
+        let key = token.map(|t| crate::credentials::session_key(t, self.view.port, &self.view.created_at)).unwrap_or_default();
+        SessionView { clients: self.activity.clients(), last_activity: self.activity.last_rfc3339(), key, ..self.view.clone() }
     }
 }
 
@@ -131,7 +133,7 @@ impl AppState {
         }
         Self {
             inner: Arc::new(Inner {
-                session_cookie: options.token.as_deref().map(crate::auth::session_cookie),
+                session_cookie: options.token.as_deref().map(crate::credentials::session_cookie),
                 client,
                 options,
                 base: Arc::new(base),
@@ -189,19 +191,28 @@ impl AppState {
         self.map().iter().filter(|(_, e)| !e.pooled).map(|(port, e)| (port.to_string(), e.view.status)).collect()
     }
 
+    fn token(&self) -> Option<&str> {
+        self.inner.options.token.as_deref()
+    }
+
     pub fn list(&self) -> Vec<SessionView> {
-        let mut views: Vec<SessionView> = self.map().values().filter(|e| !e.pooled).map(Entry::view).collect();
+        let mut views: Vec<SessionView> = self.map().values().filter(|e| !e.pooled).map(|e| e.view(self.token())).collect();
         views.sort_by_key(|v| v.port);
         views
     }
 
     pub fn get(&self, port: u16) -> Result<SessionView, ApiError> {
-        self.map().get(&port).filter(|e| !e.pooled).map(Entry::view).ok_or(ApiError::NotFound(port))
+        self.map().get(&port).filter(|e| !e.pooled).map(|e| e.view(self.token())).ok_or(ApiError::NotFound(port))
     }
 
     /// The view of entry `port`/`id`, pooled or not.
     pub(crate) fn view(&self, port: u16, id: u64) -> Option<SessionView> {
-        self.map().get(&port).filter(|e| e.id == id).map(Entry::view)
+        self.map().get(&port).filter(|e| e.id == id).map(|e| e.view(self.token()))
+    }
+
+    /// When the session users have on `port` was created (what its key is made of).
+    pub(crate) fn created_at(&self, port: u16) -> Option<String> {
+        self.map().get(&port).filter(|e| !e.pooled).map(|e| e.view.created_at.clone())
     }
 
     pub(crate) fn is_pooled(&self, port: u16, id: u64) -> bool {
@@ -220,7 +231,7 @@ impl AppState {
         };
         entry.pooled = false;
         entry.view.url = url.to_owned();
-        entry.view.created_at = crate::supervisor::now_rfc3339();
+        entry.view.created_at = crate::clock::now_rfc3339();
         entry.activity.touch();
         self.inner.pool_changed.notify_one();
         Ok(Some((entry.view.port, entry.id, entry.commands.clone())))

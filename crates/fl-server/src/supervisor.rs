@@ -12,18 +12,13 @@ use fl_api::{SessionStatus, SessionView, StopSummary};
 use fl_session::{Session, SessionOptions, SessionSpec, StartError, StopReport};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::clock::now_rfc3339;
+use crate::command::Command;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// How many fresh ports a create tries when the one it picked is taken meanwhile.
+/// How many fresh ports a create tries when the one the kernel gave has a leftover directory.
 const PORT_ATTEMPTS: usize = 8;
-
-#[derive(Debug)]
-pub(crate) enum Command {
-    Stop { reason: &'static str, reply: oneshot::Sender<StopSummary> },
-    /// Hand a warm-pool session to a user, sending its Firefox to `url`.
-    Claim { url: String, reply: oneshot::Sender<std::io::Result<()>> },
-}
 
 type ReadyReply = oneshot::Sender<Result<SessionView, ApiError>>;
 
@@ -41,8 +36,8 @@ fn check_binaries(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Starts a session and waits until it is ready. Retries with another port when the chosen one was
-/// taken between picking it and Xpra binding it.
+/// Starts a session and waits until it is ready. Retries with another port when the one the
+/// kernel gave still has a directory from an earlier session.
 pub(crate) async fn create(state: &AppState, url: String, options: SessionOptions) -> Result<SessionView, ApiError> {
     check_binaries(state)?;
     // Warm sessions were started with the defaults: a profile, clipboard or folder cannot be
@@ -86,13 +81,14 @@ async fn start(state: &AppState, url: String, pooled: bool, options: SessionOpti
         if state.inner.shutdown.is_cancelled() {
             return Err(ApiError::ShuttingDown);
         }
-        let Some((port, id, commands)) = reserve(state, &url, pooled, &options)? else { continue };
+        let Some((hold, id, commands)) = reserve(state, &url, pooled, &options)? else { continue };
+        let port = hold.port();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let reserved = Reserved { port, id, pooled, options: options.clone() };
+        let reserved = Reserved { hold, id, pooled, options: options.clone() };
         tokio::spawn(run(state.clone(), reserved, url.clone(), commands, ready_tx));
         match ready_rx.await {
-            Ok(Err(ApiError::Start(StartError::PortInUse { port } | StartError::DirExists { port, .. }))) => {
-                tracing::info!(port, "port was taken, trying another");
+            Ok(Err(ApiError::Start(StartError::DirExists { port, .. }))) => {
+                tracing::info!(port, "a directory of an earlier session has this port, trying another");
             }
             Ok(result) => return result,
             Err(_) => return Err(ApiError::StartCancelled { port }),
@@ -101,11 +97,16 @@ async fn start(state: &AppState, url: String, pooled: bool, options: SessionOpti
     Err(ApiError::NoFreePort(PORT_ATTEMPTS))
 }
 
-/// Picks a port the kernel says is free now and claims it in the map.
-fn reserve(state: &AppState, url: &str, pooled: bool, options: &SessionOptions) -> Result<Option<(u16, u64, mpsc::Receiver<Command>)>, ApiError> {
-    let Some(port) = std::net::TcpListener::bind(("127.0.0.1", 0)).ok().and_then(|l| l.local_addr().ok()).map(|a| a.port()) else {
-        return Ok(None);
-    };
+/// Takes a free port from the kernel, held from now on (see [`fl_sys::PortReservation`]), and
+/// claims it in the map.
+fn reserve(
+    state: &AppState,
+    url: &str,
+    pooled: bool,
+    options: &SessionOptions,
+) -> Result<Option<(fl_sys::PortReservation, u64, mpsc::Receiver<Command>)>, ApiError> {
+    let hold = fl_sys::PortReservation::bind(0).map_err(ApiError::PortUnavailable)?;
+    let port = hold.port();
     let (tx, rx) = mpsc::channel(4);
     let (profile, clipboard, downloads_dir) = chosen(options);
     let view = SessionView {
@@ -125,12 +126,9 @@ fn reserve(state: &AppState, url: &str, pooled: bool, options: &SessionOptions) 
         clipboard,
         downloads_dir,
         downloads: Vec::new(),
+        key: String::new(),
     };
-    Ok(state.try_insert(port, view, tx, pooled)?.map(|id| (port, id, rx)))
-}
-
-pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    Ok(state.try_insert(port, view, tx, pooled)?.map(|id| (hold, id, rx)))
 }
 
 /// What a view says of the choices a session was started with: profile, clipboard, folder.
@@ -159,23 +157,25 @@ pub(crate) fn view_of(session: &Session, status: SessionStatus) -> SessionView {
         clipboard,
         downloads_dir,
         downloads: Vec::new(),
+        key: String::new(),
     }
 }
 
-/// A map entry claimed for a session about to start.
+/// A map entry claimed for a session about to start, and its port.
 struct Reserved {
-    port: u16,
+    hold: fl_sys::PortReservation,
     id: u64,
     pooled: bool,
     options: SessionOptions,
 }
 
 async fn run(state: AppState, reserved: Reserved, url: String, mut commands: mpsc::Receiver<Command>, ready: ReadyReply) {
-    let Reserved { port, id, pooled, options } = reserved;
+    let Reserved { hold, id, pooled, options } = reserved;
+    let port = hold.port();
     let cfg = state.options().session.clone();
     let created_at = state.view(port, id).map(|v| v.created_at).unwrap_or_else(now_rfc3339);
     let spec = SessionSpec { port, url, marker: format!("{}-{id}-{port}", state.inner.instance), created_at, pooled, options };
-    let mut session = match Session::spawn(&cfg, Arc::clone(&state.inner.base), spec) {
+    let mut session = match Session::spawn(&cfg, Arc::clone(&state.inner.base), spec, hold) {
         Ok(session) => session,
         Err(e) => {
             tracing::warn!(port, "failed: {e}");

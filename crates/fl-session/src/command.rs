@@ -3,9 +3,11 @@
 //! Each flag is here for a reason that is easy to lose: `--daemon=no` and `--systemd-run=no` keep
 //! Xpra in the process group we give it; the D-Bus flags stop Firefox from starting a dbus-daemon
 //! that escapes the group; empty conf dirs stop Debian's `/etc/xpra` from running an Xsession;
-//! `--displayfd` lets Xvfb pick a display no other session uses; `--bind-tcp` on a port chosen by
-//! the caller, with Xpra's HTML5 client and websocket also served on a unix socket in the session's
-//! 0700 directory, which is what the proxy talks to.
+//! `--displayfd` lets Xvfb pick a display no other session uses. Xpra listens on one unix socket
+//! in the session's 0700 directory, which is what the proxy talks to, and on no TCP port: every
+//! local user can reach a loopback port, and Xpra's answered HTTP (`/Info`, `/Status`) before any
+//! password. Nothing secret is on the command line, which every local user can read: Firefox
+//! opens the session's start page, a file that holds the address (see `Layout::start_page`).
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -26,8 +28,6 @@ pub struct XpraCommand<'a> {
     pub profile: &'a Path,
     pub clipboard: fl_api::Clipboard,
     pub picture: &'a crate::Picture,
-    pub port: u16,
-    pub url: &'a str,
     pub marker: &'a str,
 }
 
@@ -38,7 +38,7 @@ impl XpraCommand<'_> {
             "{} --no-remote --new-instance --profile {} {}",
             shlex_quote(&self.firefox.to_string_lossy()),
             shlex_quote(&profile.to_string_lossy()),
-            shlex_quote(self.url),
+            shlex_quote(&format!("file://{}", self.layout.start_page().display())),
         )
     }
 
@@ -55,13 +55,8 @@ impl XpraCommand<'_> {
         let path = |p: std::path::PathBuf| p.into_os_string().into_string().unwrap_or_default();
         let mut args: Vec<String> = vec![
             "start".into(),
-            format!("--bind-tcp=127.0.0.1:{}", self.port),
-            // Every local user can reach a 127.0.0.1 port: the TCP listener demands a secret.
-            // The proxy uses the unix socket, inside the session's 0700 directory.
-            format!("--tcp-auth=file:filename={}", path(l.tcp_password())),
             format!("--bind={}", path(l.xpra_socket())),
-            // Xpra serves a placeholder: its unpatched client must not be reachable on its
-            // TCP port either. Websockets work the same.
+            // Xpra's own web server serves a placeholder, never its unpatched client.
             format!("--html={}", path(l.xpra_www())),
             format!("--displayfd={DISPLAY_FD}"),
             format!("--start-child={}", self.start_child()),
@@ -141,8 +136,6 @@ mod tests {
             profile: &layout.profile(),
             clipboard: fl_api::Clipboard::Both,
             picture: &crate::Picture::default(),
-            port: 1,
-            url: "about:blank",
             marker: "m",
         };
         for (name, _) in command.env() {

@@ -22,8 +22,6 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
-    #[error("tcp port {port} was taken before xpra could bind it")]
-    PortInUse { port: u16 },
     #[error("xpra for port {port} exited before the session was ready ({status}); xpra log:\n{log}")]
     Exited { port: u16, status: String, log: String },
     #[error("session on port {port} was not ready after {:.1} s; xpra log:\n{log}", .after.as_secs_f64())]

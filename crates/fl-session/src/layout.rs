@@ -84,10 +84,6 @@ impl Layout {
     pub fn xauthority(&self) -> PathBuf {
         self.root.join("Xauthority")
     }
-    /// The per-session password Xpra's TCP listener demands (`--tcp-auth=file`).
-    pub fn tcp_password(&self) -> PathBuf {
-        self.root.join("tcp-password")
-    }
     /// What Xpra's own web server serves: a placeholder page, never the HTML5 client, which is
     /// served patched by firefox-launcher (`fl-xpra-html5`). Xpra takes its response headers from
     /// the sibling `http-headers`; ours forbid everything to that page.
@@ -117,8 +113,7 @@ impl Layout {
         for what in ["cache", "config", "data", "runtime"] {
             dirs.create(self.xdg(what))?;
         }
-        create_private_file(&self.xauthority(), b"")?;
-        create_private_file(&self.tcp_password(), fl_sys::random_secret()?.as_bytes())?;
+        write_xauthority(&self.xauthority())?;
         create_private_file(&self.xpra_www().join("index.html"), XPRA_PLACEHOLDER.as_bytes())?;
         create_private_file(&self.xpra_http_headers().join("10_firefox_launcher.txt"), XPRA_HEADERS.as_bytes())?;
         create_private_file(&self.xdg("config").join("user-dirs.dirs"), self.user_dirs(workspace).as_bytes())?;
@@ -169,6 +164,11 @@ impl Layout {
         self.root.join("start.html")
     }
 
+    /// Firefox always starts on this file, never on an address given on its command line: every
+    /// local user reads every process's command line (`/proc/PID/cmdline`), and addresses carry
+    /// one-time codes and tokens. A session started for an address gets a redirect to it
+    /// ([`Layout::write_redirect_page`]) before Xpra starts.
+    ///
     /// A warm session's Firefox waits on a local page that reloads itself a few times a second;
     /// claiming the session replaces the file with a redirect to the requested URL. Firefox cannot
     /// be told a URL from outside once it runs (its remote control needs D-Bus, which we keep
@@ -191,6 +191,33 @@ impl Layout {
 
 const WAITING_PAGE: &str = "<!DOCTYPE html><meta charset=utf-8><title>Firefox</title>\
 <script>setTimeout(function(){location.replace(location.pathname+'?'+Date.now())},250)</script>\n";
+
+/// The X authority file, holding this session's cookie before its X server exists.
+///
+/// An X server whose `-auth` file has no entries lets every local user connect (it enables
+/// "local access"), so an empty file, filled only once Xvfb has reported its display, left each
+/// session open to anyone for its first second, and the connections stayed. The entry written
+/// here matches any address and any display (family `FamilyWild`, empty display number): the
+/// X server loads every entry of the file whatever it names, and clients (Xpra, Firefox)
+/// take it for any display, since `-displayfd` decides the number later.
+///
+/// Xpra then adds a cookie of its own for the display it got. The X server reloads the file
+/// only when its mtime, in whole seconds, is later than at the last load; a cookie added in the
+/// same second as ours would never be loaded, and Xpra's clients, which find Xpra's entry first,
+/// could not connect. So the file's mtime is set far in the past: any later write is newer.
+fn write_xauthority(path: &Path) -> std::io::Result<()> {
+    const FAMILY_WILD: u16 = 0xffff;
+    let secret = fl_sys::random_secret()?;
+    let cookie: Vec<u8> = (0..16).map(|i| u8::from_str_radix(&secret[2 * i..2 * i + 2], 16).expect("hex")).collect();
+    let mut entry = FAMILY_WILD.to_be_bytes().to_vec();
+    for field in [b"".as_slice(), b"", b"MIT-MAGIC-COOKIE-1", &cookie] {
+        entry.extend_from_slice(&(field.len() as u16).to_be_bytes());
+        entry.extend_from_slice(field);
+    }
+    create_private_file(path, &entry)?;
+    let file = std::fs::File::options().write(true).open(path)?;
+    file.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1))
+}
 
 /// Writes `contents` to `path` atomically (0600 temp file, then rename).
 fn replace_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {

@@ -87,6 +87,8 @@ pub struct Session {
     record: SessionRecord,
     spawned_at: Instant,
     children: Arc<fl_sys::OwnChildren>,
+    /// The session's port, held (bound, not listening) for as long as the session is ours.
+    _port: Option<fl_sys::PortReservation>,
 }
 
 /// The title of the Firefox window of the session in `dir` on `:display`, read from its X server
@@ -103,7 +105,9 @@ pub fn dir_name(port: u16) -> String {
 impl Session {
     /// Creates the session directory and spawns Xpra in a new process group. Returns as soon as
     /// Xpra runs; [`Session::wait_ready`] waits for the rest. On error nothing is left behind.
-    pub fn spawn(cfg: &SessionConfig, base: Arc<BaseDir>, spec: SessionSpec) -> Result<Self, StartError> {
+    /// `port` holds `spec.port` and is kept until the session is dropped.
+    pub fn spawn(cfg: &SessionConfig, base: Arc<BaseDir>, spec: SessionSpec, port: fl_sys::PortReservation) -> Result<Self, StartError> {
+        debug_assert_eq!(port.port(), spec.port);
         let dir_name = dir_name(spec.port);
         let root = base.create_dir(&dir_name).map_err(|e| match e {
             fl_sys::FsError::Exists { path } => StartError::DirExists { port: spec.port, path },
@@ -128,7 +132,7 @@ impl Session {
         let prepare_error = |source| StartError::Prepare { path: layout.root.clone(), source };
         let spawned = layout
             .populate(&profile_dir(&layout, &spec.options), &spec.options.workspace)
-            .and_then(|()| if spec.pooled { layout.write_waiting_page() } else { Ok(()) })
+            .and_then(|()| if spec.pooled { layout.write_waiting_page() } else { layout.write_redirect_page(&spec.url) })
             .and_then(|()| record.write(&layout.root))
             .map_err(prepare_error)
             .and_then(|()| spawn_xpra(cfg, &layout, &spec));
@@ -160,13 +164,15 @@ impl Session {
             record,
             spawned_at: Instant::now(),
             children: Arc::clone(&cfg.children),
+            _port: Some(port),
         };
         session.save_record();
         Ok(session)
     }
 
     /// Takes over a session a previous `serve` started, from its record. Fails unless its Xpra is
-    /// still the recorded process.
+    /// still the recorded process. Its port is held again; if another program took it meanwhile,
+    /// the session still runs (nothing of it listens there) and the log says so.
     pub fn adopt(cfg: &SessionConfig, base: Arc<BaseDir>, record: SessionRecord) -> std::io::Result<Self> {
         let not_found = || std::io::Error::new(std::io::ErrorKind::NotFound, "xpra is not running");
         let xpra = record.live_xpra().ok_or_else(not_found)?;
@@ -181,6 +187,9 @@ impl Session {
             options: record.options.clone(),
         };
         let layout = layout::Layout::new(base.path().join(dir_name(record.port)));
+        let port = fl_sys::PortReservation::bind(record.port)
+            .inspect_err(|e| tracing::warn!(port = record.port, "cannot hold the port of an adopted session again: {e}"))
+            .ok();
         let mut session = Self {
             dir_name: dir_name(record.port),
             layout,
@@ -196,6 +205,7 @@ impl Session {
             record,
             spawned_at: Instant::now(),
             children: Arc::clone(&cfg.children),
+            _port: port,
         };
         if session.xvfb.is_none() {
             session.xvfb = session.find_xvfb();
@@ -288,8 +298,6 @@ fn spawn_xpra(
 ) -> Result<(tokio::process::Child, oneshot::Receiver<Option<u32>>), StartError> {
     let spawn_error = |source| StartError::Spawn { program: cfg.xpra.clone(), port: spec.port, source };
     let prepare_error = |source| StartError::Prepare { path: layout.log(), source };
-    let start_page = format!("file://{}", layout.start_page().display());
-    let url = if spec.pooled { &start_page } else { &spec.url };
     let profile = profile_dir(layout, &spec.options);
     let command = command::XpraCommand {
         firefox: &cfg.firefox,
@@ -297,8 +305,6 @@ fn spawn_xpra(
         profile: &profile,
         clipboard: spec.options.clipboard,
         picture: &cfg.picture,
-        port: spec.port,
-        url,
         marker: &spec.marker,
     };
     // Xpra's output goes to a file in the session directory, never to a pipe nobody reads.

@@ -131,9 +131,6 @@ impl Session {
 
     fn exited_early(&self, status: String) -> StartError {
         let log = self.layout.log_tail(LOG_TAIL_BYTES);
-        if log.contains("Address already in use") {
-            return StartError::PortInUse { port: self.spec.port };
-        }
         StartError::Exited { port: self.spec.port, status, log }
     }
 }

@@ -9,6 +9,7 @@ mod fs;
 mod fs_size;
 mod lifecycle;
 mod limits;
+mod port;
 mod proc;
 mod shared_dir;
 mod signal;
@@ -20,6 +21,7 @@ pub use fs::{BaseDir, FsError};
 pub use fs_size::filesystem_size;
 pub use lifecycle::{OwnChildren, become_subreaper, child_dies_with_us, hostname, parent_pid, pidfd_open, random_secret, signal_on_parent_death};
 pub use limits::{raise_open_files_limit, with_umask};
+pub use port::PortReservation;
 pub use proc::{
     ProcError, ProcIdentity, ProcessInfo, boot_id, find_by_env, group_members, process_info, scan,
 };
