@@ -38,7 +38,6 @@ import time
 from pathlib import Path
 
 import stream
-from stream import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = REPO / "target" / "release" / "firefox-launcher"
@@ -471,13 +470,28 @@ def timed_delete(ctx, serve, session):
 # the bare recipe
 
 
+def write_xauthority(path):
+    """The session's X authority file as the sidecar writes it (layout.rs, `write_xauthority`),
+    before Xvfb starts: one MIT-MAGIC-COOKIE-1 entry of a fresh cookie for any address and any
+    display (family FamilyWild, empty display number), 0600, its mtime set far in the past so the
+    X server also loads the entry Xpra adds once it has the display."""
+    entry = struct.pack(">H", 0xFFFF)
+    for field in (b"", b"", b"MIT-MAGIC-COOKIE-1", secrets.token_bytes(16)):
+        entry += struct.pack(">H", len(field)) + field
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, entry)
+    finally:
+        os.close(fd)
+    os.utime(path, ns=(os.stat(path).st_atime_ns, 1_000_000_000))
+
+
 class Template:
     """The sidecar's own xpra command line and environment, read from a live session's /proc."""
 
     def __init__(self, session):
         pid = session["pid"]
         self.dir = session["dir"]
-        self.port = session["port"]
         self.argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
         env = dict(
             e.split(b"=", 1) for e in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in e
@@ -490,15 +504,17 @@ class Template:
         keys += [k for k, v in env.items() if self.dir.encode() in v and k not in keys]
         self.env = {k.decode(): v.decode() for k, v in env.items() if k in keys}
         # The files the sidecar writes before it starts Xpra (layout.rs, `populate`): Xpra's
-        # placeholder page and headers, the XDG user dirs, the profile's user.js.
+        # placeholder page and headers, the XDG user dirs, the profile's user.js, and the start page
+        # Firefox opens (`file://$DIR/start.html`, a redirect to the session's address). Not the
+        # Xauthority file: each session gets a cookie of its own (`write_xauthority`).
         self.files = {rel: (Path(self.dir) / rel).read_text() for rel in self.PREPARED if (Path(self.dir) / rel).exists()}
         self.cwd_relative = True
         self.argv_text = [a.decode() for a in self.argv]
 
-    PREPARED = ("profile/user.js", "www/index.html", "http-headers/10_firefox_launcher.txt", "xdg/config/user-dirs.dirs")
+    PREPARED = ("profile/user.js", "www/index.html", "http-headers/10_firefox_launcher.txt", "xdg/config/user-dirs.dirs", "start.html")
 
-    def for_dir(self, d, port, marker):
-        sub = lambda s: s.replace(self.dir, str(d)).replace(f"127.0.0.1:{self.port}", f"127.0.0.1:{port}")
+    def for_dir(self, d, marker):
+        sub = lambda s: s.replace(self.dir, str(d))
         argv = [sub(a) for a in self.argv_text]
         env = {k: sub(v) for k, v in self.env.items()}
         env["FL_SESSION_MARKER"] = marker
@@ -516,13 +532,15 @@ class Bare:
         for sub in ("profile", "sock", "conf", "www", "http-headers", "downloads", "xdg/cache", "xdg/config", "xdg/data", "xdg/runtime"):
             (d / sub).mkdir(parents=True, mode=0o700)
         os.chmod(d, 0o700)
-        prepared = [(rel, text.replace(tpl.dir, str(d)).encode()) for rel, text in tpl.files.items()]
-        for name, content in [("Xauthority", b""), ("tcp-password", secrets.token_hex(16).encode())] + prepared:
-            fd = os.open(d / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.write(fd, content)
+        missing = [rel for rel in Template.PREPARED if rel not in tpl.files]
+        if missing:
+            raise RuntimeError(f"the sidecar's session {tpl.dir} has no {', '.join(missing)}: the bare recipe would not match it")
+        write_xauthority(d / "Xauthority")
+        for rel, text in tpl.files.items():
+            fd = os.open(d / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, text.replace(tpl.dir, str(d)).encode())
             os.close(fd)
-        self.port = free_port()
-        self.argv, env = tpl.for_dir(d, self.port, self.marker)
+        self.argv, env = tpl.for_dir(d, self.marker)
         self.env = dict(ctx.env)
         self.env.update(env)
         self.display = None
@@ -665,7 +683,7 @@ def phase_main(ctx, res):
     log("warm-up: sidecar session")
     sess, dt = serve.post_session()
     tpl = Template(sess)
-    res["xpra_argv"] = [a.replace(tpl.dir, "$DIR").replace(f":{tpl.port}", ":$PORT") for a in tpl.argv_text]
+    res["xpra_argv"] = [a.replace(tpl.dir, "$DIR") for a in tpl.argv_text]
     res["warmup_sidecar_s"] = dt
     settle(2)
     serve.delete_session(sess["port"])
@@ -903,10 +921,11 @@ def ws_pingpong(s, count, size=64):
 def phase_proxy(ctx, res):
     """Serve C with a fake xpra that streams bytes: through /sessions/PORT/ vs straight to the fake.
 
-    Two direct paths: the session's unix socket (what the sidecar itself connects to) and the fake's
-    TCP port (what a browser reaches Xpra by without the sidecar). The proxy path is TCP to the
-    sidecar and unix from it, so against the unix baseline it also pays for a TCP hop that any
-    browser pays. CPU time of each process is summed over the timed transfers: on 2 cores the
+    Two direct paths: the session's unix socket (what the sidecar itself connects to) and a loopback
+    TCP port the fake listens on besides (written to DIR/tcp-port; a real session listens on no TCP
+    port, the sidecar only holds the session's port, bound and refusing): the TCP hop any browser
+    pays, without the sidecar. The proxy path is TCP to the sidecar and unix from it, so against the
+    unix baseline it also pays for that hop. CPU time of each process is summed over the timed transfers: on 2 cores the
     proxy's three busy processes share two cores while a direct path's two have one each, and
     these figures say how much of the gap is that sharing rather than the relay.
     """
@@ -920,10 +939,12 @@ def phase_proxy(ctx, res):
         if b"fake-xpra-stream" not in Path(f"/proc/{sess['pid']}/cmdline").read_bytes():
             raise RuntimeError(f"session pid {sess['pid']} is not the fake xpra")
         procs = {"client": os.getpid(), "sidecar": serve.pid, "xpra": sess["pid"]}
+        # The fake writes its own TCP port before it serves its unix socket, so before the session is ready.
+        fake_tcp = int((Path(sess["dir"]) / "tcp-port").read_text())
         paths = {
             "proxy": lambda: ws_connect("tcp", (serve.host, serve.port), f"/sessions/{port}/", serve.token),
             "direct": lambda: ws_connect("unix", sock, "/"),
-            "direct_tcp": lambda: ws_connect("tcp", ("127.0.0.1", port), "/"),
+            "direct_tcp": lambda: ws_connect("tcp", ("127.0.0.1", fake_tcp), "/"),
         }
         n = ctx.stream_mib << 20
         out = {k: {"down_s": [], "up_s": [], "rtt_s": [], "cpu_ticks": {d: {p: 0 for p in procs} for d in ("down_s", "up_s")}} for k in paths}
@@ -1083,7 +1104,7 @@ def write_report(ctx, res, started, finished):
             figure = f"proxy {px:,.0f} MiB/s vs direct {dr:,.0f} MiB/s: **×{px / dr:.2f}**"
             if p.get("direct_tcp", {}).get(d):
                 dt = n / median(p["direct_tcp"][d]) / 2**20
-                figure += f" (vs Xpra's TCP port {dt:,.0f} MiB/s: ×{px / dt:.2f})"
+                figure += f" (vs direct over TCP {dt:,.0f} MiB/s: ×{px / dt:.2f})"
             rows.append((f"6{'a' if d == 'down_s' else 'b'}. Websocket proxy throughput, {label} ({ctx.stream_mib} MiB, median of {ctx.stream_reps}; direct = unix socket)",
                          figure, "proxy ≥ 0.9 × direct", status(px / dr >= 0.9)))
         sc = res.get("proxy_syscalls")
@@ -1096,13 +1117,13 @@ def write_report(ctx, res, started, finished):
         p99p, p99d = pct(p["proxy"]["rtt_s"], 99), pct(p["direct"]["rtt_s"], 99)
         rows.append((f"6c. Websocket round trip, 64 B ping-pong ({len(p['proxy']['rtt_s'])} each)",
                      f"proxy {pm * 1e6:.0f} µs vs direct {dm * 1e6:.0f} µs: +{(pm - dm) * 1e6:.0f} µs median; p99 {p99p * 1e6:.0f} vs {p99d * 1e6:.0f} µs"
-                     + (f" (Xpra's TCP port {median(p['direct_tcp']['rtt_s']) * 1e6:.0f} µs)" if p.get("direct_tcp", {}).get("rtt_s") else ""),
+                     + (f" (direct over TCP {median(p['direct_tcp']['rtt_s']) * 1e6:.0f} µs)" if p.get("direct_tcp", {}).get("rtt_s") else ""),
                      "(added latency reported)", "info"))
         for d, label in (("down_s", "down"), ("up_s", "up")):
             if "cpu_ticks" not in p["proxy"]:
                 break
             cpu = {k: cpu_per_gib(p[k], d, n, hz) for k in p if p[k][d]}
-            names = {"proxy": "proxy", "direct": "direct (unix)", "direct_tcp": "Xpra's TCP port"}
+            names = {"proxy": "proxy", "direct": "direct (unix)", "direct_tcp": "direct (TCP)"}
             per = "; ".join(f"{names.get(k, k)}: " + " + ".join(f"{c:.2f} {who}" for who, c in cpu[k].items() if c > 0) for k in cpu)
             bound = {k: two_core_bound(cpu[k]) for k in cpu}
             rows.append((f"6{'d' if d == 'down_s' else 'e'}. CPU seconds per GiB {label}, all repetitions (sidecar = the relay)",
@@ -1133,8 +1154,9 @@ def write_report(ctx, res, started, finished):
     lines.append("## How each row is measured\n")
     lines.append(f"1. **Cold start.** Bare: the bench starts `/usr/bin/xpra` itself in a fresh directory with the *exact* argv and")
     lines.append("   extra environment of the sidecar's own Xpra (read from `/proc/PID/cmdline` and `/proc/PID/environ` of a")
-    lines.append("   warm-up sidecar session, paths and port substituted; same `user.js`, empty conf dirs, Xauthority and")
-    lines.append("   tcp-password files; new process group; the `--displayfd` pipe on fd 3). Ready is the sidecar's rule,")
+    lines.append("   warm-up sidecar session, paths substituted; same `user.js`, start page and empty conf dirs; an Xauthority")
+    lines.append("   file holding a fresh cookie before Xvfb starts, as the sidecar writes it; new process group; the")
+    lines.append("   `--displayfd` pipe on fd 3; like the sidecar's, this Xpra listens on its unix socket only). Ready is the sidecar's rule,")
     lines.append(f"   polled every {int(POLL * 1000)} ms like `ready.rs`: `GET /` on the xpra unix socket answers 200, then")
     lines.append("   `_NET_CLIENT_LIST` on the session's X server holds a window whose WM_CLASS is Firefox (a raw X11 client in")
     lines.append("   `bench/bench.py`, the same query as `x11.rs`). Sidecar: client-side latency of `POST /api/sessions {}`.")
@@ -1154,7 +1176,8 @@ def write_report(ctx, res, started, finished):
     lines.append("   the fake answers the websocket upgrade with 101 and then streams raw bytes on command. The same Python")
     lines.append("   client (`bench/bench.py`, plain sockets, 1 MiB buffers, TCP_NODELAY) upgrades once through")
     lines.append("   `/sessions/PORT/` on the sidecar's TCP port, once directly on the session's unix socket (\"direct\", the")
-    lines.append("   issue's baseline) and once on the fake's TCP port (how a browser reaches Xpra without the sidecar), then")
+    lines.append("   issue's baseline) and once on a loopback TCP port the fake listens on besides (\"direct over TCP\": the")
+    lines.append("   TCP hop a browser pays, without the sidecar; a real session listens on no TCP port), then")
     lines.append(f"   times {ctx.stream_mib} MiB down, {ctx.stream_mib} MiB up, and {ctx.pings} 64-byte echo round trips;")
     lines.append(f"   {ctx.stream_reps} repetitions, each path first, second and third equally often. Rows 6d/6e sum utime+stime")
     lines.append("   (`/proc/PID/stat`) of the client, the sidecar and the fake over the timed transfers and divide by the bytes:")

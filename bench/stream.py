@@ -4,8 +4,9 @@ One Firefox session of the sidecar shows bench/stream/page.html; headless Chromi
 three paths, and the peer (jupyter-remote-desktop-proxy + TigerVNC + noVNC, running the same Firefox
 and page) through Jupyter, each at 1280×800 and 1920×1080:
 
-  direct   Debian's own Xpra HTML5 client (served as files by the bench) on the session's Xpra TCP
-           port, with the session's secret: no proxy at all;
+  direct   the client page on a loopback TCP port of the bench's own, whose connections are spliced
+           byte for byte to the session's Xpra unix socket (Xpra listens on no TCP port): no
+           sidecar at all (see Forwarder);
   sidecar  the sidecar's client page and websocket (/sessions/PORT/ on its TCP port);
   jupyter  the same page through jupyter-server-proxy (/firefox-launcher/sessions/PORT/) in front
            of the same sidecar;
@@ -101,6 +102,61 @@ class PageServer:
         self.httpd.server_close()
 
 
+class Forwarder:
+    """The direct path's way in: a loopback TCP port whose every connection is spliced, byte for
+    byte, to a unix socket (the session's `sock/xpra.sock`, Xpra's only listener). It reads no HTTP
+    and no websocket, so it stands for nothing of the sidecar: it gives the browser the TCP hop it
+    needs, and exists only for the measurement. Two threads per connection, one per direction."""
+
+    def __init__(self, target):
+        self.target = str(target)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            upstream = socket.socket(socket.AF_UNIX)
+            try:
+                upstream.connect(self.target)
+            except OSError:
+                client.close()
+                upstream.close()
+                continue
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.conns += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        buf = bytearray(1 << 16)
+        view = memoryview(buf)
+        try:
+            while n := src.recv_into(buf):
+                dst.sendall(view[:n])
+        except OSError:
+            pass
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self):
+        # shutdown() wakes a thread blocked in accept() or recv(); close() alone does not.
+        for s in [self.listener] + self.conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
 def free_port():
     """A port free now (bench only: whoever binds it next must fail loudly if it was taken)."""
     with socket.socket() as s:
@@ -193,14 +249,10 @@ def relayed_down(serve):
     return None
 
 
-def session_secret(serve, port):
-    return (serve.home / "sessions" / f"session-{port}" / "tcp-password").read_text().strip()
-
-
-def paths(serve, port, jupyter, pages):
-    secret = urllib.parse.quote(session_secret(serve, port))
-    direct = {"origin": f"http://127.0.0.1:{port}", "upstream": f"http://127.0.0.1:{serve.port}", "token": serve.token}
-    out = [("direct", f"http://127.0.0.1:{port}/sessions/{port}/?password={secret}", port, direct),
+def paths(serve, port, jupyter, forwarder):
+    # direct: the page's origin is the forwarder, so the client's websocket goes to Xpra through it.
+    direct = {"origin": f"http://127.0.0.1:{forwarder.port}", "upstream": f"http://127.0.0.1:{serve.port}", "token": serve.token}
+    out = [("direct", f"http://127.0.0.1:{forwarder.port}/sessions/{port}/", forwarder.port, direct),
            ("sidecar", f"http://127.0.0.1:{serve.port}/sessions/{port}/?token={serve.token}", serve.port, None)]
     if jupyter:
         out.append(("jupyter", f"http://127.0.0.1:{jupyter.port}/firefox-launcher/sessions/{port}/?token={jupyter.token}", jupyter.port, None))
@@ -212,21 +264,22 @@ def phase_stream(ctx, res, Serve, log, extra_serve_args=(), key="stream"):
     sizes = [tuple(int(n) for n in s.split("x")) for s in ctx.stream_sizes.split(",")]
     wanted = ctx.stream_paths.split(",")
     pages = PageServer()
-    serve = jupyter = None
+    serve = jupyter = forwarder = None
     try:
         serve = Serve(ctx, key, list(extra_serve_args))
         session, _ = serve.post_session({"url": pages.page_url("xpra")})
         port = session["port"]
+        forwarder = Forwarder(Path(session["dir"]) / "sock" / "xpra.sock")
         jupyter = Jupyter(ctx, serve, pages.page_url("vnc"), log) if ctx.stream_peer else None
         rows = []
         for i, (width, height) in enumerate(sizes):
             # The order flips from one size to the next, so no path always goes first or last.
-            order = paths(serve, port, jupyter, pages)
+            order = paths(serve, port, jupyter, forwarder)
             for name, url, server_port, direct in (order if i % 2 == 0 else order[::-1]):
                 if name not in wanted:
                     continue
                 if ctx.stream_client and name != "peer":
-                    url += "&" + ctx.stream_client
+                    url += ("&" if "?" in url else "?") + ctx.stream_client
                 ident = "vnc" if name == "peer" else "xpra"
                 # noVNC's page has a 36 px bar above the desktop: a taller viewport gives the peer
                 # the same desktop size as the others.
@@ -242,6 +295,8 @@ def phase_stream(ctx, res, Serve, log, extra_serve_args=(), key="stream"):
         res[key] = {"rows": rows, "serve_args": list(extra_serve_args)}
         serve.delete_session(port)
     finally:
+        if forwarder:
+            forwarder.close()
         if jupyter:
             jupyter.stop()
         if serve:
@@ -392,10 +447,12 @@ def how_lines(ctx):
         "   alone favoured noVNC by up to a frame; that time is kept as \"drawn\" in the tables below),",
         f"   {ctx.stream_presses} presses 150–400 ms apart; bandwidth is what Chromium's sockets to the",
         "   server's port received (`ss -ti`, the same for every path). Paths, one after the other on the same session:",
-        "   **direct**: the page's origin is the session's Xpra TCP port and its websocket goes straight there with the",
-        "   session's secret (the page's files are the sidecar's, served through a Playwright route, so every path runs",
-        "   the same client); **sidecar**: `/sessions/PORT/` on the sidecar's TCP port; **jupyter**: jupyter-server-proxy",
-        "   (4.6.0, `jupyter server`) routing `/firefox-launcher/` to that sidecar; **peer**: `/desktop/` of",
+        "   **direct**: the page's origin is a loopback TCP port of the bench's own that splices each connection byte",
+        "   for byte to the session's Xpra unix socket (Xpra listens on no TCP port; the splice parses nothing), so its",
+        "   websocket reaches Xpra with no sidecar in between (the page's files are the sidecar's, served through a",
+        "   Playwright route, so every path runs the same client); **sidecar**: `/sessions/PORT/` on the sidecar's",
+        "   TCP port; **jupyter**: jupyter-server-proxy (4.6.0, `jupyter server`) routing `/firefox-launcher/` to that",
+        "   sidecar; **peer**: `/desktop/` of",
         "   jupyter-remote-desktop-proxy 3.0.1 (noVNC 1.5.0, TigerVNC's Xtigervnc) on the same Jupyter server, its",
         "   desktop running Firefox ESR alone with the same `user.js` on the same page (bench/peer/); its viewport is",
         "   36 px taller, the height of noVNC's bar, so its desktop has the same size. The page in Firefox reports how",

@@ -246,3 +246,249 @@ async fn symlinks_planted_in_or_as_session_directories_redirect_nothing() {
     assert_eq!(std::fs::read_to_string(victim.join("precious")).unwrap(), "keep");
     assert!(victim.join("record.json").exists());
 }
+
+/// A probe script of the stranger's (`tests/stranger-*`), embedded so its directory need not be
+/// open to the stranger; stdin and stdout piped, killed on drop.
+fn stranger_script(stranger: &Stranger, script: &str, args: &[&str]) -> StrangerScript {
+    let mut child = tokio::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .uid(stranger.uid)
+        .gid(stranger.gid)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir("/")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("running a probe as the stranger");
+    let stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    StrangerScript { stdin: child.stdin.take(), lines: tokio::io::AsyncBufReadExt::lines(stdout), child }
+}
+
+struct StrangerScript {
+    child: tokio::process::Child,
+    stdin: Option<tokio::process::ChildStdin>,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl StrangerScript {
+    async fn send(&mut self, line: &str) {
+        use tokio::io::AsyncWriteExt;
+        self.stdin.as_mut().unwrap().write_all(format!("{line}\n").as_bytes()).await.unwrap();
+    }
+
+    async fn line(&mut self) -> String {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(120), self.lines.next_line()).await;
+        next.expect("the stranger's probe said nothing for 2 minutes").unwrap().expect("the stranger's probe ended early")
+    }
+
+    /// Closes its stdin (its signal to finish) and returns its last line.
+    async fn finish(mut self) -> String {
+        self.stdin = None;
+        let last = self.line().await;
+        let _ = self.child.wait().await;
+        last
+    }
+}
+
+/// The first byte of the X server's answer to a connection setup on `:display` (1 is Success),
+/// with `cookie` as MIT-MAGIC-COOKIE-1 or with no authorization at all.
+fn x_setup(display: u32, cookie: Option<&[u8]>) -> u8 {
+    use std::io::{Read, Write};
+    let mut stream = std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{display}")).unwrap();
+    let (name, data): (&[u8], &[u8]) = cookie.map_or((b"", b""), |c| (b"MIT-MAGIC-COOKIE-1", c));
+    let pad = |b: &[u8]| [b, &vec![0u8; (4 - b.len() % 4) % 4]].concat();
+    let mut setup = vec![b'l', 0, 11, 0, 0, 0];
+    setup.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    setup.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    setup.extend_from_slice(&[0, 0]);
+    setup.extend(pad(name));
+    setup.extend(pad(data));
+    stream.write_all(&setup).unwrap();
+    let mut status = [0u8; 1];
+    stream.read_exact(&mut status).unwrap();
+    status[0]
+}
+
+/// The first MIT-MAGIC-COOKIE-1 of an X authority file, as libXau picks for any display.
+fn first_cookie(xauthority: &Path) -> Vec<u8> {
+    let data = std::fs::read(xauthority).unwrap();
+    let mut rest = &data[2..];
+    let mut fields = Vec::new();
+    for _ in 0..4 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        fields.push(rest[2..2 + len].to_vec());
+        rest = &rest[2 + len..];
+    }
+    assert_eq!(fields[2], b"MIT-MAGIC-COOKIE-1");
+    fields.pop().unwrap()
+}
+
+/// TCP ports that `procs` listen on, from their socket inodes and /proc/net/tcp{,6}.
+fn listening_ports(procs: &[fl_sys::ProcessInfo]) -> Vec<u16> {
+    let mut inodes = std::collections::HashSet::new();
+    for p in procs {
+        for fd in std::fs::read_dir(format!("/proc/{}/fd", p.identity.pid)).into_iter().flatten().flatten() {
+            let link = std::fs::read_link(fd.path()).map(|l| l.display().to_string()).unwrap_or_default();
+            if let Some(inode) = link.strip_prefix("socket:[").and_then(|l| l.strip_suffix(']')) {
+                inodes.insert(inode.to_owned());
+            }
+        }
+    }
+    let mut ports = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        for line in std::fs::read_to_string(table).unwrap_or_default().lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() > 9 && f[3] == "0A" && inodes.contains(f[9]) {
+                ports.push(u16::from_str_radix(f[1].rsplit(':').next().unwrap(), 16).unwrap());
+            }
+        }
+    }
+    ports
+}
+
+fn threads_of(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+}
+
+const SLOW_CONNECTIONS: &str = "500";
+
+/// The stranger's TCP probes of `port` (tests/stranger-tcp): the JSON of its requests and slow
+/// connections, the threads of `xpra` while the slow ones are open, and how many got an answer.
+async fn probe_port(stranger: &Stranger, port: u16, xpra: u32) -> (serde_json::Value, usize, u64) {
+    let mut probe = stranger_script(stranger, include_str!("stranger-tcp"), &[&port.to_string(), SLOW_CONNECTIONS]);
+    let opened: serde_json::Value = serde_json::from_str(&probe.line().await).unwrap();
+    let threads = threads_of(xpra);
+    let closed: serde_json::Value = serde_json::from_str(&probe.finish().await).unwrap();
+    (opened, threads, closed["answered"].as_u64().unwrap())
+}
+
+/// A loopback listener of the test's own, the control for the stranger's TCP probes: it answers
+/// a whole request with 204 and holds a partial one open.
+async fn control_listener() -> (u16, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        while let Ok((mut conn, _)) = listener.accept().await {
+            connections.spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 1024];
+                while let Ok(n @ 1..) = conn.read(&mut buf).await {
+                    seen.extend_from_slice(&buf[..n]);
+                    if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let _ = conn.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").await;
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, task)
+}
+
+/// Every TCP port of a running session (its own, and any its processes listen on) answers the
+/// stranger nothing, and a trickle of slow connections costs its Xpra no thread. Control: the
+/// same probes get answers from, and hold open, connections to a listener of the test's.
+async fn assert_no_tcp_door(stranger: &Stranger, server: &Server, session: &fl_api::SessionView) {
+    let (control, task) = control_listener().await;
+    let xpra = session.pid.unwrap();
+    let (opened, _, answered) = probe_port(stranger, control, xpra).await;
+    assert!(opened["requests"].as_object().unwrap().values().all(|v| v.as_str().unwrap().starts_with("answered: HTTP/1.1 204")), "control: {opened}");
+    assert_eq!((opened["connected"].as_u64(), answered), (Some(500), 0), "control: the slow connections stay open unanswered: {opened}");
+    task.abort();
+
+    let mut ports = listening_ports(&server.session_processes());
+    assert!(ports.is_empty(), "processes of a session listen on TCP ports {ports:?}");
+    ports.push(session.port);
+    for port in ports {
+        let before = threads_of(xpra);
+        let (opened, during, answered) = probe_port(stranger, port, xpra).await;
+        let requests = opened["requests"].as_object().unwrap();
+        assert!(requests.values().all(|v| v == "refused" || v.as_str().unwrap().starts_with("closed")), "port {port} answered the stranger: {opened}");
+        assert_eq!(answered, 0, "port {port} answered a slow connection: {opened}");
+        // Xpra 3.1 started a thread per HTTP connection on its TCP port; a little slack for its own.
+        assert!(during <= before + 2, "xpra's threads grew from {before} to {during} with the stranger's connections to {port}");
+    }
+}
+
+/// A second local user races sessions from their first moment: cold starts, warm-pool sessions
+/// (and the pool's refills) and a start from the command line. Its watch (tests/stranger-watch)
+/// connects to every X socket, file and abstract, the moment it appears and every 20 ms after,
+/// with no cookie, and reads every process's command line for the start addresses and the
+/// token. Controls: the watch reached each X server (it got an X answer, a refusal), the owner
+/// with the session's cookie connects, and the TCP probes reach a listener of the test's.
+#[tokio::test]
+async fn a_stranger_gets_nothing_from_sessions_while_they_start_run_and_stop() {
+    use std::time::Duration;
+    if fl_sys::current_uid() != 0 {
+        panic!("this test creates a second local user and must run as root (CI does)");
+    }
+    const ROUNDS: usize = 5;
+    let stranger = Stranger::new();
+    let home = TestHome::new();
+    open_to_all(home.path());
+    let server = Server::start(&home, &["--warm", "1", "--max-sessions", "3"], &[]).await;
+    let token = server.client.token().unwrap().to_owned();
+    let nonce = fl_sys::random_secret().unwrap();
+    let address = |what: &str| format!("http://127.0.0.1:9/{what}?code={nonce}");
+    let stop = tempfile::Builder::new().prefix("fl-test-watch-").tempdir().unwrap();
+    open_to_all(stop.path());
+    let stop_file = stop.path().join("stop");
+    let mut watch = stranger_script(&stranger, include_str!("stranger-watch"), &[]);
+    let config = serde_json::json!({"secrets": [nonce, token], "stop": stop_file, "max_seconds": 600});
+    watch.send(&config.to_string()).await;
+    assert_eq!(watch.line().await, "watching");
+
+    let warm_ready = || async {
+        let answer = server.client.request(hyper::Method::GET, "/api/health", &[], None).await.unwrap();
+        serde_json::from_slice::<fl_api::Health>(answer.body()).unwrap().warm == 1
+    };
+    for round in 0..ROUNDS {
+        support::eventually(Duration::from_secs(90), "the warm pool to be ready", warm_ready).await;
+        let pooled = server.client.start(Some(address(&format!("pooled-{round}")))).await.unwrap();
+        let cold = fl_api::CreateRequest { url: Some(address(&format!("cold-{round}"))), clipboard: Some(fl_api::Clipboard::Off), ..Default::default() };
+        let cold = server.client.create(&cold).await.unwrap();
+        if round == 0 {
+            let display: u32 = cold.display.as_deref().unwrap().trim_start_matches(':').parse().unwrap();
+            let xauthority = Path::new(&cold.dir).join("Xauthority");
+            assert_eq!(x_setup(display, Some(&first_cookie(&xauthority))), 1, "control: the owner with the session's cookie is refused");
+            assert_eq!(x_setup(display, None), 0, "the owner without the cookie got in");
+            let out = Command::new("xhost").env("DISPLAY", format!(":{display}")).env("XAUTHORITY", &xauthority).output().unwrap();
+            let out = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(out.contains("access control enabled") && !out.contains("LOCAL:"), "xhost on :{display}: {out}");
+            assert_no_tcp_door(&stranger, &server, &cold).await;
+        }
+        server.client.stop(pooled.port).await.unwrap();
+        server.client.stop(cold.port).await.unwrap();
+    }
+    // From the command line, the address on standard input (`start -`), not on its command line.
+    let mut cli = Command::new(env!("CARGO_BIN_EXE_firefox-launcher"))
+        .args(["--home", home.home().to_str().unwrap(), "start", "-"])
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut cli.stdin.take().unwrap(), format!("{}\n", address("cli")).as_bytes()).unwrap();
+    let out = tokio::task::spawn_blocking(move || cli.wait_with_output().unwrap()).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cli_session = server.client.list().await.unwrap().sessions.into_iter().find(|s| s.url == address("cli")).expect("the CLI's session");
+    server.client.stop(cli_session.port).await.unwrap();
+    support::eventually(Duration::from_secs(90), "the warm pool's last refill to be ready", warm_ready).await;
+
+    std::fs::write(&stop_file, "").unwrap();
+    let report: serde_json::Value = serde_json::from_str(&watch.finish().await).unwrap();
+    let claimed = server.log().matches("claimed from the warm pool").count();
+    assert!(claimed >= ROUNDS, "only {claimed} sessions came from the warm pool:\n{}", server.log());
+    // Each X server has two sockets (a file and an abstract one); at least 2 × ROUNDS + 2 ran.
+    let expected = 2 * (2 * ROUNDS + 2) as u64;
+    assert!(report["answered"].as_u64().unwrap() >= expected, "control: the watch reached fewer X servers than ran: {report}");
+    assert_eq!(report["accepted"], 0, "the stranger got into an X server: {report}");
+    assert_eq!(report["leaks"], serde_json::json!([]), "a start address or the token on a command line: {report}");
+}

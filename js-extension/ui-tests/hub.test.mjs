@@ -5,17 +5,19 @@
 // 1. alice logs in in Chromium, opens /user/alice/lab, clicks the Firefox tile and sees Firefox
 //    drawn; the panel lists the session and stops it; nothing of it is left.
 // 2. Users stay apart: the hub refuses bob (token or browser) on alice's sidecar; from bob's shell
-//    her sidecar's socket, her Xpra socket and her Xpra secret are out of reach, and her Xpra TCP
-//    port wants the secret; alice herself reaches each (the control). Two sessions each: stopping
-//    one of alice's leaves her other one and both of bob's running and answering.
+//    her sidecar's socket, her Xpra socket and her X cookie (the session's Xauthority) are out of
+//    reach, alice herself reaches each (the control); her session's port refuses his connection
+//    and his bind (her sidecar holds it, nothing listens on it), where a port the test listens on
+//    takes his connection. Two sessions each: stopping one of alice's leaves her other one and
+//    both of bob's running and answering.
 // 3. The hub's admin API stopping alice's server (with a client connected) leaves no process and
 //    no session directory of hers within the sidecar's grace + 2 s; bob's session runs on, and is
 //    left running: scripts/test-hub then stops the hub and checks its shutdown leaves nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import {
@@ -42,8 +44,7 @@ import {
   stopServer,
   userProcs,
   userToken,
-  waitFor,
-  xpraInfoAs
+  waitFor
 } from './hub-lib.mjs';
 import { stillRunning } from './procs.mjs';
 
@@ -125,6 +126,35 @@ function xpraSockets(dir) {
   };
   walk(join(dir, 'sock'));
   return found;
+}
+
+/** Runs a few lines of Python as `name` (asUser); what they print, or the errno's name of the OSError they raise. */
+function pythonAs(name, body, args) {
+  const py = `import errno,socket,sys\ntry:\n${body.map(l => `  ${l}\n`).join('')}except OSError as e:\n  print(errno.errorcode.get(e.errno, e))`;
+  return asUser(name, '/usr/bin/python3', ['-c', py, ...args.map(String)]).out;
+}
+
+/** Connects to 127.0.0.1:`port` over TCP as `name`: 'connected', or the errno's name. */
+function connectTcpAs(name, port) {
+  return pythonAs(name, ['s=socket.socket(); s.settimeout(10)', 's.connect(("127.0.0.1", int(sys.argv[1]))); print("connected")'], [port]);
+}
+
+/** Binds 127.0.0.1:`port` as `name`, with SO_REUSEADDR as servers do: 'bound', or the errno's name. */
+function bindTcpAs(name, port) {
+  return pythonAs(name, ['s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)', 's.bind(("127.0.0.1", int(sys.argv[1]))); print("bound")'], [port]);
+}
+
+/** `GET /` on the unix socket `path` as `name`: the answer's status line, or the errno's name. */
+function httpGetUnixAs(name, path) {
+  return pythonAs(name, ['s=socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])',
+    's.sendall(b"GET / HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n")', 'print(s.recv(4096).split(b"\\r\\n")[0].decode())'], [path]);
+}
+
+/** A TCP listener of the test's own on 127.0.0.1 (the controls of the port probes); returns {port, close}. */
+async function tcpListener() {
+  const server = createServer(s => s.on('error', () => {}).destroy());
+  await new Promise(r => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, close: () => new Promise(r => server.close(r)) };
 }
 
 test('alice opens Firefox from the launcher tile under the hub; the panel lists it and stops it', { timeout: 300_000 }, async () => {
@@ -228,10 +258,10 @@ test('users stay apart: the hub refuses bob on alice\'s sidecar, her sockets and
   if (BREAK === 'open-perms') {
     const home = passwd('alice').home;
     for (const [path, mode] of [[join(sc.socket, '..'), 0o777], [sc.socket, 0o777], [join(home, '.firefox-launcher'), 0o755], [join(home, '.firefox-launcher', 'sessions'), 0o755],
-      [a1.dir, 0o755], [join(a1.dir, 'sock'), 0o755], ...xpraSockets(a1.dir).map(x => [x, 0o777]), [join(a1.dir, 'tcp-password'), 0o644]]) {
+      [a1.dir, 0o755], [join(a1.dir, 'sock'), 0o755], ...xpraSockets(a1.dir).map(x => [x, 0o777]), [join(a1.dir, 'Xauthority'), 0o644]]) {
       chmodSync(path, mode);
     }
-    log('HUB_BREAK=open-perms: alice\'s sockets, directories and secret opened to everyone');
+    log('HUB_BREAK=open-perms: alice\'s sockets, directories and X cookie opened to everyone');
   }
   assert.equal(connectUnixAs('bob', sc.socket), 'EACCES', `bob connecting to alice's sidecar socket ${sc.socket}`);
   assert.equal(connectUnixAs('alice', sc.socket), 'connected', `control: alice connecting to her sidecar socket ${sc.socket}`);
@@ -241,25 +271,29 @@ test('users stay apart: the hub refuses bob on alice\'s sidecar, her sockets and
     assert.equal(connectUnixAs('bob', s), 'EACCES', `bob connecting to alice's Xpra socket ${s}`);
     assert.equal(connectUnixAs('alice', s), 'connected', `control: alice connecting to her Xpra socket ${s}`);
   }
-  const secretFile = join(a1.dir, 'tcp-password');
-  const secret = readFileSync(secretFile, 'utf8');
-  assert.ok(secret.length >= 16, 'the session has a secret');
-  const bobRead = asUser('bob', '/bin/cat', [secretFile]);
-  assert.ok(bobRead.code !== 0 && /Permission denied/.test(bobRead.out) && !bobRead.out.includes(secret), `bob reading alice's secret: ${bobRead.out}`);
-  const aliceRead = asUser('alice', '/bin/cat', [secretFile]);
-  assert.ok(aliceRead.code === 0 && aliceRead.out === secret.trim(), 'control: alice reads her secret');
-  // Her Xpra TCP port (127.0.0.1, reachable by every local user) wants the secret.
-  const noSecret = xpraInfoAs('bob', a1.port);
-  assert.ok(!noSecret.ok && /authentication/i.test(noSecret.out), `bob on alice's Xpra port without the secret: ${noSecret.out}`);
-  const copyDir = mkdtempSync(join(tmpdir(), 'bob-'));
-  const copy = join(copyDir, 'secret');
-  copyFileSync(secretFile, copy);
-  chownSync(copyDir, passwd('bob').uid, passwd('bob').gid);
-  chownSync(copy, passwd('bob').uid, passwd('bob').gid);
-  const withSecret = xpraInfoAs('bob', a1.port, copy);
-  assert.ok(withSecret.ok, `control: bob with a copy of the secret attaches (only the secret decides): ${withSecret.out}`);
-  assert.ok(xpraInfoAs('alice', a1.port, secretFile).ok, 'control: alice attaches with her secret');
-  log('bob: sidecar socket EACCES, Xpra socket EACCES, secret unreadable, Xpra port: authentication required; alice: each works');
+  // Her X cookie: whoever reads it can connect to her X server (read the screen, type into Firefox).
+  const xauthority = join(a1.dir, 'Xauthority');
+  const cookie = readFileSync(xauthority);
+  assert.ok(cookie.includes('MIT-MAGIC-COOKIE-1'), `the session's ${xauthority} holds a cookie`);
+  const digest = createHash('sha256').update(cookie).digest('hex');
+  const bobRead = asUser('bob', '/usr/bin/sha256sum', [xauthority]);
+  assert.ok(bobRead.code !== 0 && /Permission denied/.test(bobRead.out) && !bobRead.out.includes(digest), `bob reading alice's Xauthority: ${bobRead.out}`);
+  const aliceRead = asUser('alice', '/usr/bin/sha256sum', [xauthority]);
+  assert.ok(aliceRead.code === 0 && aliceRead.out.startsWith(digest), `control: alice reads her Xauthority: ${aliceRead.out}`);
+  // Her session's port (its identity: session-PORT, /sessions/PORT/) is held by her sidecar, bound
+  // and not listening: every local user can reach 127.0.0.1, so nothing of hers may answer there,
+  // and nobody else may take the port while the session lives. The controls: the same probes as
+  // bob succeed on a port the test listens on, and, once it is closed, on that free port.
+  const own = await tcpListener();
+  try {
+    assert.equal(connectTcpAs('bob', a1.port), 'ECONNREFUSED', `bob connecting to alice's session port 127.0.0.1:${a1.port}`);
+    assert.equal(connectTcpAs('bob', own.port), 'connected', `control: bob connecting to the test's listener on 127.0.0.1:${own.port}`);
+  } finally {
+    await own.close();
+  }
+  assert.equal(bindTcpAs('bob', a1.port), 'EADDRINUSE', `bob binding alice's session port 127.0.0.1:${a1.port}`);
+  assert.equal(bindTcpAs('bob', own.port), 'bound', `control: bob binding 127.0.0.1:${own.port}, free again`);
+  log('bob: sidecar socket EACCES, Xpra socket EACCES, Xauthority unreadable (alice: each works); her session port: connect ECONNREFUSED, bind EADDRINUSE (the test\'s port: connected, bound)');
 
   // Stopping one of alice's sessions touches no other.
   const others = [['alice', a2], ['bob', b1], ['bob', b2]].map(([name, s]) => ({ name, s, procs: lasting(sessionProcsOf(name, s)) }));
@@ -279,7 +313,8 @@ test('users stay apart: the hub refuses bob on alice\'s sidecar, her sockets and
     assert.deepEqual(stillRunning(procs).map(p => p.pid).sort(), procs.map(p => p.pid).sort(),
       `xpra, Xvfb and Firefox of ${name}'s :${s.port} still run`);
     assert.equal((await sc2(`sessions/${s.port}/`)).status, 200, `${name}'s :${s.port} still serves its page through the hub`);
-    assert.ok(xpraInfoAs(name, s.port, join(s.dir, 'tcp-password')).ok, `${name}'s :${s.port} still answers on its Xpra port`);
+    const xpraSocket = join(s.dir, 'sock', 'xpra.sock');
+    assert.match(httpGetUnixAs(name, xpraSocket), /^HTTP\/1\.[01] 200 /, `${name}'s :${s.port}: Xpra still answers its owner on ${xpraSocket}`);
   }
   log(`stopped alice's :${a1.port}; alice's :${a2.port} and bob's :${b1.port} :${b2.port} run on and answer`);
 });

@@ -24,7 +24,8 @@ enum Command {
     List(Output),
     /// Start a session (waits until Firefox is on screen).
     Start {
-        /// The page Firefox opens.
+        /// The page Firefox opens; `-` reads it from standard input, which keeps an address with a
+        /// code or token in it off this command's command line (every local user can read those).
         url: Option<String>,
         /// Run Firefox on the persistent profile (logins, cookies, history kept across sessions).
         #[arg(long)]
@@ -268,6 +269,16 @@ fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> St
     }
 }
 
+/// The first line of standard input, for `start -`.
+fn url_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("reading the address from standard input")?;
+    match line.trim() {
+        "" => anyhow::bail!("`start -` reads the address from standard input, which gave none"),
+        url => Ok(url.to_owned()),
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let home = home(cli.home)?;
     match cli.command {
@@ -282,7 +293,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Start { url, persistent, clipboard, downloads, output } => {
             let downloads = downloads.map(|d| absolute(d, "--downloads")).transpose()?;
             let request = fl_api::CreateRequest {
-                url,
+                url: url.map(|u| if u == "-" { url_from_stdin() } else { Ok(u) }).transpose()?,
                 profile: persistent.then_some(fl_api::Profile::Persistent),
                 clipboard,
                 downloads: downloads.map(|d| d.display().to_string()),
