@@ -310,3 +310,44 @@ async fn a_downloads_folder_inside_the_service_or_relative_is_refused() {
     let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&good).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o700);
 }
+
+#[tokio::test]
+async fn every_answer_is_data_that_no_browser_sniffs_or_runs() {
+    let (state, _tmp) = state(Some(TOKEN));
+    let requests = [
+        authed("GET", "/api/health").body(Body::empty()).unwrap(),
+        authed("GET", "/api/sessions").body(Body::empty()).unwrap(),
+        authed("GET", "/api/sessions/4242").body(Body::empty()).unwrap(),
+        authed("GET", "/nowhere").body(Body::empty()).unwrap(),
+        get("/api/sessions"),
+        get("/"),
+    ];
+    for request in requests {
+        let uri = request.uri().to_string();
+        let (status, headers, _) = send(&state, request).await;
+        assert_eq!(headers.get(header::X_CONTENT_TYPE_OPTIONS).map(|v| v.to_str().unwrap()), Some("nosniff"), "{uri} ({status})");
+        let csp = headers.get(header::CONTENT_SECURITY_POLICY).map(|v| v.to_str().unwrap());
+        assert_eq!(csp, Some("default-src 'none'"), "{uri} ({status})");
+    }
+    // Session pages keep their own policy (the client's), with nosniff too.
+    let (_, headers, _) = send(&state, get("/sessions/4242/")).await;
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers.get_all(header::CONTENT_SECURITY_POLICY).iter().count(), 1);
+}
+
+#[tokio::test]
+async fn only_a_get_websocket_upgrade_is_forwarded_as_one() {
+    let (state, _tmp) = state(None);
+    let upgrade = |method: &str, protocol: &str| {
+        Request::builder().method(method).uri("/sessions/4242/").header(header::UPGRADE, protocol).header(header::CONNECTION, "upgrade").body(Body::empty()).unwrap()
+    };
+    for (method, protocol) in [("POST", "websocket"), ("PUT", "websocket"), ("GET", "h2c"), ("GET", "tls/1.2")] {
+        let (status, _, json) = send(&state, upgrade(method, protocol)).await;
+        assert_eq!((status, json["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{method} with Upgrade: {protocol}");
+    }
+    // Control: a GET websocket upgrade goes on to the proxy, which knows no session 4242.
+    for protocol in ["websocket", "WebSocket"] {
+        let (status, _, json) = send(&state, upgrade("GET", protocol)).await;
+        assert_eq!((status, json["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "GET with Upgrade: {protocol}");
+    }
+}
