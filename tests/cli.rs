@@ -1,7 +1,7 @@
 //! The command line against a real `serve` (with the fake xpra): `start` prints the URL to open,
 //! `list` and `list --json` show the session, `stop` stops it; a clear error and a failing exit
-//! when no service runs; every `FIREFOX_LAUNCHER_*` variable the README names, each seen taking
-//! effect; SIGINT as well as SIGTERM stops `serve` cleanly.
+//! when no service runs; every `FIREFOX_LAUNCHER_*` variable the README's table names (read from
+//! it, so a new one without a test fails), each seen taking effect; SIGINT as well as SIGTERM stops `serve` cleanly.
 
 mod support;
 
@@ -318,6 +318,79 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     let log = serve.log();
     assert!(log.lines().any(|l| l.contains(" DEBUG fl_server::serve:")), "{log}");
     assert!(log.lines().all(|l| l.contains(" fl_server::serve:")), "{log}");
+
+    // The session's choices and the picture: one more serve, with Debian's client page.
+    let pic_home = home.path().join("pic-home");
+    let (downloads, workspace) = (home.path().join("env-downloads"), home.path().join("env-workspace"));
+    std::fs::create_dir(&workspace).unwrap();
+    let (downloads_s, workspace_s) = (downloads.to_str().unwrap(), workspace.to_str().unwrap());
+    std::fs::write(home.path().join("xpra-calls"), "").unwrap();
+    let picture = [
+        ("FIREFOX_LAUNCHER_HOME", pic_home.to_str().unwrap()),
+        ("FIREFOX_LAUNCHER_XPRA", xpra_s),
+        ("FIREFOX_LAUNCHER_PASS_ENV", "FAKE_XPRA_STATE"),
+        ("FIREFOX_LAUNCHER_NO_WINDOW_CHECK", "true"),
+        ("FAKE_XPRA_STATE", &state),
+        ("FIREFOX_LAUNCHER_DOWNLOADS", downloads_s),
+        ("FIREFOX_LAUNCHER_CLIPBOARD", "to-firefox"),
+        ("FIREFOX_LAUNCHER_WORKSPACE", workspace_s),
+        ("FIREFOX_LAUNCHER_VIDEO", "1"),
+        ("FIREFOX_LAUNCHER_ENCODING", "png"),
+        ("FIREFOX_LAUNCHER_QUALITY", "55"),
+        ("FIREFOX_LAUNCHER_SPEED", "45"),
+        ("FIREFOX_LAUNCHER_MIN_QUALITY", "25"),
+        ("FIREFOX_LAUNCHER_MIN_SPEED", "35"),
+    ];
+    let (mut serve, runtime) = EnvServe::start(&home, &pic_home, &picture).await;
+    let client = Client::new(&runtime.address, runtime.token.clone()).unwrap();
+    let session = client.start(None).await.unwrap();
+    // DOWNLOADS (created 0700) and CLIPBOARD: what the session was started with.
+    assert_eq!((session.downloads_dir.as_str(), session.clipboard), (downloads_s, fl_api::Clipboard::ToFirefox));
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&downloads).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o700);
+    // CLIPBOARD's direction and the picture levels reach Xpra's command line.
+    let calls = std::fs::read_to_string(home.path().join("xpra-calls")).unwrap();
+    for flag in ["--clipboard-direction=to-server", "--quality=55", "--speed=45", "--min-quality=25", "--min-speed=35"] {
+        assert!(calls.lines().last().unwrap().split_whitespace().any(|a| a == flag), "no {flag} in {calls}");
+    }
+    // WORKSPACE: where Firefox's file dialog opens (GTK's desktop directory).
+    let dirs = std::fs::read_to_string(Path::new(&session.dir).join("xdg/config/user-dirs.dirs")).unwrap();
+    assert!(dirs.contains(&format!("XDG_DESKTOP_DIR=\"{workspace_s}\"")), "{dirs}");
+    // VIDEO and ENCODING: the defaults written into the client page's script.
+    let script = client.request(Method::GET, &format!("/{}js/firefox-launcher.js", session.path), &[], None).await.unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    let script = String::from_utf8_lossy(script.body());
+    assert!(script.contains("var DEFAULTS = { video: 'true', encoding: 'png' };"), "{script}");
+    client.stop(session.port).await.unwrap();
+    assert!(serve.terminate().await.success());
+
+    // Every variable the README's configuration table names was set above and seen at work.
+    let seen: Vec<&str> = env.iter().chain(&picture).map(|(name, _)| *name).chain(["FIREFOX_LAUNCHER_LOG"]).collect();
+    let missing: Vec<String> = readme_variables().into_iter().filter(|name| !seen.contains(&name.as_str())).collect();
+    assert!(missing.is_empty(), "the README names variables this test never sets: {missing:?}");
+}
+
+/// The `FIREFOX_LAUNCHER_*` names of the README's configuration table; `_SPEED` after a full
+/// name in the same cell is `FIREFOX_LAUNCHER_SPEED`.
+fn readme_variables() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let table = readme.split("### Configuration").nth(1).expect("a configuration section").split("\n\n").nth(1).expect("its table");
+    let mut names = Vec::new();
+    for row in table.lines() {
+        let Some(cell) = row.split('|').nth(2) else { continue };
+        for word in cell.split('`').skip(1).step_by(2) {
+            let name = word.split('=').next().unwrap();
+            let name = match name.strip_prefix('_') {
+                Some(rest) => format!("FIREFOX_LAUNCHER_{rest}"),
+                None => name.to_owned(),
+            };
+            if name.starts_with("FIREFOX_LAUNCHER_") && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    assert!(names.len() >= 20, "too few variables read from the README's table: {names:?}");
+    names
 }
 
 #[tokio::test]

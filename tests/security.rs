@@ -492,3 +492,68 @@ async fn a_stranger_gets_nothing_from_sessions_while_they_start_run_and_stop() {
     assert_eq!(report["accepted"], 0, "the stranger got into an X server: {report}");
     assert_eq!(report["leaks"], serde_json::json!([]), "a start address or the token on a command line: {report}");
 }
+
+/// The stranger's probe of one unix socket path: from the moment the path exists, it connects as
+/// fast as it can, 2000 times, and prints how each attempt ended.
+const SOCKET_RACE: &str = r#"
+import json, os, socket, sys, time
+path, deadline, outcomes = sys.argv[1], time.monotonic() + 60, {}
+print("watching", flush=True)
+while sum(outcomes.values()) < 2000 and time.monotonic() < deadline:
+    if not os.path.lexists(path):
+        continue
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        outcome = "connected"
+    except PermissionError:
+        outcome = "EACCES"
+    except OSError as e:
+        outcome = type(e).__name__
+    finally:
+        s.close()
+    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+print(json.dumps(outcomes), flush=True)
+"#;
+
+/// How the stranger's connections to `path` ended, from the moment `make` creates it.
+async fn race_socket(stranger: &Stranger, path: &Path, make: impl std::future::Future<Output = ()>) -> serde_json::Value {
+    let mut probe = stranger_script(stranger, SOCKET_RACE, &[path.to_str().unwrap()]);
+    assert_eq!(probe.line().await, "watching");
+    make.await;
+    serde_json::from_str(&probe.line().await).unwrap()
+}
+
+/// The API socket refuses another user from the moment `bind` creates it, even when `serve` runs
+/// under umask 0 (so a socket chmodded only after its bind would be open to all for a moment):
+/// the stranger connects from the instant the path appears, 2000 times. Control: its same probe
+/// connects to a socket the test makes under umask 0 in the same directory.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_socket_refuses_another_user_from_the_moment_it_exists() {
+    if fl_sys::current_uid() != 0 {
+        panic!("this test creates a second local user and must run as root (CI does)");
+    }
+    let stranger = Stranger::new();
+    let home = TestHome::new();
+    open_to_all(home.path());
+    let control = home.path().join("control.sock");
+    let control_listener = std::cell::OnceCell::new();
+    let outcomes = race_socket(&stranger, &control, async {
+        let _ = control_listener.set(fl_sys::with_umask(0, || std::os::unix::net::UnixListener::bind(&control).unwrap()));
+    })
+    .await;
+    assert_eq!(outcomes, serde_json::json!({"connected": 2000}), "control: the stranger's probe of an open socket");
+
+    let socket = home.path().join("api.sock");
+    let mut server = None;
+    // serve inherits the umask it is spawned under.
+    let outcomes = fl_sys::with_umask(0, || {
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(race_socket(&stranger, &socket, async {
+                server = Some(Server::start(&home, &["--unix-socket", socket.to_str().unwrap()], &[]).await);
+            }))
+        })
+    });
+    assert_eq!(outcomes, serde_json::json!({"EACCES": 2000}), "the stranger on the API socket as it was born");
+    assert!(server.unwrap().client.list().await.is_ok(), "control: the owner reaches it");
+}
