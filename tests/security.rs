@@ -431,7 +431,7 @@ async fn assert_no_tcp_door(stranger: &Stranger, server: &Server, session: &fl_a
 #[tokio::test]
 async fn a_stranger_gets_nothing_from_sessions_while_they_start_run_and_stop() {
     use std::time::Duration;
-    const ROUNDS: usize = 5;
+    const ROUNDS: usize = 9;
     let (stranger, home) = stranger_and_open_home();
     let server = Server::start(&home, &["--warm", "1", "--max-sessions", "3"], &[]).await;
     let token = server.client.token().unwrap().to_owned();
