@@ -280,10 +280,10 @@ async function latency(page) {
 }
 
 /**
- * The direct path: the page's origin is the session's Xpra TCP port, so the client's websocket
- * goes straight to Xpra, but the page itself is the sidecar's client (fetched from the sidecar,
- * so all paths run the same client code). Only one thing differs from what the sidecar serves:
- * this copy takes Xpra's secret from the query string, as Debian's stock client does.
+ * The direct path: the page's origin is the bench's byte forwarder to the session's Xpra socket
+ * (sessions have no TCP listener), so the client's websocket reaches Xpra with no sidecar in
+ * between, but the page itself is the sidecar's client (fetched from the sidecar, so all paths
+ * run the same client code).
  */
 async function routeDirect(context, { origin, upstream, token }) {
   await context.route(`${origin}/**`, async route => {
@@ -291,7 +291,7 @@ async function routeDirect(context, { origin, upstream, token }) {
     const r = await fetch(`${upstream}${url.pathname}${url.search}`, { headers: { Authorization: `token ${token}` } });
     let body = Buffer.from(await r.arrayBuffer());
     if (url.pathname.endsWith('/firefox-launcher.js')) {
-      body = Buffer.from(body.toString().replace('var ALLOWED = [', "var ALLOWED = ['password', 'mediasource_video', "));
+      body = Buffer.from(body.toString().replace('var ALLOWED = [', "var ALLOWED = ['mediasource_video', "));
     }
     const headers = Object.fromEntries(r.headers);
     delete headers['content-length'];
