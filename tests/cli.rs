@@ -207,7 +207,7 @@ impl Drop for EnvServe {
 /// `FIREFOX_LAUNCHER_PASS_ENV`).
 fn write_xpra_wrapper(path: &Path) {
     let script = format!(
-        "#!/bin/sh\necho \"$*\" >> \"${{FAKE_XPRA_STATE:?}}/xpra-calls\"\nFAKE_XPRA_MODE=$(cat \"$FAKE_XPRA_STATE/mode\")\nexport FAKE_XPRA_MODE\nexec {} \"$@\"\n",
+        "#!/bin/sh\n[ \"$1\" = --version ] || echo \"$*\" >> \"${{FAKE_XPRA_STATE:?}}/xpra-calls\"\nFAKE_XPRA_MODE=$(cat \"$FAKE_XPRA_STATE/mode\")\nexport FAKE_XPRA_MODE\nexec {} \"$@\"\n",
         fake_xpra().display()
     );
     std::fs::write(path, script).unwrap();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hyper::{Method, StatusCode};
-use support::{Planted, TestHome, eventually, expect_error, fake_server, fake_server_on, port_is_free, unused_display, wait_until, x_lock, x_socket};
+use support::{Planted, Server, TestHome, eventually, expect_error, fake_server, fake_server_on, port_is_free, unused_display, wait_until, x_lock, x_socket};
 
 #[tokio::test]
 async fn a_grandchild_that_left_the_group_is_stopped_too() {
@@ -250,4 +250,25 @@ async fn the_display_s_stale_x_files_are_removed_but_not_those_of_a_display_in_u
     assert!(!home.session_dirs().contains(&format!("session-{}", session.port)), "{}", second.log());
     assert!(!exists(x_lock(display)) && !exists(x_socket(display)), "recovery left the stale X files of :{display}");
     second.counts().await.assert_stopped(&[("recovered", 1)]);
+}
+
+/// An Xpra outside 3.1–6.x is refused with a sentence that names it, before anything is started;
+/// the same fake answering as 3.1 starts (control).
+#[tokio::test]
+async fn an_unsupported_xpra_is_refused_with_a_sentence() {
+    let home = TestHome::new();
+    let xpra = support::fake_xpra();
+    let state = home.path().to_str().unwrap().to_owned();
+    let args = ["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
+    let server = Server::start(&home, &args, &[("FAKE_XPRA_VERSION", "v7.0.0"), ("FAKE_XPRA_STATE", &state)]).await;
+    let response = server.client.request(Method::POST, "/api/sessions", &[], None).await.unwrap();
+    let body = expect_error(&response, 500, "unsupported_xpra");
+    assert!(body.error.contains("is xpra 7.0.0") && body.error.contains("3.1 to 6.x"), "{}", body.error);
+    assert!(home.session_dirs().is_empty() && server.session_processes().is_empty());
+    drop(server);
+
+    let control_home = TestHome::new();
+    let control = fake_server(&control_home, "", &[]).await;
+    let session = control.client.start(None).await.unwrap();
+    control.stop_leaving_nothing(session.port).await;
 }

@@ -80,6 +80,14 @@ impl TestHome {
     }
 }
 
+/// Xpra 6, as `scripts/install-xpra6` builds it (`FL_TEST_XPRA6` elsewhere). Its tests fail, never
+/// skip, when it is missing: `scripts/test` installs it.
+pub fn xpra6() -> String {
+    let path = std::env::var("FL_TEST_XPRA6").unwrap_or_else(|_| "/opt/xpra6/bin/xpra".into());
+    assert!(fl_session::is_executable(Path::new(&path)), "no Xpra 6 at {path}: run scripts/install-xpra6 (scripts/test does)");
+    path
+}
+
 pub fn fake_xpra() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fake-xpra")
 }

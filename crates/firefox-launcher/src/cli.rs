@@ -223,7 +223,14 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         children: Default::default(),
         pass_env: args.pass_env,
         picture,
+        xpra_version: Default::default(),
     };
+    // Read now, off the way of the start (a Python start-up); sessions wait for it if they must.
+    let probe = session.clone();
+    tokio::task::spawn_blocking(move || match probe.xpra_version() {
+        Ok(version) => tracing::info!("xpra {version} at {}", probe.xpra.display()),
+        Err(e) => tracing::warn!("{e}: sessions cannot start"),
+    });
     for name in session.pass_env.iter().filter(|n| fl_session::is_refused_env(n)) {
         tracing::warn!("--pass-env {name}: refused, a name like that never reaches a session");
     }

@@ -39,6 +39,8 @@ pub enum ApiError {
     TooManySessions(usize),
     #[error("{what} not found at {path}: install it ({install}) or configure its path; `firefox-launcher doctor` checks everything a session needs and names the packages")]
     MissingBinary { what: &'static str, path: std::path::PathBuf, install: &'static str },
+    #[error("{0}")]
+    Xpra(#[source] fl_session::VersionError),
     #[error("the service is shutting down")]
     ShuttingDown,
     #[error("could not find a free port after {0} attempts")]
@@ -84,6 +86,7 @@ impl ApiError {
             Self::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),
             Self::TooManySessions(_) => (S::TOO_MANY_REQUESTS, "too_many_sessions"),
             Self::MissingBinary { .. } => (S::INTERNAL_SERVER_ERROR, "missing_binary"),
+            Self::Xpra(_) => (S::INTERNAL_SERVER_ERROR, "unsupported_xpra"),
             Self::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),
             Self::NoFreePort(_) | Self::PortUnavailable(_) => (S::SERVICE_UNAVAILABLE, "no_free_port"),
             Self::StartCancelled { .. } => (S::CONFLICT, "start_cancelled"),

@@ -22,6 +22,10 @@ pub(crate) async fn serve_file(state: &AppState, port: u16, rest: &str, method: 
         return Err(ApiError::MethodNotAllowed(format!("{method} on the client page of session {port}")));
     }
     let client = state.html5_client().map_err(|e| ApiError::ClientUnavailable(e.to_string()))?;
+    // A page that could never connect is refused with the reason, not served as a broken tab.
+    if let Some(version) = state.options().session.xpra_version.get().filter(|v| !fl_xpra_html5::speaks_with(v.major)) {
+        return Err(ApiError::ClientUnavailable(fl_xpra_html5::cannot_speak_with(&version.to_string())));
+    }
     let asset = client.get(rest).ok_or_else(|| ApiError::NoRoute(format!("sessions/{port}/{}", rest.chars().take(80).collect::<String>())))?;
     let etag = HeaderValue::from_str(&asset.etag).expect("hex in quotes");
     let fresh = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == asset.etag.as_bytes());

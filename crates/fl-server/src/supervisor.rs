@@ -22,7 +22,9 @@ const PORT_ATTEMPTS: usize = 8;
 
 type ReadyReply = oneshot::Sender<Result<SessionView, ApiError>>;
 
-fn check_binaries(state: &AppState) -> Result<(), ApiError> {
+/// Xpra and Firefox are there, and Xpra is a version sessions run on (read once, off the async
+/// workers).
+async fn check_binaries(state: &AppState) -> Result<(), ApiError> {
     let cfg = &state.options().session;
     let binaries = [
         ("xpra", &cfg.xpra, "Debian, Ubuntu: apt install xpra; RHEL: dnf install xpra"),
@@ -33,13 +35,18 @@ fn check_binaries(state: &AppState) -> Result<(), ApiError> {
             return Err(ApiError::MissingBinary { what, path: path.clone(), install });
         }
     }
-    Ok(())
+    let cfg = cfg.clone();
+    match tokio::task::spawn_blocking(move || cfg.xpra_version()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(ApiError::Xpra(e)),
+        Err(e) => Err(ApiError::Xpra(fl_session::VersionError::Run { path: state.options().session.xpra.display().to_string(), why: e.to_string() })),
+    }
 }
 
 /// Starts a session and waits until it is ready. Retries with another port when the one the
 /// kernel gave still has a directory from an earlier session.
 pub(crate) async fn create(state: &AppState, url: String, options: SessionOptions) -> Result<SessionView, ApiError> {
-    check_binaries(state)?;
+    check_binaries(state).await?;
     // Warm sessions were started with the defaults: a profile, clipboard or folder cannot be
     // changed once Firefox and Xpra run.
     if options == state.options().default_session_options()
@@ -71,7 +78,7 @@ async fn claim(state: &AppState, url: &str) -> Result<Option<SessionView>, ApiEr
 
 /// Starts a session for the warm pool and waits until it is ready.
 pub(crate) async fn start_pooled(state: &AppState) -> Result<SessionView, ApiError> {
-    check_binaries(state)?;
+    check_binaries(state).await?;
     let url = state.options().default_url.clone();
     start(state, url, true, state.options().default_session_options()).await
 }

@@ -74,6 +74,8 @@ async fn random_requests_never_panic_and_bad_input_is_always_a_4xx() {
     let mut session = fl_session::SessionConfig::with_defaults();
     session.xpra = "/bin/true".into();
     session.firefox = "/bin/true".into();
+    // As if /bin/true had said it is Debian's xpra, so a valid create reaches the session limit.
+    let _ = session.xpra_version.set(fl_session::XpraVersion { major: 3, minor: 1, patch: 3 });
     // No session may start: a valid create gets 429, so every answer below must be a 2xx or 4xx.
     let options = StateOptions {
         token: Some("fuzz-token".into()),

@@ -23,6 +23,7 @@ pub const DISPLAY_FD: i32 = 3;
 pub const MARKER_ENV: &str = "FL_SESSION_MARKER";
 
 pub struct XpraCommand<'a> {
+    pub version: crate::XpraVersion,
     pub firefox: &'a Path,
     pub layout: &'a Layout,
     pub profile: &'a Path,
@@ -65,7 +66,6 @@ impl XpraCommand<'_> {
             "--start-env=DBUS_SESSION_BUS_ADDRESS=disabled:".into(),
             "--start-env=MOZ_CRASHREPORTER_DISABLE=1".into(),
             "--dbus-launch=".into(),
-            "--dbus-proxy=no".into(),
             "--dbus-control=no".into(),
             "--daemon=no".into(),
             "--systemd-run=no".into(),
@@ -87,6 +87,10 @@ impl XpraCommand<'_> {
             format!("--log-dir={}", path(l.root.clone())),
             format!("--xvfb={}", self.xvfb()),
         ];
+        if !self.version.is_modern() {
+            // Xpra 4 dropped the option (and its D-Bus proxy with it).
+            args.push("--dbus-proxy=no".into());
+        }
         args.extend(self.picture.xpra_args());
         args.into_iter().map(OsString::from).collect()
     }
@@ -131,6 +135,7 @@ mod tests {
     fn the_session_sets_no_name_the_allowlist_refuses() {
         let layout = Layout::new("/s".into());
         let command = XpraCommand {
+            version: crate::XpraVersion { major: 3, minor: 1, patch: 3 },
             firefox: Path::new("/f"),
             layout: &layout,
             profile: &layout.profile(),

@@ -26,6 +26,8 @@ pub struct SessionConfig {
     pub pass_env: Vec<String>,
     /// How Xpra encodes the picture.
     pub picture: crate::Picture,
+    /// `xpra`'s version, once read ([`SessionConfig::xpra_version`]).
+    pub xpra_version: Arc<std::sync::OnceLock<crate::XpraVersion>>,
 }
 
 /// Finds Firefox on `PATH`: `firefox`, then `firefox-esr`.
@@ -53,6 +55,18 @@ impl SessionConfig {
             children: Arc::default(),
             pass_env: Vec::new(),
             picture: crate::Picture::default(),
+            xpra_version: Arc::default(),
         }
+    }
+
+    /// The version of `xpra`, read the first time it is asked for and kept once it is one we
+    /// support; an error (missing, unreadable, unsupported) is asked again next time, since the
+    /// binary may be installed or replaced meanwhile. Blocking: it may run `xpra --version`.
+    pub fn xpra_version(&self) -> Result<crate::XpraVersion, crate::VersionError> {
+        if let Some(version) = self.xpra_version.get() {
+            return Ok(*version);
+        }
+        let version = crate::XpraVersion::detect(&self.xpra, Some(&self.children))?;
+        Ok(*self.xpra_version.get_or_init(|| version))
     }
 }

@@ -22,6 +22,12 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot start a session on port {port}: {source}")]
+    Xpra {
+        port: u16,
+        #[source]
+        source: crate::VersionError,
+    },
     #[error("xpra for port {port} exited before the session was ready ({status}); xpra log:\n{log}")]
     Exited { port: u16, status: String, log: String },
     #[error("session on port {port} was not ready after {:.1} s; xpra log:\n{log}", .after.as_secs_f64())]

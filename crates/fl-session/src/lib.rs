@@ -17,6 +17,7 @@ mod ready;
 mod record;
 mod teardown;
 mod upstream;
+mod version;
 mod x11;
 mod xfiles;
 
@@ -37,6 +38,7 @@ pub use record::{ProcRecord, RECORD_FILE, SessionRecord, this_process};
 pub use teardown::{StopReport, StopSignal, clean_up_after};
 pub use xfiles::remove_stale_x_files;
 pub use upstream::{Upstream, UpstreamError};
+pub use version::{VersionError, XpraVersion};
 
 use leader::Leader;
 
@@ -299,7 +301,9 @@ fn spawn_xpra(
     let spawn_error = |source| StartError::Spawn { program: cfg.xpra.clone(), port: spec.port, source };
     let prepare_error = |source| StartError::Prepare { path: layout.log(), source };
     let profile = profile_dir(layout, &spec.options);
+    let version = cfg.xpra_version().map_err(|source| StartError::Xpra { port: spec.port, source })?;
     let command = command::XpraCommand {
+        version,
         firefox: &cfg.firefox,
         layout,
         profile: &profile,

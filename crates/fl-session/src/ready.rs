@@ -125,8 +125,15 @@ impl Session {
         }
     }
 
+    /// The session's X server: the member named Xvfb, or (Xpra 6, whose Xvfb lacks our marker
+    /// and leads its own group) Xpra's own child of that name.
     pub(crate) fn find_xvfb(&self) -> Option<fl_sys::ProcIdentity> {
-        self.members().into_iter().find(|p| p.comm == "Xvfb").map(|p| p.identity)
+        let is_xvfb = |p: &fl_sys::ProcessInfo| p.comm == "Xvfb" && !p.defunct && p.identity.uid == fl_sys::current_uid();
+        self.members()
+            .into_iter()
+            .find(is_xvfb)
+            .or_else(|| fl_sys::scan().into_iter().filter(is_xvfb).find(|p| self.exit.is_none() && p.ppid == self.pid as i32))
+            .map(|p| p.identity)
     }
 
     fn exited_early(&self, status: String) -> StartError {

@@ -79,10 +79,18 @@ impl SessionRecord {
         self.xpra.map(|x| x.identity(self.uid)).filter(ProcIdentity::is_alive)
     }
 
-    /// Live processes carrying this session's marker, of this record's user.
+    /// Live processes carrying this session's marker, of this record's user, and its recorded
+    /// Xvfb if it still runs (Xpra 6's carries no marker).
     pub fn live_processes(&self) -> Vec<fl_sys::ProcessInfo> {
         let marker = self.marker.as_bytes();
-        fl_sys::find_by_env(self.uid, crate::MARKER_ENV, |v| v == marker)
+        let mut found = fl_sys::find_by_env(self.uid, crate::MARKER_ENV, |v| v == marker);
+        let xvfb = self.xvfb.map(|x| x.identity(self.uid));
+        if let Some(p) = xvfb.and_then(|x| fl_sys::process_info(x.pid)).filter(|p| Some(p.identity) == xvfb && !p.defunct)
+            && !found.iter().any(|f| f.identity == p.identity)
+        {
+            found.push(p);
+        }
+        found
     }
 }
 

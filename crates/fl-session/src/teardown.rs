@@ -57,15 +57,19 @@ pub struct StopReport {
 }
 
 impl Session {
-    /// Processes of this session: its group's live members and everything with its marker.
+    /// Processes of this session: its group's live members, everything with its marker, and its
+    /// Xvfb (Xpra 6 starts Xvfb with an environment of its own, without our marker).
     pub(crate) fn members(&self) -> Vec<ProcessInfo> {
         let marker = self.spec.marker.as_bytes();
         let mut found = fl_sys::find_by_env(fl_sys::current_uid(), MARKER_ENV, |v| v == marker);
+        let mut extra = Vec::new();
         if self.exit.is_none() {
-            for p in fl_sys::group_members(self.pgid.id()) {
-                if !found.iter().any(|f| f.identity == p.identity) {
-                    found.push(p);
-                }
+            extra.extend(fl_sys::group_members(self.pgid.id()));
+        }
+        extra.extend(self.xvfb.and_then(|x| fl_sys::process_info(x.pid)).filter(|p| Some(p.identity) == self.xvfb && !p.defunct));
+        for p in extra {
+            if !found.iter().any(|f| f.identity == p.identity) {
+                found.push(p);
             }
         }
         found

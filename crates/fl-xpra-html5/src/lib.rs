@@ -25,6 +25,18 @@ use sha2::{Digest, Sha256};
 /// Where Debian's `xpra` package puts its HTML5 client.
 pub const DEBIAN_DIR: &str = "/usr/share/xpra/www";
 
+/// Whether this client talks to an Xpra of `major` version. Debian's 3.1 client speaks rencode
+/// and bencode; Xpra 6 speaks only rencodeplus (protocol flag 16), and 4.x/5.x are untested
+/// with it, so it is trusted with 3.x alone. firefox-launcher's own client (issue 21) lifts this.
+pub fn speaks_with(major: u32) -> bool {
+    major == 3
+}
+
+/// Why the tab cannot show a session of xpra `version`, as a sentence.
+pub fn cannot_speak_with(version: &str) -> String {
+    format!("Debian's Xpra 3.1 HTML5 client cannot be used with xpra {version} (xpra 6 speaks only rencodeplus, which that client lacks): the tab shows sessions of xpra 3.1 only, for now")
+}
+
 /// Not served: the connect page lets a visitor type another server's address, and source maps
 /// are of no use to the client.
 fn is_served(relative: &str) -> bool {
