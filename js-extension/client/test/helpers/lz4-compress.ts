@@ -13,15 +13,23 @@ function writeLength(out: number[], n: number): void {
 
 export function lz4CompressBlock(src: Uint8Array): Uint8Array {
   const out: number[] = [];
-  const table = new Map<number, number>();
+  const table = new Int32Array(1 << 14).fill(-1); // hash of 4 bytes -> last position
   let anchor = 0;
   let i = 0;
   const matchLimit = src.length - 5; // the last 5 bytes are always literals
   while (i + 4 <= matchLimit) {
-    const key = src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24);
-    const candidate = table.get(key);
-    table.set(key, i);
-    if (candidate === undefined || i - candidate > 65535) {
+    const word = src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24);
+    const slot = Math.imul(word, 2654435761) >>> 18;
+    const candidate = table[slot]!;
+    table[slot] = i;
+    if (
+      candidate < 0 ||
+      i - candidate > 65535 ||
+      src[candidate] !== src[i] ||
+      src[candidate + 1] !== src[i + 1] ||
+      src[candidate + 2] !== src[i + 2] ||
+      src[candidate + 3] !== src[i + 3]
+    ) {
       i++;
       continue;
     }

@@ -19,7 +19,10 @@ export class Rng {
   }
   bytes(n: number): Uint8Array {
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.int(256);
+    for (let i = 0; i < n; i += 4) {
+      const word = this.next() * 4294967296;
+      for (let j = 0; j < 4 && i + j < n; j++) out[i + j] = (word >>> (8 * j)) & 0xff;
+    }
     return out;
   }
 }
