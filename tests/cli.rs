@@ -422,7 +422,7 @@ async fn sigint_and_sigterm_stop_serve_cleanly() {
 fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
     let home = TestHome::new();
     let all_there = succeeded(&cli(&home, &["doctor"]));
-    for name in ["xpra: xpra v3.", "Xvfb: ", "xauth: ", "Firefox: Mozilla Firefox", "Python modules of xpra: Pillow", "Xpra HTML5 client: "] {
+    for name in ["xpra: xpra 3.1.", "Xvfb: ", "xauth: ", "Firefox: Mozilla Firefox", "Python modules of xpra: Pillow", "Xpra HTML5 client: "] {
         assert!(all_there.contains(&format!("ok       {name}")), "{name} not ok:\n{all_there}");
     }
     // A small /dev/shm is a warning (sessions still start), never a missing piece.
@@ -438,6 +438,16 @@ fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
     assert!(fix.as_str().unwrap().contains("apt install xpra"), "{fix}");
     assert_eq!(status("Xpra HTML5 client").0, "missing");
     assert_eq!(status("Firefox").0, "ok");
+
+    // Xpra 6: supported, but Debian's 3.1 client cannot show its sessions: a warning.
+    let xpra6 = support::xpra6();
+    let six = succeeded(&cli(&home, &["doctor", "--xpra", &xpra6]));
+    assert!(six.contains("ok       xpra: xpra 6.") && six.contains("warning  Xpra HTML5 client: Debian's Xpra 3.1 HTML5 client cannot be used with xpra 6."), "{six}");
+    // An Xpra outside 3.1-6.x is missing, with what to install.
+    let seven = command(&home, &["doctor", "--xpra", fake_xpra().to_str().unwrap()]).env("FAKE_XPRA_VERSION", "v7.0.0").output().unwrap();
+    assert!(!seven.status.success());
+    let text = stdout(&seven);
+    assert!(text.contains("MISSING  xpra: ") && text.contains("is xpra 7.0.0") && text.contains("4.x to 6.x"), "{text}");
 }
 
 /// One version for the Rust workspace, the npm package, the Python package (hatch takes the npm
