@@ -40,7 +40,7 @@ export interface PacketReaderOptions {
   readonly limits?: Partial<FramingLimits>;
 }
 
-/** Packet type names: Xpra's are short ASCII words ("hello", "draw", "ping_echo", "window-metadata"). */
+/** Packet type names: Xpra's are short ASCII words ("hello", "draw", "ping_echo", "cursor-data"). */
 const PACKET_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
 
 class Refusal extends Error {
