@@ -64,12 +64,20 @@ export function lz4DecodeBlock(src: Uint8Array, out: Uint8Array): void {
     if (length > outEnd - op) throw new Lz4Error("match runs past the declared size");
 
     let from = op - offset;
-    if (offset >= length && length > 32) {
+    if (length <= 32) {
+      for (let i = 0; i < length; i++) out[op++] = out[from++]!;
+    } else if (offset >= length) {
       out.copyWithin(op, from, from + length);
       op += length;
     } else {
-      // Overlapping (offset < length) repeats the last `offset` bytes: copy byte by byte.
-      for (let i = 0; i < length; i++) out[op++] = out[from++]!;
+      // Overlapping: the last `offset` bytes repeat. Copy them in blocks that double, each
+      // starting at a multiple of `offset` and reading only bytes already written.
+      for (let done = 0; done < length; ) {
+        const n = Math.min(offset + done, length - done);
+        out.copyWithin(op + done, from, from + n);
+        done += n;
+      }
+      op += length;
     }
   }
   if (op !== outEnd) throw new Lz4Error(`block decodes to ${op} bytes, ${outEnd} declared`);

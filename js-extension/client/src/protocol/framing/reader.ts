@@ -137,7 +137,9 @@ export class PacketReader {
       if (length + data.length <= this.buf.length) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
-        const next = new Uint8Array(Math.max(length + data.length, this.buf.length * 2, 4096));
+        const record = this.declaredRecord(data);
+        const grown = record > 0 ? record : this.buf.length * 2;
+        const next = new Uint8Array(Math.max(length + data.length, grown, 4096));
         next.set(this.buf.subarray(this.start, this.end));
         this.buf = next;
       }
@@ -146,6 +148,22 @@ export class PacketReader {
     }
     this.buf.set(data, this.end);
     this.end += data.length;
+  }
+
+  /**
+   * Header size + declared payload of the record the buffer starts, once its header is in
+   * (buffered bytes then `data`) and the size within the limit; else 0. Growing to it at once
+   * saves the copies of doubling while a large record arrives in pieces.
+   */
+  private declaredRecord(data: Uint8Array): number {
+    const held = this.end - this.start;
+    if (held + data.length < H.HEADER_SIZE) return 0;
+    const header = new Uint8Array(H.HEADER_SIZE);
+    header.set(this.buf.subarray(this.start, this.start + Math.min(held, H.HEADER_SIZE)));
+    if (held < H.HEADER_SIZE) header.set(data.subarray(0, H.HEADER_SIZE - held), held);
+    if (header[0] !== H.MAGIC) return 0;
+    const size = H.readHeader(header).size;
+    return size <= this.limits.maxRecordSize ? H.HEADER_SIZE + size : 0;
   }
 
   /** Empties the buffer; a large one is dropped rather than kept for an idle connection. */
