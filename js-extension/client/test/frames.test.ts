@@ -12,7 +12,7 @@ import type { Packet } from "../src/protocol/framing.js";
 import { CodecError } from "../src/protocol/values.js";
 import type { Value } from "../src/protocol/values.js";
 import { assertSame } from "./helpers/compare.js";
-import { runReference, versionOf } from "./helpers/python.js";
+import { referenceOrFailure, versionOf } from "./helpers/python.js";
 import type { CodecName } from "./helpers/python.js";
 import { Rng } from "./helpers/random.js";
 import { bytesFromBase64, toExpected } from "./helpers/tagged.js";
@@ -40,7 +40,8 @@ function readAll(stream: Uint8Array, cuts: number[]): Packet[] {
 for (const codec of ["rencode", "bencode", "rencodeplus"] as CodecName[]) {
   const version = versionOf(codec);
   describe(`${codec} record streams from Xpra ${version}`, () => {
-    const frames = runReference<Frames>(version, ["frames", codec]);
+    const frames = referenceOrFailure<Frames>(version, ["frames", codec]);
+    if (!frames) return;
     const stream = bytesFromBase64(frames.stream);
     // The reader hands the packet type over as text (3.1's codecs carry it as bytes).
     const expected = frames.packets.map((t) => {

@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import { Lz4Error, lz4DecodeBlock, lz4DecompressSized } from "../src/protocol/framing/lz4.js";
 import { assertBytes } from "./helpers/compare.js";
 import { lz4CompressBlock, lz4CompressSized } from "./helpers/lz4-compress.js";
-import { runReference } from "./helpers/python.js";
+import { referenceOrFailure } from "./helpers/python.js";
 import { Rng } from "./helpers/random.js";
 import { bytesFromBase64 } from "./helpers/tagged.js";
 
@@ -67,7 +67,8 @@ describe("lz4 block rules", () => {
 
 for (const version of ["3.1", "6.5"] as const) {
   describe(`lz4 payloads from Xpra ${version}'s compressor`, () => {
-    const reference = runReference<{ xpra: string; cases: { name: string; original: string; payload: string }[] }>(version, ["lz4"]);
+    const reference = referenceOrFailure<{ xpra: string; cases: { name: string; original: string; payload: string }[] }>(version, ["lz4"]);
+    if (!reference) return;
     test(`the reference is Xpra ${version}`, () => assert.ok(reference.xpra.startsWith(version), reference.xpra));
     for (const c of reference.cases) {
       test(c.name, () => {
