@@ -9,12 +9,20 @@
 // layout (AltGr, dead keys and Option included). Every case asserts the
 // exact value the page in Firefox received.
 //
+// A held key is held past the auto-repeat delay of the session's X server
+// (read from it with `xset q`), so a key the server kept pressed would repeat
+// there and show. The browser's keyboard layout is read through
+// navigator.keyboard.getLayoutMap: stubbed in one test (the user's keyboard
+// stood in for), and answered for real in another, by a headed Chromium on an
+// X server of this file's own whose XKB layout is German.
+//
 // Env: FIREFOX_LAUNCHER_BIN (default: the newer of <repo>/target/release and
 //      <repo>/target/debug firefox-launcher), CHROMIUM (/usr/bin/chromium).
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 keyboard.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_FLAGS, deadline, sleep, waitFor } from './common.mjs';
-import { sessionProcs, stillRunning } from './procs.mjs';
+import { procStat, sessionProcs, stillRunning } from './procs.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -134,14 +142,23 @@ async function typeKeys(cdp, keys, altgrStyle = 'linux') {
       await sleep(40);
       continue;
     }
-    if (key.held) {
-      // Held down: the browser repeats the key-down (event.repeat) until the key-up.
+    if (key.holdMs) {
+      // Held down as a browser reports it: a key-down, the browser's own repeat delay, then
+      // repeated key-downs (event.repeat) every BROWSER_REPEAT_MS, until the key-up once
+      // `holdMs` have passed since the first. What was sent is left in `key.sent`.
       const event = { key: key.key, code: key.code, windowsVirtualKeyCode: key.vk };
-      for (let i = 0; i < key.held; i++) {
-        await send('keyDown', { ...event, text: key.key, autoRepeat: i > 0 });
-        await sleep(35);
+      const start = Date.now();
+      let presses = 0;
+      await send('keyDown', { ...event, text: key.key, unmodifiedText: key.key });
+      presses++;
+      await sleep(BROWSER_REPEAT_DELAY_MS);
+      while (Date.now() - start < key.holdMs) {
+        await send('keyDown', { ...event, text: key.key, unmodifiedText: key.key, autoRepeat: true });
+        presses++;
+        await sleep(BROWSER_REPEAT_MS);
       }
       await send('keyUp', event);
+      key.sent = { presses, heldMs: Date.now() - start };
       await sleep(40);
       continue;
     }
@@ -178,6 +195,22 @@ async function typeKeys(cdp, keys, altgrStyle = 'linux') {
   }
 }
 
+// A browser's own auto-repeat of a held key (Chromium on Linux: 500 ms, then about 30 a second).
+const BROWSER_REPEAT_DELAY_MS = 500;
+const BROWSER_REPEAT_MS = 35;
+
+/** The environment that reaches the X server of `session` (its display and cookie). */
+const sessionX = session => ({ ...process.env, DISPLAY: session.display, XAUTHORITY: join(session.dir, 'Xauthority') });
+
+/** Auto-repeat of an X server as `xset q` reports it: {on, delayMs, ratePerS}. */
+function xAutoRepeat(env) {
+  const out = execFileSync('xset', ['q'], { env, encoding: 'utf8' });
+  const on = /auto repeat:\s+(on|off)/.exec(out);
+  const timing = /auto repeat delay:\s+(\d+)\s+repeat rate:\s+(\d+)/.exec(out);
+  assert.ok(on && timing, `xset q names the auto-repeat: ${out}`);
+  return { on: on[1] === 'on', delayMs: Number(timing[1]), ratePerS: Number(timing[2]) };
+}
+
 /** Select all (Ctrl, or Cmd on a Mac) and delete: the field is empty again. */
 async function clearField(cdp, mac) {
   const send = (type, o) => cdp.send('Input.dispatchKeyEvent', { type, ...o });
@@ -211,6 +244,8 @@ const serveLog = [];
 let runtime;
 let session;
 let sessionProcList = [];
+/** Processes this file started besides `serve` (its own X servers): gone by the end. */
+const ownProcs = [];
 let browser;
 
 const serveRunning = () => serve && serve.exitCode === null && serve.signalCode === null;
@@ -285,9 +320,9 @@ after(async () => {
   }
   pageServer.close();
   const left = await waitFor('every session process gone', () => {
-    const l = stillRunning(sessionProcList);
+    const l = stillRunning([...sessionProcList, ...ownProcs]);
     return l.length === 0 ? [] : null;
-  }, 15_000).catch(() => stillRunning(sessionProcList));
+  }, 15_000).catch(() => stillRunning([...sessionProcList, ...ownProcs]));
   const dirs = home && existsSync(join(home, 'sessions')) ? readdirSync(join(home, 'sessions')) : [];
   if (home) {
     rmSync(home, { recursive: true, force: true });
@@ -303,11 +338,53 @@ after(async () => {
 });
 
 /**
+ * An X server of this file's own for a headed browser: a free display (-displayfd), no TCP,
+ * a cookie required (an MIT-MAGIC-COOKIE-1 for any display, in a file in the temp home), and
+ * -noreset so a layout set by setxkbmap outlives setxkbmap's connection. {env, stop()}.
+ */
+async function startXvfb() {
+  const auth = join(home, `xvfb-auth-${randomBytes(4).toString('hex')}`);
+  const name = Buffer.from('MIT-MAGIC-COOKIE-1').toString('hex');
+  execFileSync('xauth', ['-q', '-f', auth, 'nmerge', '-'], {
+    input: `ffff 0000 0000 ${(name.length / 2).toString(16).padStart(4, '0')} ${name} 0010 ${randomBytes(16).toString('hex')}\n`
+  });
+  const xvfb = spawn('Xvfb', ['-displayfd', '1', '-noreset', '-nolisten', 'tcp', '-auth', auth, '-screen', '0', '1280x800x24'], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  const exited = new Promise(r => xvfb.on('exit', r));
+  const stat = procStat(xvfb.pid);
+  if (stat) {
+    ownProcs.push(stat);
+  }
+  let out = '';
+  let err = '';
+  xvfb.stdout.on('data', d => (out += d));
+  xvfb.stderr.on('data', d => (err += d));
+  const display = await waitFor('Xvfb to name its display', () => {
+    if (xvfb.exitCode !== null) {
+      throw new Error(`Xvfb exited: ${err}`);
+    }
+    return /^(\d+)\n/.exec(out)?.[1];
+  }, 20_000);
+  const env = { ...process.env, DISPLAY: `:${display}`, XAUTHORITY: auth };
+  log(`Xvfb :${display} (pid ${xvfb.pid})`);
+  return {
+    env,
+    stop: async () => {
+      if (xvfb.exitCode === null && xvfb.signalCode === null) {
+        xvfb.kill('SIGTERM');
+      }
+      await Promise.race([exited, deadline(10_000)]);
+    }
+  };
+}
+
+/**
  * Opens the session's client in a new browser context, types `keys` into the
  * page in Firefox, and asserts the page received exactly `expected`.
  */
-async function typeInto({ what, locale, query = '', keyboardMap = null, mac = false, keys, altgrStyle, expected, layout }) {
-  const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 } });
+async function typeInto({ what, locale, query = '', keyboardMap = null, realLayoutMap = null, mac = false, keys, altgrStyle, expected, layout, using = browser, beforeTyping }) {
+  const context = await using.newContext({ locale, viewport: { width: 1200, height: 800 } });
   try {
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -327,6 +404,15 @@ async function typeInto({ what, locale, query = '', keyboardMap = null, mac = fa
       }, [MAP_KEYS, KEYBOARD_MAPS[keyboardMap]]);
     }
     await page.goto(`${runtime.address}/sessions/${session.port}/?token=${runtime.token}${query}`);
+    if (realLayoutMap) {
+      // The API answers for real (nothing stubbed it) with the keyboard this browser has.
+      const got = await page.evaluate(async codes => {
+        const map = await navigator.keyboard.getLayoutMap();
+        return Object.fromEntries(codes.map(code => [code, map.get(code) ?? null]));
+      }, Object.keys(realLayoutMap));
+      log(`${what}: navigator.keyboard.getLayoutMap() answers ${JSON.stringify(got)}`);
+      assert.deepEqual(got, realLayoutMap, `${what}: the browser's own navigator.keyboard.getLayoutMap()`);
+    }
     await page.waitForSelector('#screen canvas', { timeout: 60_000 });
     await waitFor(`${what}: the client connected with Firefox's window`, () => page.evaluate(() =>
       Boolean(window.client && window.client.connected && Object.keys(window.client.id_to_window).length)), 60_000);
@@ -340,7 +426,9 @@ async function typeInto({ what, locale, query = '', keyboardMap = null, mac = fa
       throw new Error(`${e.message} (it holds ${JSON.stringify(typed)})`);
     });
 
+    await beforeTyping?.();
     await typeKeys(cdp, keys, altgrStyle);
+    expected = typeof expected === 'function' ? expected() : expected;
     await waitFor(`${what}: ${JSON.stringify(expected)} in the page`, () => typed === expected, 15_000).catch(() => {});
     const sent = await page.evaluate(() => window.client.key_layout);
     log(`${what}: the page received ${JSON.stringify(typed)} (client layout ${sent})`);
@@ -357,8 +445,26 @@ test('plain ASCII arrives as typed (control)', { timeout: 120_000 }, async () =>
   await typeInto({ what: 'en-US', locale: 'en-US', keys: ascii('Hello world 42'), expected: 'Hello world 42', layout: 'us' });
 });
 
-test('a held key repeats as often as the browser repeats it', { timeout: 120_000 }, async () => {
-  await typeInto({ what: 'en-US held x', locale: 'en-US', keys: [k('x', 'KeyX', 88, { held: 5 }), k('y', 'KeyY', 89)], expected: 'xxxxxy' });
+test('a key held past X\'s auto-repeat delay repeats as often as the browser repeats it, and no more', { timeout: 120_000 }, async () => {
+  // The session's X server repeats a key held down in it after its delay: Xpra must press and
+  // release each key the browser sends, never hold one down across the browser's key-down
+  // and key-up. So the key is held well past that delay, and every extra character shows.
+  const held = k('x', 'KeyX', 88);
+  let repeat;
+  await typeInto({
+    what: 'en-US held x', locale: 'en-US', keys: [held, k('y', 'KeyY', 89)],
+    beforeTyping: () => {
+      repeat = xAutoRepeat(sessionX(session));
+      log(`the session's X server: auto-repeat ${repeat.on ? 'on' : 'off'}, after ${repeat.delayMs} ms, ${repeat.ratePerS}/s`);
+      assert.ok(repeat.on, 'auto-repeat is on in the session\'s X server (else a held key could not repeat there)');
+      // Past the delay by ten of X's repeats.
+      held.holdMs = repeat.delayMs + Math.ceil(10_000 / repeat.ratePerS);
+    },
+    expected: () => 'x'.repeat(held.sent.presses) + 'y'
+  });
+  log(`held x for ${held.sent.heldMs} ms: ${held.sent.presses} key-downs sent`);
+  assert.ok(held.sent.heldMs > repeat.delayMs + 2 * (1000 / repeat.ratePerS),
+    `the key was held ${held.sent.heldMs} ms, past X's ${repeat.delayMs} ms delay by more than two of its repeats`);
 });
 
 test('a German keyboard, the layout from the browser\'s language: äöüß€@', { timeout: 120_000 }, async () => {
@@ -377,6 +483,33 @@ test('keyboard_layout overrides the browser: German and French typed in an Engli
 test('the browser\'s keyboard layout wins over its language: German and French keyboards in an English browser', { timeout: 180_000 }, async () => {
   await typeInto({ what: 'en-US, German keyboard', locale: 'en-US', keyboardMap: 'de', keys: GERMAN, expected: 'äöüß€@', layout: 'de' });
   await typeInto({ what: 'en-US, French keyboard', locale: 'en-US', keyboardMap: 'fr', keys: FRENCH, expected: 'éèàç', layout: 'fr' });
+});
+
+// The same without a stub. Headless Chromium cannot serve here: its navigator.keyboard
+// .getLayoutMap() answers the US map whatever the machine's keyboard (measured with Debian's
+// Chromium 156: KeyY 'y', Semicolon ';', 49 keys, also with an X server set to French in
+// DISPLAY). A headed Chromium on X11 answers with the X server's layout: on an Xvfb of the
+// test's own set to German with setxkbmap it answers KeyY 'z', Semicolon 'ö' (and with French,
+// KeyZ 'w', Digit2 'é'), as a person's Chromium on Linux does.
+test('the browser\'s real keyboard layout (navigator.keyboard.getLayoutMap, not stubbed): a German keyboard in an English browser', { timeout: 180_000 }, async () => {
+  const x = await startXvfb();
+  let headed;
+  try {
+    execFileSync('setxkbmap', ['-layout', 'de'], { env: x.env });
+    headed = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: false,
+      args: [...CHROMIUM_FLAGS, '--ozone-platform=x11'],
+      env: x.env
+    });
+    await typeInto({
+      what: 'en-US, German keyboard (real getLayoutMap)', locale: 'en-US', using: headed, keys: GERMAN, expected: 'äöüß€@', layout: 'de',
+      realLayoutMap: { KeyY: 'z', KeyZ: 'y', Semicolon: 'ö', Quote: 'ä', BracketLeft: 'ü', Minus: 'ß' }
+    });
+  } finally {
+    await headed?.close().catch(() => {});
+    await x.stop();
+  }
 });
 
 test('dead keys compose once, as in the browser: ´ e and ^ space on German, ^ e and ^ E on French', { timeout: 180_000 }, async () => {
