@@ -24,7 +24,10 @@ export const HUB = process.env.HUB_URL;
  * A deliberate breakage, to see a check fail (never set by scripts/test): `open-perms` opens
  * alice's sockets, directories and secret to everyone before bob's probes, `stop-all` stops all
  * of alice's sessions where one should stop, `skip-stop` skips the hub's stop or the scancel,
- * `no-client` closes alice's tab before the culler is watched.
+ * `no-client` closes alice's tab before the culler is watched, `crash-job` SIGKILLs the Slurm
+ * job's single-user server early (the job ends by a crash, not by its time limit), `no-firefox`
+ * kills Firefox in the Slurm job (its xpra held stopped, so the rest of the session stays)
+ * before the check that Xpra, Xvfb and Firefox run there.
  */
 export const BREAK = process.env.HUB_BREAK ?? '';
 const ADMIN = process.env.HUB_ADMIN_TOKEN;
@@ -41,8 +44,6 @@ assert.ok(ADMIN && PASSWORD, 'HUB_ADMIN_TOKEN and HUB_PASSWORD must be set');
 export function log(...args) {
   console.log(`[hub ${new Date().toISOString().slice(11, 23)}]`, ...args);
 }
-
-
 
 /** A request with `token`; gives up after `init.timeoutMs` (default 120 s: a session's start fits). */
 async function call(url, token, init = {}) {
@@ -155,6 +156,19 @@ export function describeProcs(procs) {
   return procs.map(p => `${p.pid}:${p.comm}`).join(' ');
 }
 
+/**
+ * The processes that live as long as their session: xpra, Xvfb and Firefox's main process, by
+ * process name (the sidecar's, `firefox-launche`, is none of them). Firefox starts and ends its
+ * content and utility processes on its own, so those coming and going says nothing about whether
+ * someone touched the session. Fails unless each of the three is among `procs`.
+ */
+export function lasting(procs) {
+  const names = ['xpra', 'Xvfb', 'firefox-esr'];
+  const kept = procs.filter(p => names.includes(p.comm));
+  assert.ok(names.every(n => kept.some(p => p.comm === n)), `xpra, Xvfb and Firefox among ${describeProcs(procs)}`);
+  return kept;
+}
+
 /** The session directories `name` has (~/.firefox-launcher/sessions/*). */
 export function sessionDirs(name) {
   try {
@@ -204,23 +218,6 @@ export function connectUnixAs(name, path) {
   return asUser(name, '/usr/bin/python3', ['-c', py, path]).out;
 }
 
-/** `xpra info` on Xpra's TCP port as `name`, optionally with a password file. */
-export function xpraInfoAs(name, port, passwordFile) {
-  // An empty conf dir each, as tests/security.rs does: nothing from /etc/xpra.
-  const args = ['info', `tcp://127.0.0.1:${port}/`];
-  if (passwordFile) {
-    args.push(`--password-file=${passwordFile}`);
-  }
-  const r = spawnSync('/usr/sbin/runuser', ['-u', name, '--', '/usr/bin/xpra', ...args], {
-    cwd: '/',
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { PATH: '/usr/bin:/bin', HOME: passwd(name).home, LANG: 'C.UTF-8', XPRA_SYSTEM_CONF_DIRS: '/nonexistent', XPRA_USER_CONF_DIRS: '/nonexistent' }
-  });
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  return { ok: r.status === 0 && out.includes('windows.'), out: out.trim().split('\n').slice(-3).join(' | ') };
-}
-
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -251,7 +248,6 @@ export async function pageServer() {
   await new Promise(r => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
-
 
 export function isPageColour(px) {
   return Boolean(px) && px.a > 0 && PAGE_RGB.every((v, i) => Math.abs([px.r, px.g, px.b][i] - v) <= 8);

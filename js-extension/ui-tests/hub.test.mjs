@@ -29,6 +29,7 @@ import {
   connectUnixAs,
   describeProcs,
   firefoxDrawn,
+  lasting,
   launchBrowser,
   log,
   login,
@@ -82,18 +83,6 @@ function sessionProcsOf(name, session) {
   assert.ok(procs.some(p => p.comm === 'Xvfb'), `Xvfb of session ${session.port} runs`);
   assert.ok(procs.some(p => /firefox/i.test(p.comm)), `Firefox of session ${session.port} runs`);
   return procs;
-}
-
-/**
- * The processes that live as long as their session: xpra, Xvfb and Firefox's main process.
- * Firefox starts and ends its content and utility processes on its own, so those coming and
- * going says nothing about whether someone touched the session.
- */
-function lasting(procs) {
-  const names = ['xpra', 'Xvfb', 'firefox-esr'];
-  const kept = procs.filter(p => names.includes(p.comm));
-  assert.ok(names.every(n => kept.some(p => p.comm === n)), `xpra, Xvfb and Firefox among ${describeProcs(procs)}`);
-  return kept;
 }
 
 function markerOf(pid) {
