@@ -19,9 +19,8 @@
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 files.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +28,9 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, deadline, sleep, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, sleep, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
+import { Sidecar } from './sidecar.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -140,8 +140,6 @@ let home;
 let workspace;
 let elsewhere;
 let serve;
-let serveExited;
-const serveLog = [];
 let runtime;
 let browser;
 /** The "both" session the first two tests share; stopped at the end. */
@@ -151,7 +149,7 @@ const running = new Map();
 const sessionProcList = [];
 const uploadText = secret('uploaded');
 
-const serveRunning = () => serve && serve.exitCode === null && serve.signalCode === null;
+const serveRunning = () => serve?.running();
 
 async function api(path, init = {}) {
   const res = await fetch(`${runtime.address}/${path}`, {
@@ -180,27 +178,8 @@ before(async () => {
   mkdirSync(elsewhere);
   writeFileSync(join(workspace, 'upload-me.txt'), uploadText);
   writeFileSync(join(elsewhere, 'upload-me.txt'), 'decoy in serve\'s working directory');
-  // `serve` leads a process group of its own; it is signalled only while it is our unreaped
-  // child. It also stops its sessions if this process dies.
-  serve = spawn(FL_BIN, ['serve', '--port', '0', '--home', join(home, 'fl'), '--workspace', workspace], {
-    cwd: elsewhere,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FIREFOX_LAUNCHER_HOME: join(home, 'fl') }
-  });
-  serve.stdout.on('data', d => serveLog.push(String(d)));
-  serve.stderr.on('data', d => serveLog.push(String(d)));
-  serveExited = new Promise(r => serve.on('exit', (code, signal) => r({ code, signal })));
-  runtime = await waitFor('the sidecar\'s runtime.json', () => {
-    if (!serveRunning()) {
-      throw new Error(`serve exited early: ${serveLog.join('')}`);
-    }
-    try {
-      return JSON.parse(readFileSync(join(home, 'fl', 'runtime.json'), 'utf8'));
-    } catch {
-      return null;
-    }
-  }, 30_000);
+  serve = new Sidecar(FL_BIN, join(home, 'fl'), ['--workspace', workspace], { cwd: elsewhere });
+  runtime = await serve.runtime();
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -222,14 +201,7 @@ after(async () => {
       stops.push(`${port}: ${(await api(`api/sessions/${port}`, { method: 'DELETE' }).catch(e => ({ status: String(e) }))).status}`);
     }
   }
-  if (serveRunning()) {
-    process.kill(-serve.pid, 'SIGTERM');
-  }
-  const exit = serve ? await Promise.race([serveExited, deadline(20_000)]) : null;
-  if (serve && exit === null && serveRunning()) {
-    process.kill(-serve.pid, 'SIGKILL');
-    await Promise.race([serveExited, deadline(5_000)]);
-  }
+  const exit = serve ? await serve.stop() : null;
   pageServer.close();
   const left = await waitFor('every session process gone', () => {
     const l = stillRunning(sessionProcList);
@@ -247,7 +219,7 @@ after(async () => {
   assert.deepEqual(left.map(p => `${p.pid}:${p.comm}`), [], 'session processes left');
   assert.deepEqual(dirs, [], 'session directories left in the sidecar home');
   if (serve) {
-    assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serveLog.join('').slice(-3000)}`);
+    assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serve.log().slice(-3000)}`);
   }
 });
 

@@ -23,7 +23,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ import { chromium } from 'playwright-core';
 
 import { CHROMIUM_FLAGS, deadline, sleep, waitFor } from './common.mjs';
 import { procStat, sessionProcs, stillRunning } from './procs.mjs';
+import { Sidecar } from './sidecar.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -239,8 +240,6 @@ const KEYBOARD_MAPS = {
 
 let home;
 let serve;
-let serveExited;
-const serveLog = [];
 let runtime;
 let session;
 let sessionProcList = [];
@@ -248,7 +247,7 @@ let sessionProcList = [];
 const ownProcs = [];
 let browser;
 
-const serveRunning = () => serve && serve.exitCode === null && serve.signalCode === null;
+const serveRunning = () => serve?.running();
 
 async function api(path, init = {}) {
   const res = await fetch(`${runtime.address}/${path}`, {
@@ -266,27 +265,8 @@ before(async () => {
   const pageUrl = `http://127.0.0.1:${pageServer.address().port}/`;
 
   home = mkdtempSync(join(tmpdir(), 'fl-keyboard-'));
-  // `serve` leads a process group of its own; it is signalled only while it
-  // is our unreaped child. It also stops its sessions if this process dies.
-  serve = spawn(FL_BIN, ['serve', '--port', '0', '--home', home], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FIREFOX_LAUNCHER_HOME: home }
-  });
-  serve.stdout.on('data', d => serveLog.push(String(d)));
-  serve.stderr.on('data', d => serveLog.push(String(d)));
-  serveExited = new Promise(r => serve.on('exit', (code, signal) => r({ code, signal })));
-
-  runtime = await waitFor('the sidecar\'s runtime.json', () => {
-    if (!serveRunning()) {
-      throw new Error(`serve exited early: ${serveLog.join('')}`);
-    }
-    try {
-      return JSON.parse(readFileSync(join(home, 'runtime.json'), 'utf8'));
-    } catch {
-      return null;
-    }
-  }, 30_000);
+  serve = new Sidecar(FL_BIN, home);
+  runtime = await serve.runtime();
   const started = Date.now();
   const created = await api('api/sessions', { method: 'POST', body: JSON.stringify({ url: pageUrl }) });
   assert.equal(created.status, 201, `starting a session: ${JSON.stringify(created.body)}`);
@@ -308,16 +288,7 @@ after(async () => {
   if (session && serveRunning()) {
     stopped = await api(`api/sessions/${session.port}`, { method: 'DELETE' }).catch(e => ({ status: String(e) }));
   }
-  if (serveRunning()) {
-    process.kill(-serve.pid, 'SIGTERM');
-  }
-  const exit = serve
-    ? await Promise.race([serveExited, deadline(20_000).then(() => null)])
-    : null;
-  if (serve && exit === null && serveRunning()) {
-    process.kill(-serve.pid, 'SIGKILL');
-    await Promise.race([serveExited, deadline(5_000)]);
-  }
+  const exit = serve ? await serve.stop() : null;
   pageServer.close();
   const left = await waitFor('every session process gone', () => {
     const l = stillRunning([...sessionProcList, ...ownProcs]);
@@ -333,7 +304,7 @@ after(async () => {
   assert.deepEqual(left.map(p => `${p.pid}:${p.comm}`), [], 'session processes left');
   assert.deepEqual(dirs, [], 'session directories left in the sidecar home');
   if (serve) {
-    assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serveLog.join('').slice(-3000)}`);
+    assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serve.log().slice(-3000)}`);
   }
 });
 

@@ -11,17 +11,17 @@
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 page.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, deadline, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
+import { Sidecar } from './sidecar.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN =
@@ -61,9 +61,8 @@ const FILE_PAGE = `<!DOCTYPE html><title>authed</title>
 const PICK_NAME = `page-test-pick-${randomBytes(4).toString('hex')}.txt`;
 
 let home;
+/** The sidecar (sidecar.mjs). */
 let serve;
-let serveExited;
-const serveLog = [];
 let site;
 let browser;
 let api;
@@ -72,7 +71,7 @@ let session;
 const running = new Map();
 const sessionProcList = [];
 
-const serveRunning = () => serve && serve.exitCode === null && serve.signalCode === null;
+const serveRunning = () => serve?.running();
 
 function log(...args) {
   console.log(`[page ${new Date().toISOString().slice(11, 23)}]`, ...args);
@@ -129,27 +128,9 @@ before(async () => {
   });
   await new Promise((r) => site.listen(0, '127.0.0.1', r));
   // The file dialog opens in the workspace: a small one, not whatever directory the suite runs in
-  // (a big tree keeps GTK busy listing it while the test types Escape). `serve` leads a process
-  // group of its own; it is signalled only while it is our unreaped child. It also stops its
-  // sessions if this process dies.
-  serve = spawn(BIN, ['serve', '--port', '0', '--workspace', home], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FIREFOX_LAUNCHER_HOME: home },
-  });
-  serve.stdout.on('data', (d) => serveLog.push(String(d)));
-  serve.stderr.on('data', (d) => serveLog.push(String(d)));
-  serveExited = new Promise((r) => serve.on('exit', (code, signal) => r({ code, signal })));
-  api = await waitFor("the sidecar's runtime.json", () => {
-    if (!serveRunning()) {
-      throw new Error(`serve exited early: ${serveLog.join('')}`);
-    }
-    try {
-      return JSON.parse(readFileSync(join(home, 'runtime.json'), 'utf8'));
-    } catch {
-      return null;
-    }
-  }, 30_000);
+  // (a big tree keeps GTK busy listing it while the test types Escape).
+  serve = new Sidecar(BIN, home, ['--workspace', home]);
+  api = await serve.runtime();
   session = await startSession(`http://127.0.0.1:${site.address().port}/`);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -175,14 +156,7 @@ after(async () => {
       stops.push(`${s.port}: ${status}`);
     }
   }
-  if (serveRunning()) {
-    process.kill(-serve.pid, 'SIGTERM');
-  }
-  const exit = serve ? await Promise.race([serveExited, deadline(20_000)]) : null;
-  if (serve && exit === null && serveRunning()) {
-    process.kill(-serve.pid, 'SIGKILL');
-    await Promise.race([serveExited, deadline(5_000)]);
-  }
+  const exit = serve ? await serve.stop() : null;
   site?.close();
   const left = await waitFor('every session process gone', () => {
     const l = stillRunning(sessionProcList);
@@ -199,7 +173,7 @@ after(async () => {
   assert.deepEqual(left.map((p) => `${p.pid}:${p.comm}`), [], 'session processes left');
   assert.deepEqual(dirs, [], 'session directories left in the sidecar home');
   if (serve) {
-    assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serveLog.join('').slice(-3000)}`);
+    assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serve.log().slice(-3000)}`);
   }
 });
 
