@@ -66,6 +66,7 @@ class CargoBuildHook(BuildHookInterface):
                 "from its place in the firefox-launcher repository (js-extension/), or "
                 "with FIREFOX_LAUNCHER_BINARY set to a built binary."
             )
+        _build_client(workspace / "js-extension" / "client")
         self.app.display_info(f"building firefox-launcher with cargo in {workspace}")
         subprocess.run(
             [cargo, "build", "--release", "-p", "firefox-launcher"],
@@ -84,6 +85,22 @@ class CargoBuildHook(BuildHookInterface):
         if not binary.is_file():
             raise RuntimeError(f"cargo build succeeded but {binary} does not exist")
         return binary
+
+
+def _build_client(client: Path) -> None:
+    """The client bundle the binary embeds: built here from a checkout (an sdist carries it)."""
+    if (client / "dist" / "index.html").is_file() and not (client / "package.json").is_file():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        if (client / "dist" / "index.html").is_file():
+            return
+        raise RuntimeError(
+            f"the firefox-launcher client bundle ({client}/dist) is missing and npm is not on PATH: "
+            "install Node.js and npm, or run scripts/build-client"
+        )
+    for args in (["ci", "--no-audit", "--no-fund"], ["run", "build"], ["run", "bundle"]):
+        subprocess.run([npm, *args], cwd=client, check=True)
 
 
 def _platform_tag() -> str:

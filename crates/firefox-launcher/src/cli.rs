@@ -71,6 +71,10 @@ struct ToolArgs {
     /// The Firefox executable (default: firefox, then firefox-esr, on PATH).
     #[arg(long, env = "FIREFOX_LAUNCHER_FIREFOX")]
     firefox: Option<PathBuf>,
+    /// Which client shows sessions: own (firefox-launcher's, any Xpra 3.1 to 6.x) or xpra-html5
+    /// (Debian's Xpra 3.1 client, patched).
+    #[arg(long, env = "FIREFOX_LAUNCHER_CLIENT", default_value = "xpra-html5")]
+    client: fl_session_page::ClientChoice,
     /// Xpra's HTML5 client, served patched (refused if its files are not the ones the patches know).
     #[arg(long, env = "FIREFOX_LAUNCHER_XPRA_HTML5", default_value = fl_xpra_html5::DEBIAN_DIR)]
     xpra_html5: PathBuf,
@@ -144,7 +148,7 @@ struct PictureArgs {
     video: bool,
     /// The encoding the client asks for first: auto, jpeg, webp, png.
     #[arg(long, env = "FIREFOX_LAUNCHER_ENCODING", default_value = "auto")]
-    encoding: fl_xpra_html5::Encoding,
+    encoding: fl_session_page::Encoding,
     /// Xpra's picture quality, 1-100, or auto (Xpra adapts it to the link).
     #[arg(long, env = "FIREFOX_LAUNCHER_QUALITY", default_value = "auto")]
     quality: fl_session::Level,
@@ -160,9 +164,9 @@ struct PictureArgs {
 }
 
 impl PictureArgs {
-    fn split(&self) -> (fl_session::Picture, fl_xpra_html5::ClientDefaults) {
+    fn split(&self) -> (fl_session::Picture, fl_session_page::ClientDefaults) {
         let picture = fl_session::Picture { quality: self.quality, min_quality: self.min_quality, speed: self.speed, min_speed: self.min_speed };
-        (picture, fl_xpra_html5::ClientDefaults { video: self.video, encoding: self.encoding })
+        (picture, fl_session_page::ClientDefaults { video: self.video, encoding: self.encoding })
     }
 }
 
@@ -206,7 +210,7 @@ fn absolute(path: PathBuf, what: &str) -> anyhow::Result<PathBuf> {
 
 async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
     // Missing binaries are reported on each start (they may be installed later), not fatal here.
-    let ToolArgs { xpra, firefox, xpra_html5 } = args.tools;
+    let ToolArgs { xpra, firefox, client, xpra_html5 } = args.tools;
     let firefox = firefox.or_else(fl_session::find_firefox).unwrap_or_else(|| "/usr/bin/firefox-esr".into());
     for binary in [&xpra, &firefox] {
         if !fl_session::is_executable(binary) {
@@ -245,6 +249,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
         max_sessions: args.max_sessions,
         warm: args.warm,
+        client,
         html5_client: xpra_html5,
         client_defaults,
         downloads: absolute(args.downloads.map_or_else(default_downloads, Ok)?, "--downloads")?,
@@ -323,6 +328,6 @@ mod tests {
     fn picture_flags_default_to_the_libraries_defaults() {
         let cli = Cli::try_parse_from(["firefox-launcher", "serve"]).unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };
-        assert_eq!(args.picture.split(), (fl_session::Picture::default(), fl_xpra_html5::ClientDefaults::default()));
+        assert_eq!(args.picture.split(), (fl_session::Picture::default(), fl_session_page::ClientDefaults::default()));
     }
 }

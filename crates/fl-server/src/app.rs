@@ -9,7 +9,7 @@ use axum::routing::{any, get};
 
 use crate::api::{create_session, delete_session, get_session, health, list_downloads, list_sessions, metrics};
 use crate::state::AppState;
-use crate::{auth, guard, html5, proxy};
+use crate::{auth, guard, page, proxy};
 
 /// Answered at once and without a token: jupyter-server-proxy's readiness probe is any HTTP
 /// answer from `/`.
@@ -19,7 +19,7 @@ async fn root() -> &'static str {
 
 /// Every answer is data, never a page: titles and file names in the JSON come from web pages, so
 /// no browser may sniff one into HTML or run anything in it. Session pages set their own policy
-/// (`html5::security_headers`), which this leaves alone.
+/// (`page::security_headers`), which this leaves alone.
 async fn no_sniffing(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -44,7 +44,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sessions/{port}/", any(proxy::proxy))
         .route("/sessions/{port}/{*rest}", any(proxy::proxy))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token))
-        .route_layer(from_fn_with_state(state.clone(), html5::security_headers));
+        .route_layer(from_fn_with_state(state.clone(), page::security_headers));
     Router::new()
         .route("/", get(root))
         .merge(protected)

@@ -5,11 +5,8 @@
 //! response under `/sessions/` (files, errors, redirects, the websocket's 101) carries its
 //! Content-Security-Policy, `nosniff` and `no-referrer`, replacing anything Xpra would say.
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -27,48 +24,12 @@ pub(crate) async fn serve_file(state: &AppState, port: u16, rest: &str, method: 
         return Err(ApiError::ClientUnavailable(fl_xpra_html5::cannot_speak_with(&version.to_string())));
     }
     let asset = client.get(rest).ok_or_else(|| ApiError::NoRoute(format!("sessions/{port}/{}", rest.chars().take(80).collect::<String>())))?;
-    let etag = HeaderValue::from_str(&asset.etag).expect("hex in quotes");
-    let fresh = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == asset.etag.as_bytes());
-    let (status, body) = match (fresh, method == Method::HEAD) {
-        (true, _) => (StatusCode::NOT_MODIFIED, Body::empty()),
-        (false, true) => (StatusCode::OK, Body::empty()),
-        (false, false) => (StatusCode::OK, Body::from(body(asset.clone()).await?)),
-    };
-    let mut response = (status, body).into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-    h.insert(header::ETAG, etag);
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    let bytes = if method == Method::HEAD { bytes::Bytes::new() } else { body(asset.clone()).await? };
+    Ok(crate::page::cached_bytes(asset.content_type, &asset.etag, bytes, method, headers))
 }
 
 /// A file's bytes; most are read from the package's directory, off the async threads.
 async fn body(asset: fl_xpra_html5::Asset) -> Result<bytes::Bytes, ApiError> {
     let unavailable = |e: &dyn std::fmt::Display| ApiError::ClientUnavailable(e.to_string());
     tokio::task::spawn_blocking(move || asset.body()).await.map_err(|e| unavailable(&e))?.map_err(|e| unavailable(&e))
-}
-
-/// Puts the client's security headers on every response under `/sessions/`, whatever made it.
-pub(crate) async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    match state.html5_client() {
-        Ok(client) => {
-            for (name, value) in client.security_headers() {
-                set(headers, name, value);
-            }
-        }
-        Err(_) => {
-            set(headers, "content-security-policy", fl_xpra_html5::REFUSED_CSP);
-            set(headers, "x-content-type-options", "nosniff");
-            set(headers, "referrer-policy", "no-referrer");
-        }
-    }
-    response
-}
-
-fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
-        headers.insert(HeaderName::from_static(name), value);
-    }
 }

@@ -16,6 +16,7 @@ mod credentials;
 mod error;
 mod guard;
 mod html5;
+mod page;
 mod lifecycle;
 mod metrics;
 mod pool;

@@ -34,10 +34,12 @@ pub struct StateOptions {
     pub max_sessions: usize,
     /// Sessions kept started and unclaimed, so a create is answered at once.
     pub warm: usize,
-    /// Where Xpra's HTML5 client is read from (patched before it is served).
+    /// Which client the session pages are: ours, or Debian's patched one.
+    pub client: fl_session_page::ClientChoice,
+    /// Where Xpra's HTML5 client is read from (patched before it is served), when it is chosen.
     pub html5_client: std::path::PathBuf,
     /// What the client page offers Xpra unless its query string says (`--video`, `--encoding`).
-    pub client_defaults: fl_xpra_html5::ClientDefaults,
+    pub client_defaults: fl_session_page::ClientDefaults,
     /// Where finished downloads go unless a request names a folder (absolute).
     pub downloads: std::path::PathBuf,
     /// Which way the clipboard works unless a request says.
@@ -59,8 +61,9 @@ impl StateOptions {
             idle_timeout: std::time::Duration::from_secs(3600),
             max_sessions: 4,
             warm: 0,
+            client: fl_session_page::ClientChoice::default(),
             html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
-            client_defaults: fl_xpra_html5::ClientDefaults::default(),
+            client_defaults: fl_session_page::ClientDefaults::default(),
             downloads: home.join("Downloads"),
             clipboard: fl_api::Clipboard::Both,
             workspace: home.to_owned(),
@@ -128,8 +131,14 @@ impl AppState {
     pub fn new(options: StateOptions, base: BaseDir) -> Self {
         let instance = format!("{}-{}", std::process::id(), time::OffsetDateTime::now_utc().unix_timestamp_nanos());
         let client = fl_xpra_html5::Html5Client::load(&options.html5_client, &options.client_defaults);
-        if let Err(e) = &client {
-            tracing::error!("the session page cannot be served: {e}");
+        match (&client, options.client) {
+            (Err(e), fl_session_page::ClientChoice::XpraHtml5) => tracing::error!("the session page cannot be served: {e}"),
+            (_, fl_session_page::ClientChoice::Own) => {
+                if let Err(e) = fl_session_page::Page::embedded() {
+                    tracing::error!("the session page cannot be served: {e}");
+                }
+            }
+            _ => {}
         }
         Self {
             inner: Arc::new(Inner {

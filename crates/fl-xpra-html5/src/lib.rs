@@ -13,7 +13,7 @@
 mod defaults;
 pub mod patches;
 
-pub use defaults::{ClientDefaults, Encoding, EncodingError};
+pub use fl_session_page::{ClientDefaults, Encoding, EncodingError};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -123,7 +123,7 @@ impl Html5Client {
             })?;
             files.insert(file.to_owned(), patched.into_bytes());
         }
-        files.insert(patches::OUR_SCRIPT_PATH.to_owned(), defaults.apply(patches::OUR_SCRIPT).into_bytes());
+        files.insert(patches::OUR_SCRIPT_PATH.to_owned(), defaults::apply(defaults, patches::OUR_SCRIPT).into_bytes());
         let index = files.get("index.html").ok_or_else(|| ClientError::Missing { dir: dir.to_owned(), file: "index.html" })?;
         let csp = content_security_policy(&inline_script_hashes(&String::from_utf8_lossy(index)));
         let mut assets: HashMap<String, Asset> = files.into_iter().map(|(path, body)| { let asset = in_memory(&path, body); (path, asset) }).collect();
