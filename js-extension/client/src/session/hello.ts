@@ -1,0 +1,90 @@
+/**
+ * Our hello: the session's own capabilities merged with what the other layers provide.
+ *
+ * The session decides the transport-level facts (encoder, compression, no aliases, sharing,
+ * pings) and turns off every feature the product refuses (notifications, audio, printing, file
+ * transfer, open-url, webcam). Providers (display, pictures, keyboard, clipboard) add their own
+ * maps; they may not override a key the session owns, so no layer can ask for integer packet
+ * aliases or another compressor by accident.
+ */
+import type { Encodable, EncoderName } from "../protocol/index.js";
+
+/** A layer's contribution to the hello, read each time a hello is sent (so it can change). */
+export type CapabilityProvider = () => Readonly<Record<string, Encodable>>;
+
+export interface HelloOptions {
+  readonly encoder: EncoderName;
+  readonly uuid: string;
+  readonly version: string;
+  readonly clientType: string;
+}
+
+const ENCODERS: readonly EncoderName[] = ["rencodeplus", "rencode", "bencode"];
+
+/** The keys only the session may set (providers' values for them are dropped). */
+export function sessionCapabilities(o: HelloOptions): Record<string, Encodable> {
+  const caps: Record<string, Encodable> = {
+    version: o.version,
+    client_type: o.clientType,
+    uuid: o.uuid,
+    // 6.x reads "encoders", 3.1 only the per-name booleans (and treats a missing "bencode" as
+    // true), so both forms, every other encoder explicitly off.
+    encoders: [o.encoder],
+    // Xpra reads the list ("compressors") and, in 3.1, also the bare name.
+    compressors: ["lz4"],
+    lz4: true,
+    zlib: false,
+    lzo: false,
+    brotli: false,
+    zstd: false,
+    yaml: false,
+    compression_level: 1,
+    chunks: true,
+    share: false,
+    steal: true,
+    // 6.x only answers pings (and pings us) when the client says it pings.
+    ping: true,
+    "ping-echo-sourceid": true,
+    notifications: false,
+    notification: false,
+    "sound.receive": false,
+    "sound.send": false,
+    speaker: false,
+    microphone: false,
+    printing: false,
+    "file-transfer": false,
+    "open-url": false,
+    webcam: false,
+  };
+  for (const e of ENCODERS) caps[e] = e === o.encoder;
+  return caps;
+}
+
+/**
+ * The whole hello map: providers first (in order), then the session's keys over them. A provider
+ * that throws is skipped (its layer is off), not fatal to the connection.
+ */
+export function buildHello(
+  o: HelloOptions,
+  providers: readonly CapabilityProvider[],
+  onProviderError: (e: unknown) => void,
+): Record<string, Encodable> {
+  const own = sessionCapabilities(o);
+  const out: Record<string, Encodable> = Object.create(null) as Record<string, Encodable>;
+  for (const p of providers) {
+    let part: Readonly<Record<string, Encodable>>;
+    try {
+      part = p();
+    } catch (e) {
+      onProviderError(e);
+      continue;
+    }
+    for (const k of Object.keys(part)) {
+      if (k in own || k === "aliases") continue;
+      const v = part[k];
+      if (v !== undefined) out[k] = v;
+    }
+  }
+  for (const k of Object.keys(own)) out[k] = own[k] as Encodable;
+  return out;
+}
