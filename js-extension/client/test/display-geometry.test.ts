@@ -36,8 +36,9 @@ test("screen_sizes: one screen, one monitor covering the page, millimetres at th
   ]);
 });
 
-test("a 10000x10000 window gets a canvas no larger than the page", () => {
-  assert.deepEqual(canvasSize({ w: 10000, h: 10000 }, { w: 1600, h: 1000 }), { w: 1600, h: 1000 });
+test("a 10000x10000 window gets a canvas no larger than twice the page", () => {
+  assert.deepEqual(canvasSize({ w: 10000, h: 10000 }, { w: 1600, h: 1000 }), { w: 3200, h: 2000 });
+  assert.deepEqual(canvasSize({ w: 2000, h: 1200 }, { w: 1600, h: 1000 }), { w: 2000, h: 1200 });
   assert.deepEqual(canvasSize({ w: 300, h: 200 }, { w: 1600, h: 1000 }), { w: 300, h: 200 });
   assert.deepEqual(canvasSize({ w: 10000, h: 10000 }, { w: 20000, h: 20000 }), { w: DISPLAY_LIMITS.maxCanvasSide, h: DISPLAY_LIMITS.maxCanvasSide });
 });

@@ -92,11 +92,13 @@ export function sameRect(a: Rect, b: Rect): boolean {
 }
 
 /**
- * The part of a window a canvas needs: what the page can show, within the limit. A window of
- * 10000×10000 gets a canvas no larger than the page (drawing beyond it is clipped by the canvas).
+ * The canvas a window gets: its own size, capped at twice the page per side (and the limit). A
+ * window of 10000×10000 gets no more than that; the part beyond the page is never seen anyway.
+ * Twice, not once: a dialog whose minimum size is larger than the page still gets its whole
+ * first picture (the paint layer refuses draws larger than the canvas).
  */
 export function canvasSize(win: Size, desktop: Size): Size {
   const cap = (n: number, page: number) =>
-    Math.max(1, Math.min(n, Math.max(1, page), DISPLAY_LIMITS.maxCanvasSide));
+    Math.max(1, Math.min(n, Math.max(1, 2 * page), DISPLAY_LIMITS.maxCanvasSide));
   return { w: cap(win.w, desktop.w), h: cap(win.h, desktop.h) };
 }

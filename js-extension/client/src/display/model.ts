@@ -131,6 +131,16 @@ export class DisplayModel {
     }
   }
 
+  /** Forgets every window (the connection is gone; a new one sends its windows again). */
+  clear(): void {
+    for (const wid of [...this.windows.keys()]) {
+      this.windows.delete(wid);
+      this.out.changed({ kind: "removed", wid });
+    }
+    this.focused = 0;
+    this.recentNew = [];
+  }
+
   /** The page changed size (device pixels): the filling window follows, the others stay inside. */
   setDesktop(size: Size): void {
     if (size.w === this.desktop.w && size.h === this.desktop.h) return;

@@ -1,0 +1,35 @@
+/**
+ * The display's part of the hello: the page as the X display's size (device pixels), one
+ * screen, the DPI of the device pixels, windows and png cursors; every window feature we do not
+ * show (trays, bells, icons) off. Both 3.1 and 6.5 read these flat keys (6.5 still reads
+ * `desktop_size`, `screen_sizes`, `cursors` and `encodings.cursor` as its legacy forms).
+ */
+import type { Encodable } from "../protocol/values.js";
+import { screenSizes, type Size } from "./geometry.js";
+
+export function displayCapabilities(size: Size, dpi: number): Record<string, Encodable> {
+  return {
+    windows: true,
+    desktop_size: [size.w, size.h],
+    desktop_mode_size: [size.w, size.h],
+    screen_sizes: screenSizes(size, dpi),
+    dpi,
+    "dpi.x": dpi,
+    "dpi.y": dpi,
+    randr_notify: true,
+    "window.raise": true,
+    "metadata.supported": ["title", "transient-for", "window-type", "modal", "size-hints", "set-initial-position"],
+    cursors: true,
+    "encodings.cursor": ["png"],
+    named_cursors: false,
+    bell: false,
+    system_tray: false,
+    "window.icons": false,
+    "window.pre-map": false,
+  };
+}
+
+/** The packet that tells the server the page changed size. */
+export function desktopSizePacket(size: Size, dpi: number): Encodable[] {
+  return ["desktop_size", size.w, size.h, screenSizes(size, dpi)];
+}
