@@ -376,6 +376,13 @@ async fn a_session_on_xpra_6_gets_ready_and_a_sigkill_stop_leaves_nothing() {
     let page = get(&server, &format!("/{}", session.path)).await;
     let body = support::expect_error(&page, 503, "client_unavailable");
     assert!(body.error.contains("xpra 6.5"), "{}", body.error);
+    // Xpra 6 runs without its web server: its socket upgrades the websocket (the control), and
+    // answers no page of its own.
+    let socket = std::path::Path::new(&session.dir).join("sock/xpra.sock");
+    let upstream = fl_session::Upstream::new(socket.clone());
+    assert!(upstream.accepts_websocket().await, "no websocket on {}", socket.display());
+    let plain = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", "--unix-socket"]).arg(&socket).arg("http://localhost/").output().unwrap();
+    assert_ne!(String::from_utf8_lossy(&plain.stdout), "200", "Xpra 6 served a page of its own");
     let summary = server.client.stop(session.port).await.unwrap();
     assert_eq!(summary.signal, "SIGKILL");
     assert_gone(&home, &session, &procs);

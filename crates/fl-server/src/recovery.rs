@@ -88,7 +88,7 @@ async fn take_back(state: &AppState, record: SessionRecord) -> bool {
     if let Ok(mut session) = Session::adopt(cfg, Arc::clone(&base), record.clone()) {
         // Healthy: Xpra serves its page and (unless a fake xpra runs without one) Firefox runs.
         let firefox_runs = !cfg.require_window || record.live_processes().iter().any(|p| p.comm.starts_with("firefox"));
-        if adoptable && firefox_runs && session.upstream().serves_client().await {
+        if adoptable && firefox_runs && session.upstream().accepts_websocket().await {
             crate::supervisor::adopt(state, session);
             return true;
         }

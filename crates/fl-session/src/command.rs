@@ -51,14 +51,20 @@ impl XpraCommand<'_> {
         )
     }
 
+    /// Xpra's own web server. The browser reaches Xpra only through the websocket the service
+    /// relays; Xpra 3.1 answers a websocket upgrade only with its web server on, so there it
+    /// serves a placeholder (never its unpatched client); 4.x and later upgrade without it.
+    fn html(&self) -> String {
+        if self.version.is_modern() { "--html=off".into() } else { format!("--html={}", self.layout.xpra_www().display()) }
+    }
+
     pub fn args(&self) -> Vec<OsString> {
         let l = self.layout;
         let path = |p: std::path::PathBuf| p.into_os_string().into_string().unwrap_or_default();
         let mut args: Vec<String> = vec![
             "start".into(),
             format!("--bind={}", path(l.xpra_socket())),
-            // Xpra's own web server serves a placeholder, never its unpatched client.
-            format!("--html={}", path(l.xpra_www())),
+            self.html(),
             format!("--displayfd={DISPLAY_FD}"),
             format!("--start-child={}", self.start_child()),
             "--exit-with-children=yes".into(),
@@ -132,17 +138,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_session_sets_no_name_the_allowlist_refuses() {
+    fn xpra_4_and_later_run_without_their_web_server() {
         let layout = Layout::new("/s".into());
-        let command = XpraCommand {
+        let html = |major| {
+            let command = XpraCommand { version: crate::XpraVersion { major, minor: 1, patch: 0 }, ..command(&layout) };
+            command.args().into_iter().filter(|a| a.to_string_lossy().starts_with("--html=")).collect::<Vec<_>>()
+        };
+        assert_eq!(html(3), ["--html=/s/www"]);
+        assert_eq!(html(6), ["--html=off"]);
+    }
+
+    fn command(layout: &Layout) -> XpraCommand<'_> {
+        XpraCommand {
             version: crate::XpraVersion { major: 3, minor: 1, patch: 3 },
             firefox: Path::new("/f"),
-            layout: &layout,
-            profile: &layout.profile(),
+            layout,
+            profile: Path::new("/s/profile"),
             clipboard: fl_api::Clipboard::Both,
-            picture: &crate::Picture::default(),
+            picture: &DEFAULT_PICTURE,
             marker: "m",
-        };
+        }
+    }
+
+    static DEFAULT_PICTURE: std::sync::LazyLock<crate::Picture> = std::sync::LazyLock::new(crate::Picture::default);
+
+    #[test]
+    fn the_session_sets_no_name_the_allowlist_refuses() {
+        let layout = Layout::new("/s".into());
+        let command = command(&layout);
         for (name, _) in command.env() {
             assert!(!crate::env::is_refused_env(name), "{name}");
         }

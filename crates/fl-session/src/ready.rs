@@ -1,6 +1,6 @@
 //! Waiting until a session is usable, or failing fast when it cannot be.
 //!
-//! Ready means two facts: Xpra answers `GET /` with its HTML5 client on the session's socket, and
+//! Ready means two facts: Xpra accepts a websocket (what the browser's client opens) on the session's socket, and
 //! Firefox has mapped a window on the session's display. Meanwhile we watch Xpra itself: if it (or
 //! Firefox, since Xpra exits with its child) dies first, the start fails at once with the log tail.
 
@@ -49,9 +49,9 @@ impl Session {
         loop {
             self.poll_display();
             if !page {
-                page = upstream.serves_client().await;
+                page = upstream.accepts_websocket().await;
                 if page {
-                    tracing::debug!(port = self.spec.port, ms = self.spawned_at.elapsed().as_millis() as u64, "xpra serves its client");
+                    tracing::debug!(port = self.spec.port, ms = self.spawned_at.elapsed().as_millis() as u64, "xpra accepts websockets");
                 }
             }
             if page && !window {

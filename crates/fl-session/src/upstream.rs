@@ -63,13 +63,20 @@ impl Upstream {
         Ok(sender)
     }
 
-    /// True when `GET /` answers 200: Xpra serves its HTML5 client.
-    pub async fn serves_client(&self) -> bool {
+    /// True when the socket answers a websocket upgrade with 101, which is all the browser's
+    /// client needs of it (Xpra 4 and later run without their web server, so `GET /` is no
+    /// sign of life there). The probe's connection is dropped at once.
+    pub async fn accepts_websocket(&self) -> bool {
         let Ok(mut sender) = self.connect::<Empty<Bytes>>().await else { return false };
         let request = hyper::Request::get("/")
             .header(hyper::header::HOST, "localhost")
+            .header(hyper::header::CONNECTION, "Upgrade")
+            .header(hyper::header::UPGRADE, "websocket")
+            .header(hyper::header::SEC_WEBSOCKET_VERSION, "13")
+            .header(hyper::header::SEC_WEBSOCKET_KEY, "ZmlyZWZveC1sYXVuY2hlcg==")
+            .header(hyper::header::SEC_WEBSOCKET_PROTOCOL, "binary")
             .body(Empty::new())
             .expect("static request");
-        matches!(sender.send_request(request).await, Ok(r) if r.status() == hyper::StatusCode::OK)
+        matches!(sender.send_request(request).await, Ok(r) if r.status() == hyper::StatusCode::SWITCHING_PROTOCOLS)
     }
 }
