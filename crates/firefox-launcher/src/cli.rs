@@ -263,7 +263,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
 }
 
 fn doctor(tools: &ToolArgs, json: bool) -> anyhow::Result<()> {
-    let setup = crate::doctor::Setup { xpra: &tools.xpra, firefox: tools.firefox.as_deref(), html5: &tools.xpra_html5 };
+    let setup = crate::doctor::Setup { xpra: &tools.xpra, firefox: tools.firefox.as_deref(), client: tools.client, html5: &tools.xpra_html5 };
     let checks = crate::doctor::run(&setup);
     let (text, all_there) = crate::doctor::render(&checks);
     print(json, &checks, |_| text);

@@ -41,6 +41,7 @@ pub struct Check {
 pub struct Setup<'a> {
     pub xpra: &'a Path,
     pub firefox: Option<&'a Path>,
+    pub client: fl_session_page::ClientChoice,
     pub html5: &'a Path,
 }
 
@@ -54,7 +55,10 @@ pub fn run(setup: &Setup<'_>) -> Vec<Check> {
         tool("Firefox", firefox, &["--version"], ("firefox-esr", "firefox")),
         python_modules(setup.xpra),
         shared_memory(Path::new("/dev/shm")),
-        html5_client(setup.html5, fl_session::XpraVersion::detect(setup.xpra, None).ok()),
+        match setup.client {
+            fl_session_page::ClientChoice::Own => own_client(fl_session_page::Page::embedded().map(fl_session_page::Page::len)),
+            fl_session_page::ClientChoice::XpraHtml5 => html5_client(setup.html5, fl_session::XpraVersion::detect(setup.xpra, None).ok()),
+        },
     ]
 }
 
@@ -133,6 +137,15 @@ fn shared_memory(shm: &Path) -> Check {
     }
 }
 
+/// Our own client is built into the binary: there, or the binary was built without it.
+fn own_client(files: Result<usize, fl_session_page::PageError>) -> Check {
+    const NAME: &str = "session page";
+    match files {
+        Ok(files) => ok(NAME, format!("firefox-launcher's own client, built in ({files} files)")),
+        Err(e) => Check { name: NAME, status: Status::Missing, detail: e.to_string(), fix: "build the binary with scripts/build-client run first (scripts/wheel and pip do)".into() },
+    }
+}
+
 /// The client must be the one our patches know, or session pages are refused; and it speaks
 /// only to Xpra 3.1.
 fn html5_client(dir: &Path, xpra: Option<fl_session::XpraVersion>) -> Check {
@@ -207,6 +220,15 @@ mod tests {
     fn a_present_tool_reports_its_version_line() {
         let check = tool("sh", Some("/bin/sh".into()), &["-c", "echo 'tool 1.2\nmore'"], ("sh", "sh"));
         assert_eq!((check.status, check.detail.as_str()), (Status::Ok, "tool 1.2 (/bin/sh)"));
+    }
+
+    #[test]
+    fn a_binary_built_without_its_client_says_so() {
+        let missing = own_client(Err(fl_session_page::PageError::NotBuilt));
+        assert_eq!(missing.status, Status::Missing);
+        assert!(missing.detail.contains("npm run bundle"), "{}", missing.detail);
+        let there = own_client(Ok(12));
+        assert_eq!((there.status, there.detail.as_str()), (Status::Ok, "firefox-launcher's own client, built in (12 files)"));
     }
 
     #[test]
