@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Key, Value } from "../src/protocol/index.js";
-import { Caps, buildHello, damageSequencePacket, isFinalReason, parseVersion } from "../src/session/index.js";
+import { Caps, buildHello, damageSequencePacket, isFinalReason, parseVersion, pingEchoPacket } from "../src/session/index.js";
 
 const b = (s: string): Uint8Array => new TextEncoder().encode(s);
 const m = (o: Array<[Key, Value]>): Map<Key, Value> => new Map(o);
@@ -90,5 +90,14 @@ describe("session caps", () => {
   it("damage-sequence packets clamp what 6.5 range-checks", () => {
     assert.deepEqual(damageSequencePacket(7, 1, 320, 120, 1500), ["damage-sequence", 7, 1, 320, 120, 1500, ""]);
     assert.deepEqual(damageSequencePacket(7, 1, 70000, -3, Number.NaN, "bad"), ["damage-sequence", 7, 1, 65535, 0, -1, "bad"]);
+  });
+
+  it("ping echoes carry the six fields both servers read; a bad time gets no echo", () => {
+    assert.deepEqual(pingEchoPacket(["ping", 1234, 99], 12), ["ping_echo", 1234, 0, 0, 0, 12, ""]);
+    assert.deepEqual(pingEchoPacket(["ping", 5n, 99, b("sid")], -1), ["ping_echo", 5n, 0, 0, 0, -1, "sid"]);
+    assert.deepEqual(pingEchoPacket(["ping", 1, 2], 70_000), ["ping_echo", 1, 0, 0, 0, -1, ""]);
+    assert.equal(pingEchoPacket(["ping", -1, 2], 1), null);
+    assert.equal(pingEchoPacket(["ping", b("1"), 2], 1), null);
+    assert.equal(pingEchoPacket(["ping"], 1), null);
   });
 });

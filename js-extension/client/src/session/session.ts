@@ -16,6 +16,7 @@ import type { Encodable, EncoderName, Packet, Value } from "../protocol/index.js
 import { Caps, valueText } from "./caps.js";
 import { buildHello } from "./hello.js";
 import type { CapabilityProvider } from "./hello.js";
+import { pingEchoPacket, pingPacket } from "./ping.js";
 import { isFinalReason } from "./reasons.js";
 import type { Transport, TransportFactory } from "./transport.js";
 
@@ -374,25 +375,16 @@ export class Session {
         this.lost(`no data from the server for ${silent} ms`, false);
         return;
       }
-      this.send(["ping", now(), Date.now(), this.uuid]);
+      this.send(pingPacket(now(), Date.now(), this.uuid));
       this.pingTimer = setTimeout(tick, interval);
     };
     this.pingTimer = setTimeout(tick, interval);
   }
 
-  /**
-   * The server's ["ping", time, wall-clock(, sid)]: both versions read the echo as
-   * [time (u64, echoed as sent), load1, load2, load3 (u64, ×1000), our latency in ms (i64, -1
-   * unknown; kept only if 0..60000), sid (text)] — 6.5 checks each type, 3.1 unpacks six items.
-   */
+  /** Answers the server's ping (see ping.ts for the fields each version reads). */
   private answerPing(items: readonly Value[]): void {
-    const time = items[1];
-    const valid =
-      (typeof time === "number" && Number.isSafeInteger(time) && time >= 0) || (typeof time === "bigint" && time >= 0n);
-    if (!valid) return;
-    const sid = valueText(items[3]) ?? "";
-    const latency = this.stats.latencyMs >= 0 && this.stats.latencyMs < 60_000 ? this.stats.latencyMs : -1;
-    if (this.send(["ping_echo", time, 0, 0, 0, latency, sid])) this.stats.echoesSent++;
+    const echo = pingEchoPacket(items, this.stats.latencyMs);
+    if (echo && this.send(echo)) this.stats.echoesSent++;
   }
 
   private pingEchoed(items: readonly Value[]): void {
