@@ -2,6 +2,7 @@
 // session page shows (its DOM surface, js-extension/client/docs/page-surface.md, and its pixels
 // from screenshots, screen.mjs), and asking a session's X server.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { pixelAtPoint } from './screen.mjs';
@@ -122,6 +123,26 @@ export function chromeShown(frame) {
 }
 
 // ---- the X side of a session ----
+
+/**
+ * The Xpra a session runs (its leader's command line, as a string), checked against the one
+ * the suite was told to use (FIREFOX_LAUNCHER_XPRA, which the sidecar reads too): a suite meant
+ * for Xpra 6 must not pass on 3.1 because the setting went missing on the way.
+ */
+export function sessionXpra(session) {
+  let argv = [];
+  try {
+    argv = readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    // gone already: nothing to check
+    return null;
+  }
+  const want = process.env.FIREFOX_LAUNCHER_XPRA;
+  if (want && !argv.slice(0, 3).includes(want)) {
+    throw new Error(`session ${session.port} runs ${argv.slice(0, 3).join(' ')}, not FIREFOX_LAUNCHER_XPRA=${want}`);
+  }
+  return argv.slice(0, 3).join(' ');
+}
 
 /** The environment that reaches the X server of `session` (its display and cookie). */
 export const sessionX = session => ({ ...process.env, DISPLAY: session.display, XAUTHORITY: join(session.dir, 'Xauthority') });

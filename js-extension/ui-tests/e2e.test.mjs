@@ -52,7 +52,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, centrePixel, chromeShown, clientWindows, screenState, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint } from './screen.mjs';
 
@@ -521,7 +521,7 @@ async function proveTitlesStayText({ frame, windows, hostile, requests, violatio
 /** The sidecar's record of a session and every process it has now. */
 function sessionProcsOf(session) {
   const procs = sessionProcs(session.pid, session.pgid);
-  log(`session ${session.port} processes: ${procs.map(p => `${p.pid}:${p.comm}`).join(' ')}`);
+  log(`session ${session.port} on ${sessionXpra(session)}, processes: ${procs.map(p => `${p.pid}:${p.comm}`).join(' ')}`);
   assert.ok(procs.some(p => /xpra/i.test(p.comm) || p.pid === session.pid), 'xpra runs');
   assert.ok(procs.some(p => p.comm === 'Xvfb'), 'Xvfb runs under the session');
   assert.ok(procs.some(p => /firefox/i.test(p.comm)), 'firefox runs under the session');

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, clientWindows, screenState, sleep, waitConnected, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, clientWindows, screenState, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
@@ -243,7 +243,7 @@ async function startSession(path, clipboard) {
   const session = created.body;
   running.set(session.port, session);
   sessionProcList.push(...sessionProcs(session.pid, session.pgid));
-  log(`session ${session.port} (clipboard ${clipboard ?? 'default'}) ready in ${Date.now() - started} ms`);
+  log(`session ${session.port} (clipboard ${clipboard ?? 'default'}) ready in ${Date.now() - started} ms, on ${sessionXpra(session)}`);
   return { session, id, text };
 }
 

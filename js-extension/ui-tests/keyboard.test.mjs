@@ -37,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, deadline, screenState, sessionX, sleep, waitConnected, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, deadline, screenState, sessionX, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
 import { procStat, sessionProcs, stillRunning } from './procs.mjs';
 import { Sidecar } from './sidecar.mjs';
 
@@ -275,7 +275,7 @@ before(async () => {
   assert.equal(created.status, 201, `starting a session: ${JSON.stringify(created.body)}`);
   session = created.body;
   sessionProcList = sessionProcs(session.pid, session.pgid);
-  log(`session ${session.port} ready in ${Date.now() - started} ms`);
+  log(`session ${session.port} ready in ${Date.now() - started} ms, on ${sessionXpra(session)}`);
   await waitFor('the page in Firefox to report its field', () => typed !== undefined, 60_000);
 
   browser = await chromium.launch({

@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, chromeShown, clientWindows, screenState, waitFor, xScreenSize, xWindows } from './common.mjs';
+import { CHROMIUM_FLAGS, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint, shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
@@ -111,6 +111,7 @@ async function startSession(url) {
   assert.equal(created.status, 201, JSON.stringify(created.json));
   running.set(created.json.port, created.json);
   sessionProcList.push(...sessionProcs(created.json.pid, created.json.pgid));
+  log(`session ${created.json.port} on ${sessionXpra(created.json)}`);
   return created.json;
 }
 
