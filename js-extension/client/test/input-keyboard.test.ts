@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { KeyboardTranslator, keyboardCapabilities, layoutChangePacket } from "../src/input/keyboard.js";
+import { KeyboardTranslator, keyboardCapabilities, keyboardConfigPacket } from "../src/input/keyboard.js";
 import type { KeyEventLike, Platform } from "../src/input/keyboard.js";
 import { modifierMapFromHello } from "../src/input/modifiers.js";
 import type { Encodable, Value } from "../src/protocol/values.js";
@@ -261,11 +261,14 @@ describe("the browser's default", () => {
 
 describe("capabilities", () => {
   test("3.1: xkbmap_* and keyboard_sync off; 6.x: a keymap dict with sync off", () => {
-    assert.deepEqual(keyboardCapabilities("v3", { layout: "de", variant: "nodeadkeys" }),
-      { keyboard: true, keyboard_sync: false, xkbmap_layout: "de", xkbmap_variant: "nodeadkeys" });
+    const caps3 = keyboardCapabilities("v3", { layout: "de", variant: "nodeadkeys" });
+    assert.deepEqual({ ...caps3, xkbmap_keycodes: undefined },
+      { keyboard: true, keyboard_sync: false, xkbmap_layout: "de", xkbmap_variant: "nodeadkeys", xkbmap_keycodes: undefined });
+    // 3.1 needs some keycodes (it refuses a keyboard without): plain keys, name and code.
+    assert.deepEqual((caps3["xkbmap_keycodes"] as Encodable[]).slice(0, 2), [[65, "a", 65, 0, 0], [66, "b", 66, 0, 0]]);
     assert.deepEqual(keyboardCapabilities("v6", { layout: "fr", variant: "" }),
       { keyboard: true, keymap: { layout: "fr", variant: "", sync: false } });
-    assert.deepEqual(layoutChangePacket("v3", { layout: "ch", variant: "" }), ["layout-changed", "ch", ""]);
-    assert.deepEqual(layoutChangePacket("v6", { layout: "ch", variant: "" }), ["keyboard-config", { layout: "ch", variant: "", sync: false }]);
+    assert.deepEqual(keyboardConfigPacket("v3", { layout: "ch", variant: "" }), ["layout-changed", "ch", ""]);
+    assert.deepEqual(keyboardConfigPacket("v6", { layout: "ch", variant: "" }), ["keyboard-config", { layout: "ch", variant: "", sync: false, force: true }]);
   });
 });

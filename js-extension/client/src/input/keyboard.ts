@@ -271,6 +271,14 @@ export class KeyboardTranslator {
   }
 }
 
+// Keys named in 3.1's hello (`xkbmap_keycodes`: keyval, name, keycode, group, level). 3.1 refuses a
+// keyboard without any ("client failed to provide any keycodes!"); without a native keymap it
+// only translates them to the keys of its own layout, which it keeps, so a few plain keys do.
+const V3_KEYCODES: Encodable[] = [..."abcdefghijklmnopqrstuvwxyz0123456789"].map(c => {
+  const code = c.toUpperCase().charCodeAt(0);
+  return [code, c, code, 0, 0];
+});
+
 /** Hello capabilities for the keyboard: the layout, and keyboard sync off (see above). */
 export function keyboardCapabilities(protocol: InputProtocol, layout: Layout): Record<string, Encodable> {
   if (protocol === "v3") {
@@ -278,7 +286,8 @@ export function keyboardCapabilities(protocol: InputProtocol, layout: Layout): R
       keyboard: true,
       keyboard_sync: false,
       xkbmap_layout: layout.layout,
-      xkbmap_variant: layout.variant
+      xkbmap_variant: layout.variant,
+      xkbmap_keycodes: V3_KEYCODES
     };
   }
   return {
@@ -287,10 +296,18 @@ export function keyboardCapabilities(protocol: InputProtocol, layout: Layout): R
   };
 }
 
-/** Tells the server the layout changed during the session (keeping sync off on 6.x). */
-export function layoutChangePacket(protocol: InputProtocol, layout: Layout): Encodable[] {
+/**
+ * The keyboard configuration, to send right after the server's hello and whenever the layout
+ * changes. 6.x waits for it before it sets up the keyboard at all (XPRA_DELAY_KEYBOARD_DATA), and
+ * reads `sync` from every one (absent means on), so it always says sync off, and applies it only
+ * when something changed or `force` is set. 3.1 takes the layout
+ * from the hello and a change as `layout-changed` (the same layout again changes nothing).
+ */
+export function keyboardConfigPacket(protocol: InputProtocol, layout: Layout): Encodable[] {
   if (protocol === "v3") {
     return ["layout-changed", layout.layout, layout.variant];
   }
-  return ["keyboard-config", { layout: layout.layout, variant: layout.variant, sync: false }];
+  // force: the hello already told 6.x this layout, so without it "nothing changed" and the keymap
+  // is never applied (measured: the server stays on its default US map).
+  return ["keyboard-config", { layout: layout.layout, variant: layout.variant, sync: false, force: true }];
 }
