@@ -39,6 +39,11 @@ const IGNORED = [
   "sound-data", "webcam-stop", "initiate-moveresize", "restack-window", "encodings", "info-response",
 ];
 
+/** Diagnostics go to the console only (as text; never into the page). */
+function log(message: string): void {
+  console.info(`xpra client: ${message}`);
+}
+
 function allowedDirection(setting: ClipboardSetting, server: ClipboardDirection): ClipboardDirection {
   const toServer = (setting === "both" || setting === "to-firefox") && (server === "both" || server === "to-server");
   const toClient = (setting === "both" || setting === "from-firefox") && (server === "both" || server === "to-client");
@@ -85,10 +90,12 @@ async function start(): Promise<void> {
       view?.apply(c);
     },
   });
-  const painter = new Painter(new URL("../paint/worker.js", import.meta.url), (r) => {
-    send(damageSequencePacket(r.sequence, r.wid, r.width, r.height, r.error ? DRAW_FAILED : r.decodeMicros, r.error));
-  });
-  view = new DisplayView(root, model, painter, ratio());
+  const painter = new Painter(
+    new URL("../paint/worker.js", import.meta.url),
+    (r) => send(damageSequencePacket(r.sequence, r.wid, r.width, r.height, r.error ? DRAW_FAILED : r.decodeMicros, r.error)),
+    log,
+  );
+  view = new DisplayView(root, model, painter, ratio(), log);
 
   const pictures = await pictureCapabilities({ xpraMajor: config.xpraMajor, video: config.video, encoding: config.encoding });
   const layout = chooseLayout({ setting: config.keyboardLayout || null, language: navigator.language });
@@ -108,6 +115,7 @@ async function start(): Promise<void> {
       () => keyboardCapabilities(protocol, layout),
       () => (config.clipboard === "off" ? {} : clipboardCapabilities(protocol)),
     ],
+    log,
   });
 
   for (const type of ["new-window", "window-create", "new-override-redirect", "lost-window", "window-destroy",
@@ -133,6 +141,7 @@ async function start(): Promise<void> {
   for (const type of IGNORED) session.on(type, () => undefined);
 
   session.onState((s) => {
+    log(s.state === "closed" ? `closed: ${s.reason}` : s.state);
     if (s.state === "open") {
       const hello = helloMap(s.server);
       const mods = modifierMapFromHello(hello);
