@@ -1279,6 +1279,69 @@ def write_report(ctx, res, started, finished):
     return rows
 
 
+STREAM_BEGIN = "<!-- stream section: written by `scripts/bench --only stream`; the next such run replaces it -->"
+STREAM_END = "<!-- end of the stream section -->"
+
+
+def write_stream_section(ctx, res, started, finished):
+    """A run of the stream phase alone: its own section of BENCHMARKS.md (between the markers,
+    else before "## How each row is measured"), leaving every other section as the file has it."""
+    m = machine_info()
+    xpra6 = "?"
+    try:
+        xpra6 = subprocess.run([ctx.xpra6, "--version"], capture_output=True, text=True, timeout=60).stdout.strip() or "?"
+    except OSError:
+        pass
+    rows = stream.report_rows(res, status)
+    for r in (res.get("stream") or {}).get("rows", []):
+        for value in r.get("load1", []):
+            LOAD_SAMPLES.append((f"stream-{r.get('path')}", value))
+    lines = [STREAM_BEGIN, "## The picture: our own client beside Debian's (issue 21)\n",
+             "Rows 7 of the table above are the full run's (Debian's client only); this section is the latest run of the",
+             "stream phase alone, with both clients in the same run.\n",
+             f"- **Command:** `{ctx.command}`",
+             f"- **Date:** {started} → {finished} (UTC)",
+             f"- **Machine:** {m['nproc']} CPUs ({m['cpu']}), {m['mem']} RAM, Linux {m['kernel']}",
+             f"- **Versions:** xpra {m['xpra']} (Debian) and {xpra6} (`{ctx.xpra6}`), {m['firefox']}, "
+             f"{_chromium_version()}, {m['rustc']}",
+             f"- **Sidecar:** `target/release/firefox-launcher` built from {m['git']}"]
+    la = [l for _, l in LOAD_SAMPLES]
+    if la:
+        lines.append(f"- **Load (1-min average):** before {ctx.load_before[0]:.2f}, during: start {LOAD_SAMPLES[0][1]:.2f}, max {max(la):.2f}, end {LOAD_SAMPLES[-1][1]:.2f}")
+    lines += ["", "| row | figure | target | status |", "| --- | --- | --- | --- |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["", "How it is measured:\n"]
+    lines += stream.how_lines(ctx)[:stream.how_lines(ctx).index(next(l for l in stream.how_lines(ctx) if l.startswith("8. ")))]
+    lines.append("")
+    lines += stream.raw_lines(res)
+    for e in res.get("errors", []):
+        lines.append(f"- Error during the run: {e}")
+    for n_ in ctx.extra_notes:
+        lines.append(f"- {n_}")
+    lines.append(STREAM_END)
+    section = "\n".join(lines) + "\n"
+    path = Path(ctx.output)
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if STREAM_BEGIN in text and STREAM_END in text:
+        head, rest = text.split(STREAM_BEGIN, 1)
+        tail = rest.split(STREAM_END, 1)[1].lstrip("\n")
+        text = head + section + "\n" + tail
+    elif "## How each row is measured" in text:
+        head, tail = text.split("## How each row is measured", 1)
+        text = head + section + "\n## How each row is measured" + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+    return rows
+
+
+def _chromium_version():
+    try:
+        return subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30).stdout.strip() or "Chromium ?"
+    except OSError:
+        return "Chromium ?"
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -1302,7 +1365,9 @@ def main():
     ap.add_argument("--stream-seconds", type=float, default=10, help="each streaming measurement's window")
     ap.add_argument("--stream-warmup", type=float, default=2)
     ap.add_argument("--stream-presses", type=int, default=50, help="key presses per latency measurement")
-    ap.add_argument("--stream-paths", default="direct,sidecar,jupyter,peer", help="stream: which paths")
+    ap.add_argument("--stream-paths", default="direct,sidecar,jupyter,own31,own65,peer",
+                    help="stream: which rows (direct, sidecar, jupyter: Debian's client on 3.1.3; own31, own65: our client through Jupyter on 3.1.3 and 6.5; peer)")
+    ap.add_argument("--xpra6", default=os.environ.get("FL_BENCH_XPRA6", "/opt/xpra6/bin/xpra"), help="stream: the Xpra 6.5 of row own65 (scripts/install-xpra6)")
     ap.add_argument("--stream-sizes", default="1280x800,1920x1080", help="stream: viewport sizes")
     ap.add_argument("--stream-client", default="", help="stream: extra query for the Xpra client (e.g. video=false)")
     ap.add_argument("--stream-rounds", type=int, default=2, help="stream-tune: rounds over the settings")
@@ -1323,7 +1388,8 @@ def main():
     ctx.tmp.mkdir(parents=True, exist_ok=True)
     own_tmp = not a.tmp
     for k in ("four_rest", "rounds", "claims", "idle_seconds", "wrk_seconds", "wrk_connections", "stream_mib", "stream_reps", "pings", "output", "max_load", "command",
-              "stream_seconds", "stream_warmup", "stream_paths", "stream_sizes", "stream_client", "stream_rounds", "stream_presses", "stream_peer"):
+              "stream_seconds", "stream_warmup", "stream_paths", "stream_sizes", "stream_client", "stream_rounds", "stream_presses", "stream_peer",
+              "xpra6"):
         setattr(ctx, k, getattr(a, k))
     ctx.procs = []
     ctx.extra_notes = []
@@ -1379,7 +1445,10 @@ def main():
         if "stream-tune" in phases:
             stream.phase_stream_tune(ctx, res, Serve, log)
         finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-        rows = write_report(ctx, res, started, finished)
+        if set(phases) == {"stream"} and Path(ctx.output).exists():
+            rows = write_stream_section(ctx, res, started, finished)
+        else:
+            rows = write_report(ctx, res, started, finished)
         json_out = ctx.tmp / "results.json"
         json_out.write_text(json.dumps({k: v for k, v in res.items() if not k.startswith("serve_log")}, indent=1, default=str))
         keep = os.environ.get("FL_BENCH_KEEP_JSON")

@@ -1,15 +1,19 @@
-"""The picture (issue 14): what a user sees for the rest of the hour, measured in real Chromium.
+"""The picture (issues 14 and 21): what a user sees for the rest of the hour, measured in real Chromium.
 
-One Firefox session of the sidecar shows bench/stream/page.html; headless Chromium opens it through
-three paths, and the peer (jupyter-remote-desktop-proxy + TigerVNC + noVNC, running the same Firefox
-and page) through Jupyter, each at 1280×800 and 1920×1080:
+Each client and Xpra gets its own sidecar and one Firefox session showing bench/stream/page.html
+(VARIANTS): Debian's patched client on Xpra 3.1.3, and our own client on 3.1.3 and on 6.5 (video
+offered, decoded by WebCodecs). Headless Chromium opens them, and the peer (jupyter-remote-desktop-
+proxy + TigerVNC + noVNC, running the same Firefox and page) through Jupyter, each at 1280×800 and
+1920×1080 (rows = paths):
 
-  direct   the client page on a loopback TCP port of the bench's own, whose connections are spliced
+  direct   Debian's client on a loopback TCP port of the bench's own, whose connections are spliced
            byte for byte to the session's Xpra unix socket (Xpra listens on no TCP port): no
            sidecar at all (see Forwarder);
-  sidecar  the sidecar's client page and websocket (/sessions/PORT/ on its TCP port);
+  sidecar  Debian's client and websocket from the sidecar (/sessions/PORT/ on its TCP port);
   jupyter  the same page through jupyter-server-proxy (/firefox-launcher/sessions/PORT/) in front
            of the same sidecar;
+  own31    our client through jupyter-server-proxy, Xpra 3.1.3;
+  own65    our client through jupyter-server-proxy, Xpra 6.5 (`--xpra6`), `?video=true`;
   peer     /desktop/ of jupyter-remote-desktop-proxy on the same Jupyter server.
 
 bench/stream/probe.mjs does the measuring (see there); this file starts and stops everything and
@@ -32,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PAGE = HERE / "stream" / "page.html"
-PROBE = HERE / "stream" / "probe.mjs"
+PROBE = Path(os.environ.get("FL_BENCH_PROBE") or HERE / "stream" / "probe.mjs")  # another probe script, for trying changes
 VENV = REPO / "target" / "bench-venv"
 # Latency first, right after the client connects: Xpra's batching adapts to what it sent last,
 # and after a scroll it kept key presses ~30 ms slower than on a fresh connection.
@@ -168,20 +172,21 @@ class Jupyter:
     """A Jupyter server whose jupyter-server-proxy routes /firefox-launcher/ to the bench's sidecar
     and /desktop/ to jupyter-remote-desktop-proxy (the peer)."""
 
-    def __init__(self, ctx, serve, peer_url, log):
+    def __init__(self, ctx, sessions, peer_url, log):
         self.dir = ctx.tmp / "jupyter"
         self.dir.mkdir()
         self.token = os.urandom(16).hex()
         profile = self.dir / "peer-profile"
         profile.mkdir()
-        user_js = next(serve.home.glob("sessions/session-*/profile/user.js"), None)
+        first = next(iter(sessions.values()))
+        user_js = next(first.serve.home.glob("sessions/session-*/profile/user.js"), None)
         if user_js:
             shutil.copy(user_js, profile / "user.js")
-        (self.dir / "jupyter_server_config.py").write_text(
-            "c.ServerProxy.servers = {'firefox-launcher': {\n"
-            f"    'port': {serve.port}, 'absolute_url': False,\n"
-            f"    'request_headers_override': {{'Authorization': 'token {serve.token}'}},\n"
-            "    'launcher_entry': {'enabled': False}}}\n")
+        servers = "".join(
+            f"    '{sess.variant['proxy_name']}': {{'port': {sess.serve.port}, 'absolute_url': False,\n"
+            f"        'request_headers_override': {{'Authorization': 'token {sess.serve.token}'}},\n"
+            "        'launcher_entry': {'enabled': False}},\n" for sess in sessions.values())
+        (self.dir / "jupyter_server_config.py").write_text("c.ServerProxy.servers = {\n" + servers + "}\n")
         self.port = free_port()
         env = dict(ctx.env)
         # The peer (bench/peer/README.md): its desktop runs Firefox alone on the same page, with
@@ -231,11 +236,13 @@ class Jupyter:
 def probe(ctx, pages, spec, log, presses=None):
     spec = dict(spec, pages=pages.base, seconds=ctx.stream_seconds, warmup=ctx.stream_warmup, presses=presses or ctx.stream_presses,
                 modes=spec.get("modes", list(MODES)))
+    load_before = float(Path("/proc/loadavg").read_text().split()[0])
     out = subprocess.run(["node", str(PROBE), json.dumps(spec)], env=ctx.env, capture_output=True, text=True, timeout=600)
     try:
         result = json.loads(out.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         result = {"id": spec["id"], "error": f"probe failed: {out.stderr[-1500:]}"}
+    result["load1"] = [load_before, float(Path("/proc/loadavg").read_text().split()[0])]
     log(f"{spec['id']} {spec['width']}x{spec['height']}: " + json.dumps({k: v for k, v in result.items() if k not in ("url",)}))
     return result
 
@@ -249,14 +256,97 @@ def relayed_down(serve):
     return None
 
 
-def paths(serve, port, jupyter, forwarder):
-    # direct: the page's origin is the forwarder, so the client's websocket goes to Xpra through it.
-    direct = {"origin": f"http://127.0.0.1:{forwarder.port}", "upstream": f"http://127.0.0.1:{serve.port}", "token": serve.token}
-    out = [("direct", f"http://127.0.0.1:{forwarder.port}/sessions/{port}/", forwarder.port, direct),
-           ("sidecar", f"http://127.0.0.1:{serve.port}/sessions/{port}/?token={serve.token}", serve.port, None)]
+# What each row runs: the sidecar's client and Xpra (one `serve` and one session each), and the page
+# id its Firefox polls for its mode. Debian's patched client on 3.1.3 is measured through three
+# paths (today's rows); our own client through JupyterLab's proxy only, on 3.1.3 and on 6.5 (video
+# offered: WebCodecs decodes it, the page being http on 127.0.0.1, a secure context).
+VARIANTS = {
+    "old": {"args": ["--client", "xpra-html5"], "id": "xpra", "reader": "pixel", "query": "", "proxy_name": "firefox-launcher"},
+    "own31": {"args": ["--client", "own"], "id": "own31", "reader": "paint", "query": "", "proxy_name": "firefox-launcher-own31"},
+    "own65": {"args": ["--client", "own", "--xpra", "XPRA6"], "id": "own65", "reader": "paint", "query": "video=true",
+              "proxy_name": "firefox-launcher-own65"},
+}
+# path → variant
+PATH_VARIANT = {"direct": "old", "sidecar": "old", "jupyter": "old", "own31": "own31", "own65": "own65"}
+PATH_LABEL = {"direct": "Debian's client, 3.1.3, direct", "sidecar": "Debian's client, 3.1.3, sidecar",
+              "jupyter": "Debian's client, 3.1.3, Jupyter", "own31": "our client, 3.1.3, Jupyter",
+              "own65": "our client, 6.5.5 + video, Jupyter", "peer": "noVNC peer, Jupyter"}
+
+
+class Session:
+    """One variant's sidecar and its Firefox session showing the bench page."""
+
+    def __init__(self, ctx, Serve, name, variant, pages):
+        args = [ctx.xpra6 if a == "XPRA6" else a for a in variant["args"]]
+        self.name = name
+        self.variant = variant
+        self.serve = Serve(ctx, f"stream-{name}", args)
+        self.xvfb = None
+        session, _ = self.serve.post_session({"url": pages.page_url(variant["id"])})
+        self.port = session["port"]
+        self.pid = session.get("pid")
+        self.dir = Path(session["dir"])
+        display = str(session.get("display") or "").lstrip(":").split(".")[0]
+        # Xpra 6 starts Xvfb without the bench's marker: remember it (pid, start time), so it can be
+        # stopped if the sidecar could not, and counted as the server's CPU.
+        try:
+            pid = int(Path(f"/tmp/.X{display}-lock").read_text().strip())
+            self.xvfb = (pid, _start_time(pid))
+        except (OSError, ValueError):
+            pass
+
+    def cpu_roots(self):
+        roots = [{"pid": self.serve.pid, "cls": "proxy", "tree": False}]
+        if self.pid:
+            roots.append({"pid": self.pid, "cls": "server", "tree": True})
+        if self.xvfb:
+            roots.append({"pid": self.xvfb[0], "cls": "server", "tree": True})
+        return roots
+
+    def stop(self):
+        try:
+            self.serve.delete_session(self.port)
+        except Exception:  # noqa: BLE001 -- stopping the serve below stops it too
+            pass
+        self.serve.stop()
+        if self.xvfb and _start_time(self.xvfb[0]) == self.xvfb[1]:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.kill(self.xvfb[0], sig)
+                except ProcessLookupError:
+                    break
+                time.sleep(1)
+                if _start_time(self.xvfb[0]) != self.xvfb[1]:
+                    break
+
+
+def _start_time(pid):
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def paths(sessions, jupyter, forwarder, wanted):
+    """(path, url, port the browser's sockets go to, direct-route spec, session or None) in order."""
+    out = []
+    old = sessions.get("old")
+    if old:
+        serve, port = old.serve, old.port
+        if forwarder and "direct" in wanted:
+            # direct: the page's origin is the forwarder, so the client's websocket goes to Xpra through it.
+            direct = {"origin": f"http://127.0.0.1:{forwarder.port}", "upstream": f"http://127.0.0.1:{serve.port}", "token": serve.token}
+            out.append(("direct", f"http://127.0.0.1:{forwarder.port}/sessions/{port}/", forwarder.port, direct, old))
+        if "sidecar" in wanted:
+            out.append(("sidecar", f"http://127.0.0.1:{serve.port}/sessions/{port}/?token={serve.token}", serve.port, None, old))
     if jupyter:
-        out.append(("jupyter", f"http://127.0.0.1:{jupyter.port}/firefox-launcher/sessions/{port}/?token={jupyter.token}", jupyter.port, None))
-        out.append(("peer", f"http://127.0.0.1:{jupyter.port}/desktop/?token={jupyter.token}", jupyter.port, None))
+        for name in ("jupyter", "own31", "own65"):
+            sess = sessions.get(PATH_VARIANT[name])
+            if sess and name in wanted:
+                url = f"http://127.0.0.1:{jupyter.port}/{sess.variant['proxy_name']}/sessions/{sess.port}/?token={jupyter.token}"
+                out.append((name, url, jupyter.port, None, sess))
+        if "peer" in wanted:
+            out.append(("peer", f"http://127.0.0.1:{jupyter.port}/desktop/?token={jupyter.token}", jupyter.port, None, None))
     return out
 
 
@@ -264,43 +354,62 @@ def phase_stream(ctx, res, Serve, log, extra_serve_args=(), key="stream"):
     sizes = [tuple(int(n) for n in s.split("x")) for s in ctx.stream_sizes.split(",")]
     wanted = ctx.stream_paths.split(",")
     pages = PageServer()
-    serve = jupyter = forwarder = None
+    sessions = {}
+    jupyter = forwarder = None
     try:
-        serve = Serve(ctx, key, list(extra_serve_args))
-        session, _ = serve.post_session({"url": pages.page_url("xpra")})
-        port = session["port"]
-        forwarder = Forwarder(Path(session["dir"]) / "sock" / "xpra.sock")
-        jupyter = Jupyter(ctx, serve, pages.page_url("vnc"), log) if ctx.stream_peer else None
+        for name, variant in VARIANTS.items():
+            if any(PATH_VARIANT.get(p) == name for p in wanted) or (name == "old" and "peer" in wanted and not sessions):
+                variant = dict(variant, args=variant["args"] + list(extra_serve_args))
+                sessions[name] = Session(ctx, Serve, name, variant, pages)
+                log(f"stream: {name} session on port {sessions[name].port} (serve {' '.join(variant['args'])})")
+        old = sessions.get("old")
+        if old and "direct" in wanted:
+            forwarder = Forwarder(old.dir / "sock" / "xpra.sock")
+        needs_jupyter = any(p in wanted for p in ("jupyter", "own31", "own65", "peer"))
+        jupyter = Jupyter(ctx, sessions, pages.page_url("vnc"), log) if ctx.stream_peer and needs_jupyter else None
         rows = []
         for i, (width, height) in enumerate(sizes):
             # The order flips from one size to the next, so no path always goes first or last.
-            order = paths(serve, port, jupyter, forwarder)
-            for name, url, server_port, direct in (order if i % 2 == 0 else order[::-1]):
-                if name not in wanted:
-                    continue
-                if ctx.stream_client and name != "peer":
-                    url += ("&" if "?" in url else "?") + ctx.stream_client
-                ident = "vnc" if name == "peer" else "xpra"
+            order = paths(sessions, jupyter, forwarder, wanted)
+            for name, url, server_port, direct, sess in (order if i % 2 == 0 else order[::-1]):
+                query = sess.variant["query"] if sess else ""
+                if sess and sess is old and ctx.stream_client:
+                    query = ctx.stream_client
+                if query:
+                    url += ("&" if "?" in url else "?") + query
+                ident = sess.variant["id"] if sess else "vnc"
                 # noVNC's page has a 36 px bar above the desktop: a taller viewport gives the peer
                 # the same desktop size as the others.
                 viewport = height + 36 if name == "peer" else height
-                before = relayed_down(serve)
-                r = probe(ctx, pages, {"id": ident, "url": url, "width": width, "height": viewport, "serverPort": server_port, "direct": direct}, log)
-                after = relayed_down(serve)
+                if sess:
+                    roots = sess.cpu_roots()
+                    if name == "direct":
+                        roots.append({"pid": os.getpid(), "cls": "proxy", "tree": False})  # the forwarder
+                    elif jupyter:
+                        roots.append({"pid": jupyter.proc.pid, "cls": "proxy", "tree": False})
+                    cpu = {"roots": roots}
+                else:
+                    # The peer: everything the Jupyter server started for its desktop (vncserver
+                    # daemonizes Xtigervnc, so also whatever carries the peer's page in its environment).
+                    cpu = {"roots": [{"pid": jupyter.proc.pid, "cls": "proxy", "tree": True}],
+                           "envRoots": [{"needle": "FL_PEER_URL=", "cls": "proxy"}]}
+                before = relayed_down(sess.serve) if sess else None
+                r = probe(ctx, pages, {"id": ident, "url": url, "width": width, "height": viewport, "serverPort": server_port,
+                                       "direct": direct, "reader": sess.variant["reader"] if sess else "pixel", "cpu": cpu}, log)
+                after = relayed_down(sess.serve) if sess else None
                 r["height"] = height
                 if before is not None and after is not None:
                     r["sidecar_relayed_down"] = after - before
                 r["path"] = name
                 rows.append(r)
-        res[key] = {"rows": rows, "serve_args": list(extra_serve_args)}
-        serve.delete_session(port)
+        res[key] = {"rows": rows, "serve_args": list(extra_serve_args), "xpra6": ctx.xpra6 if "own65" in sessions else None}
     finally:
         if forwarder:
             forwarder.close()
         if jupyter:
             jupyter.stop()
-        if serve:
-            serve.stop()
+        for sess in sessions.values():
+            sess.stop()
         pages.close()
 
 
@@ -353,7 +462,8 @@ def phase_stream_tune(ctx, res, Serve, log):
 # ---------------------------------------------------------------------------------------------
 # the report
 
-PATHS = ("direct", "sidecar", "jupyter", "peer")
+PATHS = ("direct", "sidecar", "jupyter", "own31", "own65", "peer")
+CPU_CLASSES = (("server", "Xpra"), ("firefox", "Firefox"), ("browser", "Chromium"), ("proxy", "proxy"))
 
 
 def _get(row, mode, key):
@@ -367,6 +477,29 @@ def _fmt(value, spec="{:.1f}"):
 
 def _by_path(rows, width, height):
     return {r["path"]: r for r in rows if r.get("width") == width and r.get("height") == height and "error" not in r}
+
+
+def _ratio(row, mode="anim"):
+    f, p = _get(row, mode, "fps"), _get(row, mode, "page_fps")
+    return f / p if f is not None and p else None
+
+
+def cpu_per_frame(row, mode="anim"):
+    """CPU ms per frame shown, by class, over the streaming window (None when not measured)."""
+    m = (row.get(mode) or {})
+    cpu, frames = m.get("cpu_ms"), m.get("frames")
+    if not isinstance(cpu, dict) or not frames:
+        return None
+    return {k: cpu.get(k, 0.0) / frames for k, _ in CPU_CLASSES}
+
+
+def _cpu_text(row, mode="anim"):
+    per = cpu_per_frame(row, mode)
+    if per is None:
+        return "–"
+    m = row.get(mode) or {}
+    busy = sum((m.get("cpu_ms") or {}).values()) / (m.get("seconds") or 1) / 10  # % of one core
+    return " + ".join(f"{per[k]:.1f} {label}" for k, label in CPU_CLASSES) + f" ({busy:.0f} % of a core)"
 
 
 def report_rows(res, status):
@@ -383,26 +516,83 @@ def report_rows(res, status):
         by = _by_path(s["rows"], w, h)
         letter = "abcdefgh"[i]
         size = f"{w}×{h}"
+        if not by:
+            rows.append((f"7{letter}. The picture, {size}", "not measured: every row failed (errors in the raw table)", "(issue 14, 21)", "not measured"))
+            continue
+        n = iter(range(1, 100))
+
+        def label(text):
+            return f"7{letter}{next(n)}. {text}, {size}"
 
         def per_path(mode, key, spec="{:.1f}"):
             return ", ".join(f"{p} {_fmt(_get(by[p], mode, key), spec)}" for p in PATHS if p in by)
+
+        def shown_of_painted(mode):
+            return ", ".join(f"{p} {_fmt(_get(by[p], mode, 'fps'))}/{_fmt(_get(by[p], mode, 'page_fps'), '{:.0f}')} (×{_fmt(_ratio(by[p], mode), '{:.2f}')})"
+                             for p in PATHS if p in by)
 
         jd, jj = _get(by.get("direct", {}), "anim", "fps"), _get(by.get("jupyter", {}), "anim", "fps")
         ok = jd is not None and jj is not None and jj >= 0.9 * jd and (w != 1280 or jj >= 30)
         target = "jupyter ≥ 30 (1280×800) and ≥ 0.9 × direct" if w == 1280 else "jupyter ≥ 0.9 × direct"
         ratio = f" (jupyter/direct ×{jj / jd:.2f})" if jd and jj is not None else ""
-        rows.append((f"7{letter}1. Animation, distinct frames/s at the client, {size}", per_path("anim", "fps") + ratio, target, status(ok)))
-        rows.append((f"7{letter}2. Animation, longest stall (ms), {size}", per_path("anim", "longest_stall_ms", "{:.0f}"), "(reported)", "info"))
-        rows.append((f"7{letter}3. Scroll, distinct frames/s at the client, {size}", per_path("scroll", "fps"), "(reported)", "info"))
+        rows.append((label("Animation, frames/s shown / painted by Firefox (×shown/painted)"), shown_of_painted("anim") + ratio, target,
+                     status(ok) if jd is not None else "not measured"))
+        rows.append((label("Animation, longest stall (ms)"), per_path("anim", "longest_stall_ms", "{:.0f}"), "(reported)", "info"))
+        rows.append((label("Scroll, frames/s shown / painted by Firefox (×shown/painted)"), shown_of_painted("scroll"), "(reported)", "info"))
         ld, lj = _get(by.get("direct", {}), "latency", "p50_ms"), _get(by.get("jupyter", {}), "latency", "p50_ms")
         lat = ", ".join(f"{p} {_fmt(_get(by[p], 'latency', 'p50_ms'), '{:.0f}')}/{_fmt(_get(by[p], 'latency', 'p95_ms'), '{:.0f}')}" for p in PATHS if p in by)
         added = f" (jupyter − direct at p50: {lj - ld:+.1f} ms)" if ld is not None and lj is not None else ""
-        rows.append((f"7{letter}4. Key press to photon, p50/p95 ms, {size}", lat + added, "jupyter − direct ≤ 5 ms at p50",
-                     status(ld is not None and lj is not None and lj - ld <= 5)))
+        rows.append((label("Key press to photon, p50/p95 ms"), lat + added, "jupyter − direct ≤ 5 ms at p50",
+                     status(lj - ld <= 5) if ld is not None and lj is not None else "not measured"))
         bw = ", ".join(f"{p} {_fmt(_mb(_get(by[p], 'anim', 'bytes_per_s')))}/{_fmt(_mb(_get(by[p], 'scroll', 'bytes_per_s')))}" for p in PATHS if p in by)
-        rows.append((f"7{letter}5. Bandwidth down, animation/scroll MB/s, {size}", bw, "(reported)", "info"))
-        rows.append((f"7{letter}6. Against the peer (jupyter vs peer), {size}", *_versus_peer(by), ))
+        rows.append((label("Bandwidth down, animation/scroll MB/s"), bw, "(reported)", "info"))
+        rows.append((label("CPU ms per frame shown (animation): Xpra + Firefox + Chromium + proxy"),
+                     "; ".join(f"{p}: {_cpu_text(by[p])}" for p in PATHS if p in by), "(where the time went)", "info"))
+        rows.append((label("Against the peer (jupyter vs peer)"), *_versus_peer(by), ))
+        rows += [(label(t), f, tg, st) for t, f, tg, st in _own_targets(by, w, h)]
     return rows
+
+
+def _own_targets(by, w, h):
+    """Issue 21's targets for our client (rows own65 and own31), as (text, figure, target, status)."""
+    out = []
+    o6, peer, o3, old = by.get("own65"), by.get("peer"), by.get("own31"), by.get("jupyter")
+    big = (w, h) == (1920, 1080)
+    target = "≥ 0.9 of painted" + (" and ≥ 42 frames/s" if big else "")
+    if o6:
+        r, f = _ratio(o6), _get(o6, "anim", "fps")
+        ok = r is not None and r >= 0.9 and (not big or (f is not None and f >= 42))
+        out.append(("Our client on Xpra 6.5 + video: animation shown/painted",
+                    f"{_fmt(f)} of {_fmt(_get(o6, 'anim', 'page_fps'), '{:.0f}')} frames/s: ×{_fmt(r, '{:.2f}')} (scroll ×{_fmt(_ratio(o6, 'scroll'), '{:.2f}')})",
+                    target, "met" if ok else "**missed**"))
+    else:
+        out.append(("Our client on Xpra 6.5 + video: animation shown/painted", "not measured", target, "not measured"))
+    if o6 and peer:
+        lo, lp = _get(o6, "latency", "p50_ms"), _get(peer, "latency", "p50_ms")
+        ok = lo is not None and lp is not None and lo <= lp
+        out.append(("Our client on Xpra 6.5 + video: key to photon p50 vs the peer", f"{_fmt(lo, '{:.0f}')} vs {_fmt(lp, '{:.0f}')} ms",
+                    "≤ the peer's", "met" if ok else "**missed**"))
+        figs, ok = [], True
+        for mode in ("anim", "scroll"):
+            bo, bp = _mb(_get(o6, mode, "bytes_per_s")), _mb(_get(peer, mode, "bytes_per_s"))
+            ok &= bo is not None and bp is not None and bo <= bp
+            figs.append(f"{mode} {_fmt(bo, '{:.2f}')} vs {_fmt(bp, '{:.2f}')} MB/s")
+        out.append(("Our client on Xpra 6.5 + video: bandwidth vs the peer", "; ".join(figs), "≤ the peer's (both pages)", "met" if ok else "**missed**"))
+    if o3 and old:
+        fo, fn = _get(old, "anim", "fps"), _get(o3, "anim", "fps")
+        ok = fo is not None and fn is not None and fn >= 0.95 * fo
+        so, sn = _get(old, "scroll", "fps"), _get(o3, "scroll", "fps")
+        out.append(("Our client vs Debian's on Xpra 3.1.3 (Jupyter): animation frames/s",
+                    f"{_fmt(fn)} vs {_fmt(fo)}: ×{_fmt(fn / fo if fn is not None and fo else None, '{:.2f}')} (scroll {_fmt(sn)} vs {_fmt(so)})",
+                    "≥ 0.95 × Debian's", "met" if ok else "**missed**"))
+        lo, ln = _get(old, "latency", "p50_ms"), _get(o3, "latency", "p50_ms")
+        ok = lo is not None and ln is not None and ln - lo <= 2
+        out.append(("Our client vs Debian's on Xpra 3.1.3 (Jupyter): key to photon p50",
+                    f"{_fmt(ln, '{:.0f}')} vs {_fmt(lo, '{:.0f}')} ms" + (f" ({ln - lo:+.0f} ms)" if ln is not None and lo is not None else ""),
+                    "≤ Debian's + 2 ms", "met" if ok else "**missed**"))
+    elif "own31" in by or "jupyter" in by:
+        out.append(("Our client vs Debian's on Xpra 3.1.3 (Jupyter)", "not measured (one of the two rows failed)", "≥ 0.95 × frames/s, ≤ +2 ms", "not measured"))
+    return out
 
 
 def _mb(bytes_per_s):
@@ -432,31 +622,49 @@ def _versus_peer(by):
 
 def how_lines(ctx):
     return [
-        "7. **The picture** (`bench/stream.py`, `bench/stream/probe.mjs`, `bench/stream/page.html`). One sidecar session",
-        "   shows a page served by the bench, which the bench switches between a full-window canvas animation (a",
-        "   moving gradient, 40 discs and text, repainted every frame), a long text page scrolled 4 px per frame, and a",
-        "   still page whose centre block turns black/white on each key press (measured first on each connection). The animation and the scroll carry",
-        "   the page's frame counter (mod 64) in the colour of a 240 px block at the centre. Headless Chromium",
-        "   (Debian's, `--disable-gpu`) opens the client page at each size; an init script wraps the 2D canvas's",
-        "   `drawImage`/`putImageData` and reads the centre pixel of the largest canvas after every task that drew, so",
-        "   each change is timed when the client painted it. Frames/s = counter changes per second over",
+        "7. **The picture** (`bench/stream.py`, `bench/stream/probe.mjs`, `bench/stream/page.html`). Each client and Xpra",
+        "   has its own sidecar (`serve --client xpra-html5`: Debian's patched client; `--client own`: ours, on Xpra 3.1.3",
+        f"   and on Xpra 6.5.5 with `--xpra {ctx.xpra6}` and `?video=true`, so it offers the codecs WebCodecs decodes),",
+        "   each with one session showing a page served by the bench, which the bench switches between a full-window",
+        "   canvas animation (a moving gradient, 40 discs and text, repainted every frame), a long text page scrolled",
+        "   4 px per frame, and a still page whose centre block turns black/white on each key press (measured first on",
+        "   each connection). The animation and the scroll carry the page's frame counter (mod 64) in the colour of a",
+        "   240 px block at the centre. Headless Chromium (Debian's, `--disable-gpu`) opens the client page at each",
+        "   size, and each change at the centre is timed when the client painted it:",
+        "   - **Debian's client and noVNC** draw with the 2D canvas: an init script wraps `drawImage`/`putImageData`",
+        "     and reads the centre pixel of the largest canvas after every task that drew. Frames shown = counter",
+        "     changes; the photon = the first paint that shows the new colour.",
+        "   - **Our client** draws in a worker (OffscreenCanvas), which the page cannot read back; after each picture",
+        "     it dispatches `firefox-launcher:paint` on `#screen` (`{wid, x, y, width, height, coding, decodeMicros}`,",
+        "     `js-extension/client/docs/page-surface.md`). A paint of the filling window whose rectangle covers the",
+        "     window's centre is a new frame there (the page repaints the centre every frame; Xpra sends only damage):",
+        "     frames shown = animation frames of the client page in which such a paint arrived; the photon = the first",
+        "     such paint after the key. Checked against Chromium's own screenshots: after every press the centre must",
+        "     show the new colour (\"verified\" below), and after every streaming window 8 screenshots 200–400 ms apart",
+        "     bound the paints counted between two of them by how far the page's counter advanced (\"check\" below:",
+        "     no pair may count more paints than new frames, with one of slack for a paint reported after the",
+        "     screenshot that already showed it).",
+        "   Both are timed to the frame that shows them (the animation frame in which the client drew, or the next one",
+        "   when it drew outside a frame; the paint call's own time is kept as \"drawn\"). Frames/s over",
         f"   {ctx.stream_seconds:.0f} s (after {ctx.stream_warmup:.0f} s of warm-up); the longest stall is the longest time",
-        "   without a change; latency is from the client page's `keydown` (a key sent by CDP) to the frame that shows",
-        "   the new colour (the animation frame in which the client drew it, or the next one when it drew outside a",
-        "   frame: noVNC draws as an update arrives, Xpra's client in `requestAnimationFrame`, so timing the draw call",
-        "   alone favoured noVNC by up to a frame; that time is kept as \"drawn\" in the tables below),",
-        f"   {ctx.stream_presses} presses 150–400 ms apart; bandwidth is what Chromium's sockets to the",
-        "   server's port received (`ss -ti`, the same for every path). Paths, one after the other on the same session:",
-        "   **direct**: the page's origin is a loopback TCP port of the bench's own that splices each connection byte",
-        "   for byte to the session's Xpra unix socket (Xpra listens on no TCP port; the splice parses nothing), so its",
-        "   websocket reaches Xpra with no sidecar in between (the page's files are the sidecar's, served through a",
-        "   Playwright route, so every path runs the same client); **sidecar**: `/sessions/PORT/` on the sidecar's",
-        "   TCP port; **jupyter**: jupyter-server-proxy (4.6.0, `jupyter server`) routing `/firefox-launcher/` to that",
-        "   sidecar; **peer**: `/desktop/` of",
-        "   jupyter-remote-desktop-proxy 3.0.1 (noVNC 1.5.0, TigerVNC's Xtigervnc) on the same Jupyter server, its",
-        "   desktop running Firefox ESR alone with the same `user.js` on the same page (bench/peer/); its viewport is",
-        "   36 px taller, the height of noVNC's bar, so its desktop has the same size. The page in Firefox reports how",
-        "   many frames it painted itself (\"page fps\" below): the client cannot show more.",
+        "   without a new frame; latency is from the client page's `keydown` (a key sent by CDP) to the photon,",
+        f"   {ctx.stream_presses} presses, each 150–400 ms after the previous photon and once the client has drawn",
+        "   nothing for 400 ms (so a late lossless refresh cannot pass for a photon); bandwidth is what Chromium's",
+        "   sockets to the server's port received (`ss -ti`, the same for every path). CPU: utime+stime",
+        "   (`/proc/PID/stat`) of each process tree before and after each streaming window, by class: Xpra (Xpra and",
+        "   its Xvfb; the peer's Xtigervnc), Firefox (its whole tree), Chromium (every process the probe started) and",
+        "   proxy (the sidecar and the Jupyter server; the bench's forwarder for direct; for the peer, the rest of",
+        "   its desktop's tree: websockify, vncserver), divided by the frames shown. Paths (all on the same machine,",
+        "   one after the other; the order flips from one size to the next): **direct**: the page's origin is a",
+        "   loopback TCP port of the bench's own that splices each connection byte for byte to the session's Xpra unix",
+        "   socket, so its websocket reaches Xpra with no sidecar in between (the page's files are the sidecar's,",
+        "   served through a Playwright route); **sidecar**: `/sessions/PORT/` on the sidecar's TCP port;",
+        "   **jupyter**, **own31**, **own65**: jupyter-server-proxy (4.6.0, `jupyter server`) routing",
+        "   `/firefox-launcher…/` to that row's sidecar (the page alone, as the JupyterLab tab's frame loads it);",
+        "   **peer**: `/desktop/` of jupyter-remote-desktop-proxy 3.0.1 (noVNC 1.5.0, TigerVNC's Xtigervnc) on the",
+        "   same Jupyter server, its desktop running Firefox ESR alone with the same `user.js` on the same page",
+        "   (bench/peer/); its viewport is 36 px taller, the height of noVNC's bar, so its desktop has the same size.",
+        "   The page in Firefox reports how many frames it painted itself (\"painted\"): the client cannot show more.",
         "8. **Picture settings** (`stream-tune`). Each setting is the service's defaults (JavaScript video decoders",
         "   off, encoding auto, quality and speed auto, min-quality 30, min-speed 70) with one thing changed; each gets",
         "   a fresh `serve` and session and is measured as in 7 through the sidecar at the first size, with",
@@ -475,6 +683,8 @@ def raw_lines(res):
         for r in s["rows"]:
             lines.append(_raw_row(r, f"{r['width']}×{r['height']}", r["path"]))
         lines.append("")
+        lines += _cpu_lines(s["rows"])
+        lines += _own_lines(s["rows"])
         slower = [f"{w}×{h}" for (w, h) in {(r["width"], r["height"]) for r in s["rows"]}
                   if (_get(_by_path(s["rows"], w, h).get("jupyter", {}), "latency", "p50_ms") or 0)
                   > (_get(_by_path(s["rows"], w, h).get("peer", {}), "latency", "p50_ms") or float("inf"))]
@@ -506,6 +716,41 @@ def raw_lines(res):
                 ("anim", "{:.1f}"), ("scroll", "{:.1f}"), ("latency", "{:.0f}"), ("anim_mb", "{:.2f}"), ("scroll_mb", "{:.2f}"))) + " |")
         lines.append("")
     return lines
+
+
+def _cpu_lines(rows):
+    out = ["CPU per frame shown, ms (Xpra + Firefox + Chromium + proxy), and how busy the machine was (% of one core; 200 = both cores):\n",
+           "| size | path | animation | scroll |", "| --- | --- | --- | --- |"]
+    for r in rows:
+        if "error" not in r:
+            out.append(f"| {r['width']}×{r['height']} | {r['path']} | {_cpu_text(r, 'anim')} | {_cpu_text(r, 'scroll')} |")
+    return out + [""]
+
+
+def _own_lines(rows):
+    """What our client's paint events said, and how they were checked against screenshots."""
+    mine = [r for r in rows if r.get("path") in ("own31", "own65") and "error" not in r]
+    if not mine:
+        return []
+    out = ["Our client's paints: encodings of the paints over the centre, median decode time, the screenshot check",
+           "(paint frames counted between screenshot pairs vs the page's counter advance; pairs that counted more than one over),",
+           "and the presses whose photon the screenshot afterwards confirmed:\n",
+           "| size | path | animation: codings; decode p50; check | scroll: codings; decode p50; check | presses verified / mismatched |",
+           "| --- | --- | --- | --- | --- |"]
+
+    def cell(m):
+        if not m:
+            return "–"
+        codings = ", ".join(f"{k} {v}" for k, v in sorted((m.get("codings") or {}).items(), key=lambda kv: -kv[1]))
+        c = m.get("check") or {}
+        check = (f"{c.get('paint_frames')} vs {c.get('counter_advance')} over {c.get('pairs')} pairs, {c.get('over_counted_pairs')} over"
+                 if c else "–")
+        return f"{codings or '–'}; {_fmt(m.get('decode_p50_us'), '{:.0f}')} µs; {check}"
+    for r in mine:
+        lat = r.get("latency") or {}
+        out.append(f"| {r['width']}×{r['height']} | {r['path']} | {cell(r.get('anim'))} | {cell(r.get('scroll'))} | "
+                   f"{lat.get('verified', '–')} / {lat.get('mismatched', '–')} |")
+    return out + [""]
 
 
 def tune_summary(rows):

@@ -3,7 +3,8 @@
 //   node bench/stream/probe.mjs '<json spec>'   → one JSON line of results on stdout
 //
 // spec: { url, width, height, serverPort, pages: "http://127.0.0.1:N", id, seconds, warmup,
-//         presses, modes: ["anim", "scroll", "latency"] }
+//         presses, modes: ["anim", "scroll", "latency"], reader: "pixel" | "paint",
+//         cpu: { roots: [{ pid, cls, tree }], envRoots: [{ needle, cls }] } }
 //
 // The remote-desktop client in the tab (Xpra's HTML5 client or noVNC) paints its canvas with
 // drawImage/putImageData. An init script wraps those, and after each task that drew it reads the
@@ -18,13 +19,32 @@
 // paint inside a frame callback, the next one otherwise), and key-to-photon is measured to that
 // frame; the paint call's time is kept too ("drawn"), as it was measured before.
 //
+// Our own client (reader "paint") draws in a worker, into OffscreenCanvases the page cannot read
+// back. It dispatches `firefox-launcher:paint` on #screen after each picture it drew
+// (js-extension/client/docs/page-surface.md): a paint of the filling window whose rectangle covers
+// the window's centre is a new frame there (the page repaints its whole canvas, or at least the
+// centre block, every frame, and Xpra sends only damage). Frames shown = distinct animation frames
+// of the page in which such a paint arrived; after a key press, the first such paint is the photon
+// (timed to the next animation frame, as for a paint outside a frame above). What it cannot see
+// (the colour) is checked from Chromium's own screenshots: after each press the centre must show
+// the new colour, and after each streaming window pairs of screenshots bound how many paints may
+// have happened between them (no more than the page's counter advanced).
+//
+// Key presses wait until the client has drawn nothing for QUIET_MS (any client): a late refresh of
+// the previous picture (Xpra sends a lossless one after a lossy one) must not pass for the photon.
+//
 // Bytes are what Chromium's sockets to `serverPort` received (ss), so every path and the peer are
-// counted the same way.
+// counted the same way. CPU is utime+stime from /proc/PID/stat of each process tree named in
+// spec.cpu (plus Chromium's own tree), read before and after each window, by class: server (Xpra
+// and its Xvfb, or the peer's Xtigervnc), firefox (every Firefox process tree found under a root),
+// browser (Chromium) and proxy (the sidecar, the Jupyter server, the peer's websockify).
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { CHROMIUM_FLAGS } from '../../js-extension/ui-tests/common.mjs';
+import { decodePng, pixelOf } from '../../js-extension/ui-tests/screen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '../../js-extension/ui-tests/package.json'));
@@ -34,9 +54,11 @@ const spec = JSON.parse(process.argv[2]);
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const LEVEL = v => Math.max(0, Math.min(3, Math.round(v / 85)));
 const decode = ([r, g, b]) => (LEVEL(r) << 4) | (LEVEL(g) << 2) | LEVEL(b);
+const PAINT = spec.reader === 'paint';
+const QUIET_MS = 400;
 
-function hook() {
-  const rec = { on: false, samples: [], keys: [], last: -1, target: null, draws: 0 };
+function hook(reader) {
+  const rec = { on: false, samples: [], keys: [], last: -1, target: null, draws: 0, lastDraw: 0, frameNo: 0, centreFrames: 0, paints: 0 };
   window.__fl = rec;
   let pending = false;
   // The timestamp of the animation frame whose callbacks are running now, else null; and the
@@ -94,12 +116,60 @@ function hook() {
       }
     }
   }
+  if (reader === 'paint') {
+    // Numbers the page's animation frames: paints that arrive between two frames show together.
+    raf(function tick() {
+      rec.frameNo++;
+      raf(tick);
+    });
+    let counted = -1;
+    // Capture phase on window: the event does not bubble, but every event passes the capture phase.
+    window.addEventListener('firefox-launcher:paint', e => {
+      const d = e.detail || {};
+      rec.paints++;
+      rec.lastDraw = performance.now();
+      const fill = document.querySelector('canvas.window.fill');
+      // data-wid names the filling window (page-surface.md); without it (an older page) every
+      // window's paints count: the bench page's Firefox has no other window while it measures.
+      if (!fill || (fill.dataset.wid !== undefined && String(d.wid) !== fill.dataset.wid)) {
+        return;
+      }
+      if (fill.dataset.wid === undefined) {
+        rec.noWid = true;
+      }
+      const r = fill.getBoundingClientRect();
+      const dpr = window.devicePixelRatio || 1;
+      const cx = Math.floor((r.width * dpr) / 2);
+      const cy = Math.floor((r.height * dpr) / 2);
+      if (!(d.x <= cx && cx < d.x + d.width && d.y <= cy && cy < d.y + d.height)) {
+        return;
+      }
+      if (rec.frameNo !== counted) {
+        counted = rec.frameNo;
+        rec.centreFrames++;
+      }
+      if (rec.on) {
+        const sample = [performance.now(), rec.frameNo, String(d.coding), Number(d.decodeMicros), null];
+        present(sample, frame);
+        rec.samples.push(sample);
+      }
+    }, true);
+  }
+  rec.fillBox = () => {
+    const fill = document.querySelector('canvas.window.fill');
+    if (!fill) {
+      return null;
+    }
+    const r = fill.getBoundingClientRect();
+    return { x: r.left, y: r.top, width: r.width, height: r.height };
+  };
   const proto = CanvasRenderingContext2D.prototype;
   for (const name of ['drawImage', 'putImageData']) {
     const original = proto[name];
     proto[name] = function (...args) {
       const result = original.apply(this, args);
       rec.draws++;
+      rec.lastDraw = performance.now();
       if (!pending) {
         pending = true;
         drawnIn = frame;
@@ -149,6 +219,167 @@ function bytesSince(before, after) {
   return { received, sent };
 }
 
+const HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const FIREFOX = new Set(['firefox-esr', 'firefox', 'firefox-bin']);
+const isXServer = comm => comm.startsWith('Xvfb') || comm === 'Xtigervnc' || comm === 'Xvnc';
+
+/** Every process now: pid → { ppid, comm, ticks (utime+stime), start }. */
+function processTable() {
+  const table = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      table.set(Number(entry), { ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]), start: Number(f[19]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+
+function hasEnv(pid, needle) {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`\0${needle}`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The processes of spec.cpu's roots (and Chromium's), each with its class: under a root, a
+ * Firefox main process's whole tree is "firefox" and an X server is "server"; the rest is the
+ * root's class. A root with tree: false is that process alone.
+ */
+function cpuSnapshot(roots) {
+  const table = processTable();
+  const children = new Map();
+  for (const [pid, p] of table) {
+    if (!children.has(p.ppid)) {
+      children.set(p.ppid, []);
+    }
+    children.get(p.ppid).push(pid);
+  }
+  const all = [];
+  for (const r of roots) {
+    if (r.childrenOf !== undefined) {
+      all.push(...(children.get(r.childrenOf) ?? []).map(pid => ({ pid, cls: r.cls, tree: true })));
+    } else {
+      all.push(r);
+    }
+  }
+  for (const { needle, cls } of spec.cpu?.envRoots ?? []) {
+    for (const pid of table.keys()) {
+      if (hasEnv(pid, needle)) {
+        all.push({ pid, cls, tree: true });
+      }
+    }
+  }
+  const out = new Map();
+  const visit = (pid, cls, tree) => {
+    const p = table.get(pid);
+    if (!p || out.has(pid)) {
+      return;
+    }
+    const mine = FIREFOX.has(p.comm) ? 'firefox' : isXServer(p.comm) ? 'server' : cls;
+    out.set(pid, { cls: mine, ticks: p.ticks, start: p.start, comm: p.comm });
+    if (tree) {
+      for (const child of children.get(pid) ?? []) {
+        visit(child, mine, true);
+      }
+    }
+  };
+  for (const r of all) {
+    visit(r.pid, r.cls, r.tree !== false);
+  }
+  return out;
+}
+
+/** CPU milliseconds per class between two snapshots (processes new in `after` from zero). */
+function cpuSince(before, after) {
+  const ms = {};
+  for (const [pid, a] of after) {
+    const b = before.get(pid);
+    const ticks = b && b.start === a.start ? a.ticks - b.ticks : a.ticks;
+    ms[a.cls] = (ms[a.cls] ?? 0) + (ticks * 1000) / HZ;
+  }
+  return ms;
+}
+
+let cpuRoots = [];
+
+/** The colour at the centre of `box` (CSS pixels), read from a screenshot: what the user sees. */
+async function shownAt(page, box) {
+  const x = Math.floor(box.x + box.width / 2);
+  const y = Math.floor(box.y + box.height / 2);
+  const png = await page.screenshot({ clip: { x: x - 1, y: y - 1, width: 3, height: 3 }, animations: 'allow', caret: 'initial' });
+  const p = pixelOf(decodePng(png), 1, 1);
+  return [p.r, p.g, p.b];
+}
+
+/**
+ * What the client shows at the centre of its main window: for "pixel" clients read from their
+ * canvas, for our client (worker-drawn) from a screenshot of the filling window.
+ */
+async function centrePixel(page) {
+  if (!PAINT) {
+    return page.evaluate(() => window.__fl && window.__fl.pixel());
+  }
+  const box = await page.evaluate(() => window.__fl && window.__fl.fillBox());
+  if (!box || box.width < 1 || box.height < 1) {
+    return null;
+  }
+  return { rgb: await shownAt(page, box), width: box.width, height: box.height, box };
+}
+
+async function mainBox(page) {
+  if (PAINT) {
+    return page.evaluate(() => window.__fl.fillBox());
+  }
+  return page.evaluate(() => {
+    const r = window.__fl.target.getBoundingClientRect();
+    return { x: r.left, y: r.top, width: r.width, height: r.height };
+  });
+}
+
+/**
+ * Our client only: are the paints counted as frames real? Pairs of screenshots of the centre,
+ * `n` of them 200-400 ms apart: the paint frames counted between two screenshots (at least: those
+ * counted after the first was taken and before the second was asked for) cannot exceed how far
+ * the page's counter advanced between them (mod 64) if each counted paint showed a new frame.
+ */
+async function paintCheck(page, n = 8) {
+  const box = await mainBox(page);
+  const counts = () => page.evaluate(() => window.__fl.centreFrames);
+  const points = [];
+  for (let i = 0; i < n; i++) {
+    const before = await counts();
+    const rgb = await shownAt(page, box);
+    const after = await counts();
+    points.push({ before, after, code: decode(rgb) });
+    await sleep(200 + Math.random() * 200);
+  }
+  let paints = 0;
+  let advance = 0;
+  let over = 0;
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i].before - points[i - 1].after;
+    const c = (points[i].code - points[i - 1].code + 64) % 64;
+    paints += Math.max(0, p);
+    advance += c;
+    // One paint of slack: a picture in the first screenshot may be reported to the page after it.
+    if (p > c + 1) {
+      over++;
+    }
+  }
+  return { pairs: points.length - 1, paint_frames: paints, counter_advance: advance, over_counted_pairs: over };
+}
+
 async function setMode(mode) {
   await fetch(`${spec.pages}/mode?id=${encodeURIComponent(spec.id)}`, { method: 'POST', body: mode });
 }
@@ -167,7 +398,7 @@ async function pageFrames(since, until) {
 async function waitPixel(page, what, ok, timeoutMs) {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const p = await page.evaluate(() => window.__fl && window.__fl.pixel());
+    const p = await centrePixel(page);
     if (p && ok(p)) {
       return p;
     }
@@ -186,6 +417,7 @@ async function streaming(page, mode) {
   await waitPixel(page, `the ${mode} counter moving`, p => decode(p.rgb) !== decode(first.rgb), 30_000);
   await sleep(spec.warmup * 1000);
   const before = socketBytes(spec.serverPort);
+  const cpuBefore = cpuSnapshot(cpuRoots);
   const wallStart = Date.now();
   const t0 = await page.evaluate(() => {
     window.__fl.samples = [];
@@ -195,56 +427,104 @@ async function streaming(page, mode) {
   await sleep(spec.seconds * 1000);
   const { t1, samples, draws } = await page.evaluate(() => {
     window.__fl.on = false;
-    return { t1: performance.now(), samples: window.__fl.samples, draws: window.__fl.draws };
+    return { t1: performance.now(), samples: window.__fl.samples, draws: window.__fl.draws + window.__fl.paints };
   });
+  const cpu = cpuSince(cpuBefore, cpuSnapshot(cpuRoots));
   const moved = bytesSince(before, socketBytes(spec.serverPort));
   const wallEnd = Date.now();
   const seconds = (t1 - t0) / 1000;
   let changes = 0;
-  let last = null;
   let lastT = t0;
   let stall = 0;
-  for (const [t, r, g, b] of samples) {
-    const v = decode([r, g, b]);
-    if (v !== last) {
-      if (last !== null) {
-        changes++;
+  const extra = {};
+  if (PAINT) {
+    // One frame shown per animation frame of the page that received a paint over the centre.
+    let lastFrame = null;
+    const codings = {};
+    const decodes = [];
+    for (const [t, frameNo, coding, micros] of samples) {
+      codings[coding] = (codings[coding] ?? 0) + 1;
+      if (micros >= 0) {
+        decodes.push(micros);
       }
-      stall = Math.max(stall, t - lastT);
-      lastT = t;
-      last = v;
+      if (frameNo !== lastFrame) {
+        changes++;
+        stall = Math.max(stall, t - lastT);
+        lastT = t;
+        lastFrame = frameNo;
+      }
+    }
+    decodes.sort((a, b) => a - b);
+    extra.codings = codings;
+    extra.decode_p50_us = decodes.length ? decodes[Math.floor(decodes.length / 2)] : null;
+    extra.centre_paints = samples.length;
+  } else {
+    let last = null;
+    for (const [t, r, g, b] of samples) {
+      const v = decode([r, g, b]);
+      if (v !== last) {
+        if (last !== null) {
+          changes++;
+        }
+        stall = Math.max(stall, t - lastT);
+        lastT = t;
+        last = v;
+      }
     }
   }
   stall = Math.max(stall, t1 - lastT);
-  return {
+  const result = {
     fps: changes / seconds,
     longest_stall_ms: stall,
     bytes_per_s: moved.received / seconds,
     up_bytes_per_s: moved.sent / seconds,
     page_fps: await pageFrames(wallStart, wallEnd),
-    draws
+    draws,
+    cpu_ms: cpu,
+    frames: changes,
+    seconds,
+    ...extra
   };
+  if (PAINT) {
+    result.check = await paintCheck(page);
+  }
+  return result;
 }
 
 const isBlack = rgb => rgb.every(c => c < 60);
 const isWhite = rgb => rgb.every(c => c > 195);
 
+/** Waits until the client has drawn nothing for QUIET_MS (at most 3 s). */
+async function quiet(page) {
+  const end = Date.now() + 3000;
+  for (;;) {
+    const idle = await page.evaluate(() => performance.now() - window.__fl.lastDraw);
+    if (idle >= QUIET_MS || Date.now() > end) {
+      return;
+    }
+    await sleep(Math.max(20, QUIET_MS - idle));
+  }
+}
+
 /** Key press (CDP) to the centre turning black/white on the client's canvas, in ms. */
 async function latency(page) {
   await setMode('latency');
-  await waitPixel(page, 'the latency block', p => isBlack(p.rgb) || isWhite(p.rgb), 30_000);
-  const box = await page.evaluate(() => {
-    const r = window.__fl.target.getBoundingClientRect();
-    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-  });
+  let shown = await waitPixel(page, 'the latency block', p => isBlack(p.rgb) || isWhite(p.rgb), 30_000);
+  const box = await mainBox(page);
   // Focus Firefox's page: a click on the block (the page ignores clicks).
-  await page.mouse.click(box.x, box.y);
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await sleep(500);
   const out = [];
   let lost = 0;
+  let verified = 0;
+  let mismatched = 0;
+  let now = shown.rgb;
   for (let i = 0; i < spec.presses; i++) {
-    const now = await page.evaluate(() => window.__fl.pixel().rgb);
+    if (!PAINT) {
+      now = await page.evaluate(() => window.__fl.pixel().rgb);
+    }
     const wantWhite = isBlack(now);
+    await quiet(page);
     await page.evaluate(() => {
       window.__fl.samples = [];
       window.__fl.keys = [];
@@ -252,20 +532,40 @@ async function latency(page) {
     });
     await page.keyboard.press('KeyA');
     // Waited for in the page (each animation frame), not polled over CDP: the time itself comes
-    // from the hook's sample, so the wait only has to notice it.
+    // from the hook's sample, so the wait only has to notice it. Our client: the first paint over
+    // the centre after the key (its colour is checked from a screenshot below).
     const hit = await page
-      .waitForFunction(want => {
-        const s = window.__fl.samples.find(([, r, g, b]) => (want ? [r, g, b].every(c => c > 195) : [r, g, b].every(c => c < 60)));
+      .waitForFunction(([want, paint]) => {
         const key = window.__fl.keys[0];
-        return s && key !== undefined && s[4] !== null ? { shown: s[4] - key, drawn: s[0] - key } : null;
-      }, wantWhite, { timeout: 3000, polling: 'raf' })
+        if (key === undefined) {
+          return null;
+        }
+        const s = window.__fl.samples.find(x => paint
+          ? x[0] >= key
+          : (want ? [x[1], x[2], x[3]].every(c => c > 195) : [x[1], x[2], x[3]].every(c => c < 60)));
+        return s && s[4] !== null ? { shown: s[4] - key, drawn: s[0] - key } : null;
+      }, [wantWhite, PAINT], { timeout: 3000, polling: 'raf' })
       .then(h => h.jsonValue(), () => null);
     await page.evaluate(() => {
       window.__fl.on = false;
     });
+    if (PAINT) {
+      // What the user sees now must be the new colour, else that paint was not the photon.
+      await sleep(hit === null ? 1000 : 100);
+      now = await shownAt(page, box);
+      if (hit !== null) {
+        if (wantWhite ? isWhite(now) : isBlack(now)) {
+          verified++;
+        } else {
+          mismatched++;
+        }
+      }
+    }
     if (hit === null) {
       lost++;
-      await sleep(1000);
+      if (!PAINT) {
+        await sleep(1000);
+      }
     } else {
       out.push(hit);
     }
@@ -276,7 +576,11 @@ async function latency(page) {
     const v = out.map(h => h[key]).sort((a, b) => a - b);
     return v.length ? v[Math.min(v.length - 1, Math.floor(p * v.length))] : null;
   };
-  return { p50_ms: q('shown', 0.5), p95_ms: q('shown', 0.95), drawn_p50_ms: q('drawn', 0.5), drawn_p95_ms: q('drawn', 0.95), n: out.length, lost };
+  const r = { p50_ms: q('shown', 0.5), p95_ms: q('shown', 0.95), drawn_p50_ms: q('drawn', 0.5), drawn_p95_ms: q('drawn', 0.95), n: out.length, lost };
+  if (PAINT) {
+    Object.assign(r, { verified, mismatched });
+  }
+  return r;
 }
 
 /**
@@ -311,7 +615,9 @@ let errors = [];
 const result = { id: spec.id, url: spec.url.replace(/(token|password)=[^&]+/g, '$1=…'), width: spec.width, height: spec.height };
 try {
   const context = await browser.newContext({ viewport: { width: spec.width, height: spec.height } });
-  await context.addInitScript(hook);
+  await context.addInitScript(hook, PAINT ? 'paint' : 'pixel');
+  // Chromium: every process this probe started (Playwright's launch gives no pid).
+  cpuRoots = [...(spec.cpu?.roots ?? []), { childrenOf: process.pid, cls: 'browser' }];
   if (spec.direct) {
     await routeDirect(context, spec.direct);
   }
@@ -324,8 +630,14 @@ try {
   const shown = await waitPixel(page, 'a canvas showing the idle page', p => p.width >= spec.width / 2 && p.rgb.every(c => Math.abs(c - 32) < 12), 60_000);
   result.connect_ms = Date.now() - t0;
   result.canvas = [shown.width, shown.height];
+  if (PAINT && (await page.evaluate(() => window.__fl.paints)) === 0) {
+    throw new Error('the page showed the session but dispatched no firefox-launcher:paint event (docs/page-surface.md)');
+  }
   for (const mode of spec.modes) {
     result[mode] = mode === 'latency' ? await latency(page) : await streaming(page, mode);
+  }
+  if (PAINT) {
+    result.fill_without_wid = await page.evaluate(() => Boolean(window.__fl.noWid));
   }
 } catch (e) {
   result.error = String(e.message || e);
