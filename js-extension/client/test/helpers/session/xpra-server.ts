@@ -125,7 +125,9 @@ export async function startXpra(version: XpraVersion, o: StartOptions = {}): Pro
     if (stopped) return;
     stopped = true;
     await killGroup(pid, exited, () => exitedFlag);
-    killMarked(marker);
+    killMarked(marker, dir);
+    // A grandchild that escaped anyway must not hold the test process open through our pipes.
+    for (const stream of child.stdio) stream?.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const server: XpraServer = {
@@ -185,18 +187,24 @@ async function killGroup(pid: number, exited: Promise<string>, gone: () => boole
   signal("SIGKILL");
 }
 
-/** Kills processes whose environment carries the marker (Xvfb runs outside Xpra's group). */
-function killMarked(marker: string): void {
+/**
+ * Kills what this server left: Xvfb runs outside Xpra's group, and 6.5 starts it with a clean
+ * environment (no marker), so a process also counts as ours when its command line or
+ * environment names the server's private temp dir (Xvfb's -auth file is in it).
+ */
+function killMarked(marker: string, dir: string): void {
   const needle = `FL_SESSION_MARKER=${marker}`;
   for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let environ: string;
+    let cmdline: string;
     try {
       environ = fs.readFileSync(`/proc/${entry}/environ`, "latin1");
+      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "latin1");
     } catch {
       continue;
     }
-    if (environ.split("\0").includes(needle)) {
+    if (environ.split("\0").includes(needle) || cmdline.includes(`${dir}/`) || environ.includes(`${dir}/`)) {
       try {
         process.kill(Number(entry), "SIGKILL");
       } catch {
