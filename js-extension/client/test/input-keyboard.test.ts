@@ -266,9 +266,11 @@ describe("capabilities", () => {
       { keyboard: true, keyboard_sync: false, xkbmap_layout: "de", xkbmap_variant: "nodeadkeys", xkbmap_keycodes: undefined });
     // 3.1 needs some keycodes (it refuses a keyboard without): plain keys, name and code.
     assert.deepEqual((caps3["xkbmap_keycodes"] as Encodable[]).slice(0, 2), [[65, "a", 65, 0, 0], [66, "b", 66, 0, 0]]);
-    assert.deepEqual(keyboardCapabilities("v6", { layout: "fr", variant: "" }),
-      { keyboard: true, keymap: { layout: "fr", variant: "", sync: false } });
+    const caps6 = keyboardCapabilities("v6", { layout: "fr", variant: "" });
+    assert.deepEqual(caps6, { keyboard: true, keymap: { layout: "fr", variant: "", sync: false, keycodes: caps3["xkbmap_keycodes"] } });
     assert.deepEqual(keyboardConfigPacket("v3", { layout: "ch", variant: "" }), ["layout-changed", "ch", ""]);
-    assert.deepEqual(keyboardConfigPacket("v6", { layout: "ch", variant: "" }), ["keyboard-config", { layout: "ch", variant: "", sync: false, force: true }]);
+    // 6.x: force (the hello said the same layout) and keycodes (without them it never loads a layout).
+    assert.deepEqual(keyboardConfigPacket("v6", { layout: "ch", variant: "" }),
+      ["keyboard-config", { layout: "ch", variant: "", sync: false, force: true, keycodes: caps3["xkbmap_keycodes"] }]);
   });
 });

@@ -40,9 +40,10 @@ after(async () => {
 
 for (const version of ["3.1", "6.5"] as Version[]) {
   describe(`Xpra ${version}: typed keys reach an X app`, () => {
-    // 6.5: the layout is not applied yet (the server keeps its US map: ä dropped, @ typed as
-    // Shift+2 level); keyboard-config now carries force: true, not yet run under the heavy lock.
-    const todo = version === "6.5" ? { todo: "6.5 keeps its default US keymap (see docs/input.md)" } : {};
+    // 6.5: open. The server sets up its keymap from keyboard-config (force, keycodes), yet its map
+    // stays US (ä, ö, ü, ß, € dropped; @ found on Shift+2 level): see docs/input.md. Still run,
+    // reported as todo, so the day it passes shows.
+    const todo = version === "6.5" ? { todo: "6.5.5 keeps its US keymap (docs/input.md, open)" } : {};
     test("German layout: Hi, äöüß, € and @ on AltGr, ´ e composed as é, Shift+1", { timeout: 120_000, ...todo }, async () => {
       const server = await startServer(version, ["--clipboard=no", ...(process.env["INPUT_XPRA_ARGS"] ?? "").split(" ").filter(Boolean)]);
       servers.push(server);

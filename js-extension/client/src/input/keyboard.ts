@@ -271,10 +271,11 @@ export class KeyboardTranslator {
   }
 }
 
-// Keys named in 3.1's hello (`xkbmap_keycodes`: keyval, name, keycode, group, level). 3.1 refuses a
-// keyboard without any ("client failed to provide any keycodes!"); without a native keymap it
-// only translates them to the keys of its own layout, which it keeps, so a few plain keys do.
-const V3_KEYCODES: Encodable[] = [..."abcdefghijklmnopqrstuvwxyz0123456789"].map(c => {
+// Keys named for the server (keyval, name, keycode, group, level). 3.1 refuses a keyboard without
+// any ("client failed to provide any keycodes!") and 6.x without any never loads the layout (it
+// only translates into its default map); without a native keymap both only translate these to
+// the keys of the layout they load, so a few plain keys do.
+const KEYCODES: Encodable[] = [..."abcdefghijklmnopqrstuvwxyz0123456789"].map(c => {
   const code = c.toUpperCase().charCodeAt(0);
   return [code, c, code, 0, 0];
 });
@@ -287,12 +288,12 @@ export function keyboardCapabilities(protocol: InputProtocol, layout: Layout): R
       keyboard_sync: false,
       xkbmap_layout: layout.layout,
       xkbmap_variant: layout.variant,
-      xkbmap_keycodes: V3_KEYCODES
+      xkbmap_keycodes: KEYCODES
     };
   }
   return {
     keyboard: true,
-    keymap: { layout: layout.layout, variant: layout.variant, sync: false }
+    keymap: { layout: layout.layout, variant: layout.variant, sync: false, keycodes: KEYCODES }
   };
 }
 
@@ -309,5 +310,5 @@ export function keyboardConfigPacket(protocol: InputProtocol, layout: Layout): E
   }
   // force: the hello already told 6.x this layout, so without it "nothing changed" and the keymap
   // is never applied (measured: the server stays on its default US map).
-  return ["keyboard-config", { layout: layout.layout, variant: layout.variant, sync: false, force: true }];
+  return ["keyboard-config", { layout: layout.layout, variant: layout.variant, sync: false, force: true, keycodes: KEYCODES }];
 }
