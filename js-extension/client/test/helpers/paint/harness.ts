@@ -66,6 +66,21 @@ export async function addWindow(page: Page, wid: number, width: number, height: 
   );
 }
 
+/** Resizes the window's canvas on the page (as the app would) and in the painter. */
+export async function resizeWindow(page: Page, wid: number, width: number, height: number): Promise<string> {
+  return page.evaluate(
+    ([wid, width, height]) => {
+      const c = document.getElementById(`w${wid}`);
+      if (c) {
+        c.style.width = `${width}px`;
+        c.style.height = `${height}px`;
+      }
+      return (globalThis as unknown as G).__painter["resizeWindow"]!(wid, width, height) as string;
+    },
+    [wid, width, height] as const,
+  );
+}
+
 export async function call(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
   return page.evaluate(([method, args]) => (globalThis as unknown as G).__painter[method as string]!(...(args as unknown[])), [method, args] as const);
 }
