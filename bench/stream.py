@@ -536,7 +536,7 @@ def report_rows(res, status):
         target = "jupyter ≥ 30 (1280×800) and ≥ 0.9 × direct" if w == 1280 else "jupyter ≥ 0.9 × direct"
         ratio = f" (jupyter/direct ×{jj / jd:.2f})" if jd and jj is not None else ""
         rows.append((label("Animation, frames/s shown / painted by Firefox (×shown/painted)"), shown_of_painted("anim") + ratio, target,
-                     status(ok) if jd is not None else "not measured"))
+                     status(ok) if jd is not None and jj is not None else "not measured"))
         rows.append((label("Animation, longest stall (ms)"), per_path("anim", "longest_stall_ms", "{:.0f}"), "(reported)", "info"))
         rows.append((label("Scroll, frames/s shown / painted by Firefox (×shown/painted)"), shown_of_painted("scroll"), "(reported)", "info"))
         ld, lj = _get(by.get("direct", {}), "latency", "p50_ms"), _get(by.get("jupyter", {}), "latency", "p50_ms")
