@@ -133,6 +133,7 @@ for (const version of ["3.1", "6.5"] as const) {
         return s > 0.5 && s;
       });
       assert.ok(share > 0.5, `light share ${share}`);
+      assert.equal(await frame.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(0, 0, 0)", "the page's own background is black");
     });
 
     test("the title reaches the page and the parent as text and creates no element", async () => {

@@ -32,7 +32,8 @@ const TYPES: Record<string, string> = {
 };
 
 const PARENT_HTML =
-  "<!doctype html><meta charset=utf-8><title>parent</title>" +
+  // Black behind the frame, as the session page is: no light pixel on screen comes from here.
+  "<!doctype html><meta charset=utf-8><title>parent</title><body style=\"margin:0;background:#000\">" +
   "<script src=/parent.js></script>" +
   `<iframe id=session src=${PAGE_PATH} style="border:0;position:fixed;inset:0;width:100%;height:100%"></iframe>`;
 // Records what the session page posts (only from our own origin, as client.ts does).
