@@ -8,7 +8,7 @@
  * printing) get handlers that do nothing, so they are neither shown nor counted as unknown.
  */
 import { Session, webSocketTransport, damageSequencePacket, DRAW_DECODED_SKIPPED, DRAW_FAILED } from "../session/index.js";
-import type { Caps } from "../session/index.js";
+import type { Caps, SessionState } from "../session/index.js";
 import { Painter, pictureCapabilities, type DrawRequest } from "../paint/index.js";
 import {
   ClipboardText,
@@ -29,6 +29,7 @@ import { readCursor } from "../display/cursor.js";
 import { deviceSize, dpiFor } from "../display/geometry.js";
 import { desktopSizePacket, displayCapabilities } from "../display/capabilities.js";
 import { dict, int, text } from "../display/read.js";
+import { announcePaint, showFocused, showKeyboardLayout, showState, type ScreenState } from "../display/surface.js";
 import { readConfig, socketUrl, type ClipboardSetting } from "./config.js";
 import { showTitle, tellConnection } from "./parent.js";
 import { wireInput } from "./input.js";
@@ -48,6 +49,21 @@ function allowedDirection(setting: ClipboardSetting, server: ClipboardDirection)
   const toServer = (setting === "both" || setting === "to-firefox") && (server === "both" || server === "to-server");
   const toClient = (setting === "both" || setting === "from-firefox") && (server === "both" || server === "to-client");
   return toServer && toClient ? "both" : toServer ? "to-server" : toClient ? "to-client" : "disabled";
+}
+
+/** The page's connection state as the surface says it: a drop being retried is `lost`. */
+function screenState(s: SessionState): ScreenState {
+  if (s.state === "open") return "open";
+  if (s.state === "connecting") return s.attempt > 0 ? "lost" : "connecting";
+  return s.reconnecting ? "lost" : "closed";
+}
+
+/** The browser's keyboard map (Chromium), or null where it has none or refuses (a frame). */
+async function keyboardMap(): Promise<ReadonlyMap<string, string> | null> {
+  const keyboard = (navigator as { keyboard?: { getLayoutMap?: () => Promise<ReadonlyMap<string, string>> } }).keyboard;
+  if (!keyboard?.getLayoutMap) return null;
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000));
+  return Promise.race([keyboard.getLayoutMap().catch(() => null), timeout]);
 }
 
 function helloMap(caps: Caps): Map<Key, Value> {
@@ -73,6 +89,8 @@ function drawRequest(items: readonly Value[]): DrawRequest {
 async function start(): Promise<void> {
   const root = document.getElementById("screen");
   if (!root) return;
+  showState(root, "connecting");
+  showFocused(root, null);
   const response = await fetch("./session.json", { cache: "no-store", credentials: "same-origin" });
   const config = readConfig(response.ok ? await response.json() : null, new URLSearchParams(window.location.search));
   const protocol = inputProtocolFor(Math.max(3, config.xpraMajor));
@@ -87,18 +105,31 @@ async function start(): Promise<void> {
     send,
     changed: (c) => {
       if (c.kind === "title") showTitle(c.title);
+      if (c.kind === "focus") showFocused(root, c.wid || null);
       view?.apply(c);
     },
   });
+  // Where each draw in flight was, for the paint event (the worker answers by sequence).
+  const drawing = new Map<number, { x: number; y: number; coding: string }>();
   const painter = new Painter(
     new URL("../paint/worker.js", import.meta.url),
-    (r) => send(damageSequencePacket(r.sequence, r.wid, r.width, r.height, r.error ? DRAW_FAILED : r.decodeMicros, r.error)),
+    (r) => {
+      send(damageSequencePacket(r.sequence, r.wid, r.width, r.height, r.error ? DRAW_FAILED : r.decodeMicros, r.error));
+      const where = drawing.get(r.sequence);
+      drawing.delete(r.sequence);
+      if (where && !r.error) announcePaint(root, { wid: r.wid, x: where.x, y: where.y, width: r.width, height: r.height, coding: where.coding, decodeMicros: r.decodeMicros });
+    },
     log,
   );
   view = new DisplayView(root, model, painter, ratio(), log);
 
   const pictures = await pictureCapabilities({ xpraMajor: config.xpraMajor, video: config.video, encoding: config.encoding });
-  const layout = chooseLayout({ setting: config.keyboardLayout || null, language: navigator.language });
+  const layout = chooseLayout({
+    setting: config.keyboardLayout || null,
+    keyboardMap: config.keyboardLayout ? null : await keyboardMap(),
+    language: navigator.language,
+  });
+  showKeyboardLayout(root, layout.variant ? `${layout.layout}(${layout.variant})` : layout.layout);
   const keyboard = new KeyboardTranslator({ protocol, clipboardToServer: config.clipboard === "both" || config.clipboard === "to-firefox" });
   const pointer = new PointerTranslator({ protocol });
   let clipboard: ClipboardText | null = null;
@@ -131,7 +162,10 @@ async function start(): Promise<void> {
   for (const type of ["draw", "window-draw"]) {
     session.on(type, (items) => {
       const req = drawRequest(items);
-      if (view?.has(req.wid)) painter.draw(req);
+      if (view?.has(req.wid)) {
+        if (drawing.size < 4096) drawing.set(req.sequence, { x: req.x, y: req.y, coding: typeof req.coding === "string" ? req.coding : "" });
+        painter.draw(req);
+      }
       else send(damageSequencePacket(req.sequence, req.wid, req.width, req.height, DRAW_DECODED_SKIPPED, "window not shown"));
     });
   }
@@ -142,6 +176,7 @@ async function start(): Promise<void> {
 
   session.onState((s) => {
     log(s.state === "closed" ? `closed: ${s.reason}` : s.state);
+    showState(root, screenState(s));
     if (s.state === "open") {
       const hello = helloMap(s.server);
       const mods = modifierMapFromHello(hello);
@@ -157,6 +192,7 @@ async function start(): Promise<void> {
       tellConnection("established");
     } else if (s.state === "closed") {
       model.clear();
+      drawing.clear();
       tellConnection("lost");
     }
   });

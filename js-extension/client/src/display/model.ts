@@ -19,6 +19,8 @@ export type DisplayChange =
   | { kind: "removed"; wid: number }
   | { kind: "stacking" }
   | { kind: "focus"; wid: number }
+  /** A window's title changed (any window; shown as its canvas's label). */
+  | { kind: "metadata"; win: XWindow }
   /** The filling window's title (the page's title), as text. */
   | { kind: "title"; title: string };
 
@@ -232,7 +234,9 @@ export class DisplayModel {
   private metadata(wid: number, meta: Value | undefined): void {
     const win = this.windows.get(wid);
     if (!win) return;
-    if (applyMetadata(win, dict(meta)) && win.fills) this.out.changed({ kind: "title", title: win.title });
+    if (!applyMetadata(win, dict(meta))) return;
+    this.out.changed({ kind: "metadata", win });
+    if (win.fills) this.out.changed({ kind: "title", title: win.title });
   }
 
   /** The server moved or resized a window. */

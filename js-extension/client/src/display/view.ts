@@ -11,6 +11,7 @@ import type { DisplayChange, DisplayModel } from "./model.js";
 import { canvasSize, saneRatio, toCss, type Size } from "./geometry.js";
 import { bgraToRgba, type CursorImage } from "./cursor.js";
 import type { XWindow } from "./window.js";
+import { describeWindow } from "./surface.js";
 
 /** What the view needs of the paint layer (the Painter has this shape). */
 export interface CanvasOwner {
@@ -55,6 +56,9 @@ export class DisplayView {
       case "stacking":
         this.restack();
         break;
+      case "metadata":
+        this.describe(change.win);
+        break;
       default:
         break;
     }
@@ -92,9 +96,16 @@ export class DisplayView {
       return;
     }
     this.shown.set(win.wid, { canvas, size });
+    this.describe(win);
     this.root.appendChild(canvas);
     this.place(win);
     this.restack();
+  }
+
+  /** The window's id, type and title on its canvas (docs/page-surface.md). */
+  private describe(win: XWindow): void {
+    const s = this.shown.get(win.wid);
+    if (s) describeWindow(s.canvas, { wid: win.wid, type: win.windowType, title: win.title });
   }
 
   private place(win: XWindow): void {
