@@ -52,7 +52,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint } from './screen.mjs';
 
@@ -117,6 +117,15 @@ async function within(ms, probe) {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
+  // JupyterLab asks in a toast at the bottom right whether to fetch its news: answered "never",
+  // as a user would, so the toast does not cover the tab's far corner, which the suite reads
+  // from screenshots.
+  const news = await fetch(new URL('lab/api/settings/@jupyterlab/apputils-extension:notification', BASE), {
+    method: 'PUT',
+    headers: { Authorization: `token ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ raw: JSON.stringify({ fetchNews: 'false' }) })
+  });
+  assert.equal(news.status, 204, `answering JupyterLab's news question: HTTP ${news.status} ${await news.text()}`);
   pageServer = createServer((req, res) => {
     const [r, g, b] = PAGE_RGB;
     const hostile = req.url.match(/^\/hostile\/(\w+)$/);
@@ -799,7 +808,18 @@ test('the tab is the browser: Firefox fills the tab and follows its size, withou
     // Firefox itself was resized, not only the client's div: its page reaches the far corner.
     const { w, h } = st.viewport;
     const corner = await within(5_000, async () => isPageColour(await pixelAt(frame, w - 5, h - 5)));
-    assert.ok(corner, `${what}: Firefox's page does not reach ${w - 5},${h - 5}: ${JSON.stringify(await pixelAt(frame, w - 5, h - 5))}`);
+    if (!corner) {
+      // What the X server has: the screen and Firefox's window, against the tab.
+      const { body: session } = await sidecar(`api/sessions/${port}`);
+      let x;
+      try {
+        x = `X screen ${JSON.stringify(xScreenSize(session))}, windows ${JSON.stringify(xWindows(session))}`;
+      } catch (e) {
+        x = String(e);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `08-corner-${what.replace(/\W+/g, '-')}.png`) });
+      assert.fail(`${what}: Firefox's page does not reach ${w - 5},${h - 5}: ${JSON.stringify(await pixelAt(frame, w - 5, h - 5))}; ${x}`);
+    }
   };
   const change = async (what, act) => {
     const before = (await fillState(page, frame, id)).iframe;

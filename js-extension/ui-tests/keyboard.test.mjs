@@ -392,6 +392,7 @@ async function typeInto({ what, locale, query = '', keyboardMap = null, realLayo
     // Clicking Firefox's window gives it the keyboard, as a user does.
     const main = page.locator('#screen canvas.window.fill').first();
     const wid = await main.getAttribute('data-wid');
+    assert.ok(wid, `${what}: Firefox's window canvas names its window (data-wid)`);
     const box = await main.boundingBox();
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await waitFor(`${what}: Firefox's window focused`, async () => (await screenState(page.mainFrame())).focused === wid, 10_000).catch(async e => {
