@@ -146,7 +146,7 @@ test("lost-window: the focus goes to the top-most managed window; a lost filler 
   assert.ok(changes.some((c) => c.kind === "removed" && c.wid === 1));
 });
 
-test("window-metadata: the filling window's title, as text, hostile markup included", () => {
+test("window-metadata: the filling window's title titles the page; every window's title labels it; as text, hostile markup included", () => {
   const { model, changes } = setup();
   model.handle(normal(1, 0, 0, 800, 600));
   model.handle(normal(2, 0, 0, 100, 100, { "transient-for": 1 }));
@@ -154,7 +154,9 @@ test("window-metadata: the filling window's title, as text, hostile markup inclu
   const hostile = "<img src=x onerror=alert(1)>\u202e";
   model.handle(["window-metadata", 1, meta({ title: enc.encode(hostile) })]);
   model.handle(["window-metadata", 2, meta({ title: "dialog" })]);
-  assert.deepEqual(changes, [{ kind: "title", title: hostile }]);
+  assert.deepEqual(changes.filter((c) => c.kind === "title"), [{ kind: "title", title: hostile }]);
+  const labels = changes.flatMap((c) => (c.kind === "metadata" ? [[c.win.wid, c.win.title]] : []));
+  assert.deepEqual(labels, [[1, hostile], [2, "dialog"]]);
 });
 
 test("hostile geometry and values: clamped, never thrown", () => {
