@@ -19,6 +19,7 @@ import {
   clipboardDirectionFromHello,
   inputProtocolFor,
   keyboardCapabilities,
+  keyboardConfigPacket,
   modifierMapFromHello,
   type ClipboardDirection,
 } from "../input/index.js";
@@ -182,6 +183,8 @@ async function start(): Promise<void> {
       const mods = modifierMapFromHello(hello);
       keyboard.setModifierMap(mods);
       pointer.setModifierMap(mods);
+      // Xpra 6 sets up the session's keyboard only when told its layout after the hello.
+      send(keyboardConfigPacket(protocol, layout));
       const direction = config.clipboard === "off" ? "disabled" : allowedDirection(config.clipboard, clipboardDirectionFromHello(hello));
       clipboard = direction === "disabled" ? null : new ClipboardText({ protocol, direction, browser: navigator.clipboard, send });
       // The page may have changed size between the hello and the server's answer.
