@@ -77,9 +77,19 @@ after(async () => {
   }
 });
 
-/** The processes of a session: those of its owner whose environment has the session's marker, or in its group. */
+/**
+ * The processes of a session: those of its owner whose environment has the session's marker, in
+ * its group, or children of its xpra (Xpra 6 starts Xvfb with an environment of its own). With
+ * HUB_EXPECT_XPRA set, the session must run that xpra (so a run meant for Xpra 6 cannot pass on
+ * 3.1 because the setting was lost on the way to the single-user server).
+ */
 function sessionProcsOf(name, session) {
-  const procs = userProcs(name).filter(p => p.pgid === session.pgid || p.pid === session.pid || markerOf(p.pid) === markerOf(session.pid));
+  const procs = userProcs(name).filter(p => p.pgid === session.pgid || p.pid === session.pid || p.ppid === session.pid || markerOf(p.pid) === markerOf(session.pid));
+  const want = process.env.HUB_EXPECT_XPRA;
+  if (want) {
+    const argv = readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0').slice(0, 3);
+    assert.ok(argv.includes(want), `session ${session.port} runs ${argv.join(' ')}, not ${want}`);
+  }
   assert.ok(procs.some(p => p.comm === 'Xvfb'), `Xvfb of session ${session.port} runs`);
   assert.ok(procs.some(p => /firefox/i.test(p.comm)), `Firefox of session ${session.port} runs`);
   return procs;
