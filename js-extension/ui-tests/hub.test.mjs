@@ -313,7 +313,8 @@ test('users stay apart: the hub refuses bob on alice\'s sidecar, her sockets and
       `xpra, Xvfb and Firefox of ${name}'s :${s.port} still run`);
     assert.equal((await sc2(`sessions/${s.port}/`)).status, 200, `${name}'s :${s.port} still serves its page through the hub`);
     const xpraSocket = join(s.dir, 'sock', 'xpra.sock');
-    assert.match(httpGetUnixAs(name, xpraSocket), /^HTTP\/1\.[01] 200 /, `${name}'s :${s.port}: Xpra still answers its owner on ${xpraSocket}`);
+    // Any HTTP answer: Xpra 6 runs without its web server (404 to a GET), 3.1 serves its placeholder.
+    assert.match(httpGetUnixAs(name, xpraSocket), /^HTTP\/1\.[01] (200|404) /, `${name}'s :${s.port}: Xpra still answers its owner on ${xpraSocket}`);
   }
   log(`stopped alice's :${a1.port}; alice's :${a2.port} and bob's :${b1.port} :${b2.port} run on and answer`);
 });
