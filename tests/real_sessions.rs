@@ -387,3 +387,38 @@ async fn a_session_on_xpra_6_gets_ready_and_a_sigkill_stop_leaves_nothing() {
     assert_eq!(summary.signal, "SIGKILL");
     assert_gone(&home, &session, &procs);
 }
+
+/// The X servers whose command line names `needle` (a session's Xauthority path).
+fn xvfb_naming(needle: &str) -> Vec<i32> {
+    fl_sys::scan()
+        .into_iter()
+        .filter(|p| p.comm == "Xvfb" && !p.defunct)
+        .filter(|p| std::fs::read(format!("/proc/{}/cmdline", p.identity.pid)).is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle)))
+        .map(|p| p.identity.pid)
+        .collect()
+}
+
+/// A start on Xpra 6 that never gets ready (a "Firefox" that maps no window) fails on its
+/// timeout, and takes Xpra 6's Xvfb with it: Xpra 6 starts it outside the session's group and
+/// without our marker, and it was found only once the session was ready.
+#[tokio::test]
+async fn a_start_on_xpra_6_that_times_out_leaves_no_x_server() {
+    let home = TestHome::new();
+    let xpra = support::xpra6();
+    let no_window = home.path().join("no-window-firefox");
+    std::fs::write(&no_window, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    std::fs::set_permissions(&no_window, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let server = Server::start(&home, &["--xpra", &xpra, "--firefox", no_window.to_str().unwrap(), "--ready-timeout", "15", "--cleanup-timeout", "0"], &[]).await;
+    let sessions = home.path().to_string_lossy().into_owned();
+    let start = {
+        let client = server.client.clone();
+        tokio::spawn(async move { client.start(Some("about:blank".into())).await })
+    };
+    // Control: the X server is there while the start waits.
+    support::eventually(Duration::from_secs(14), "Xpra 6's Xvfb running", || async { !xvfb_naming(&sessions).is_empty() }).await;
+    let seen = xvfb_naming(&sessions);
+    let failed = start.await.unwrap().unwrap_err().to_string();
+    assert!(failed.contains("start_timeout") || failed.contains("not ready"), "{failed}");
+    let left = xvfb_naming(&sessions);
+    assert!(left.is_empty(), "Xvfb left running after the failed start (pids {left:?}; seen while starting: {seen:?})");
+}

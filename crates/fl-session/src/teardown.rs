@@ -79,6 +79,11 @@ impl Session {
     /// session has exited on its own too: it then only cleans up.
     pub async fn stop(&mut self, grace: Duration) -> StopReport {
         let started = Instant::now();
+        // A session stopped before it was ready has not looked for its X server yet; Xpra 6's
+        // is found only as Xpra's child, so it must be looked for while Xpra still lives.
+        if self.xvfb.is_none() {
+            self.xvfb = self.find_xvfb();
+        }
         // Signal first, look for stragglers after: every process of the session carries its
         // marker, so whatever outlives the group is still found then.
         let signal = self.stop_group(grace).await;
