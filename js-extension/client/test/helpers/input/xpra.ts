@@ -21,6 +21,21 @@ import type { Encodable, EncoderName, Key, Value } from "../../../src/protocol/i
 export type Version = "3.1" | "6.5";
 export const XPRA: Record<Version, string> = { "3.1": "/usr/bin/xpra", "6.5": "/opt/xpra6/bin/xpra" };
 
+/**
+ * Environment the server needs besides the product's own. Xpra 6.5 looks for XKB's rules under
+ * `sys.prefix/share/X11/xkb` unless XPRA_XKB_CONFIG_ROOT says otherwise; built into a venv
+ * (/opt/xpra6) that is /opt/xpra6/share/X11/xkb, which does not exist, so every layout change
+ * fails (the error path itself raises `TypeError: expected bytes, str found`, logged only as
+ * "Warning: failed to set exact keymap") and the server stays on US. Debian's 3.1 runs from
+ * /usr and has no such variable. `keyboardRoot: false` leaves it out (to see that failure).
+ */
+export const XKB_CONFIG_ROOT = "/usr/share/X11/xkb";
+
+export interface ServerOptions {
+  /** Set XPRA_XKB_CONFIG_ROOT for 6.5 (default true). */
+  readonly keyboardRoot?: boolean;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms));
 
 export interface Server {
@@ -34,7 +49,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(version: Version, extraArgs: string[] = []): Promise<Server> {
+export async function startServer(version: Version, extraArgs: string[] = [], options: ServerOptions = {}): Promise<Server> {
   if (!fs.existsSync(XPRA[version])) {
     throw new Error(`no Xpra ${version} at ${XPRA[version]}: ${version === "3.1" ? "scripts/install-system-deps" : "scripts/install-xpra6"}`);
   }
@@ -60,7 +75,9 @@ export async function startServer(version: Version, extraArgs: string[] = []): P
     PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: dir, LANG: "C.UTF-8", FL_INPUT_MARKER: marker,
     XAUTHORITY: xauth, XPRA_SYSTEM_CONF_DIRS: path.join(dir, "conf"), XPRA_USER_CONF_DIRS: path.join(dir, "conf"),
     XDG_RUNTIME_DIR: path.join(dir, "runtime"), XDG_CACHE_HOME: path.join(dir, "cache"),
-    XDG_CONFIG_HOME: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data"), DBUS_SESSION_BUS_ADDRESS: "disabled:"
+    XDG_CONFIG_HOME: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data"), DBUS_SESSION_BUS_ADDRESS: "disabled:",
+    XPRA_XKB: "1", // as the product (crates/fl-session/src/command.rs): 3.1 reads AltGr levels through XKB
+    ...(version === "6.5" && options.keyboardRoot !== false ? { XPRA_XKB_CONFIG_ROOT: XKB_CONFIG_ROOT } : {})
   };
   const child = spawn(XPRA[version], args, { env, cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"] });
   let out = "";
