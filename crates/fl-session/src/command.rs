@@ -103,6 +103,19 @@ impl XpraCommand<'_> {
 
     /// Environment entries set on top of the allowlisted part of the service's own.
     pub fn env(&self) -> Vec<(&'static str, OsString)> {
+        let mut env = self.base_env();
+        // Xpra 6 loads the XKB rules it sets a browser's layout with from `sys.prefix`'s
+        // share/X11/xkb, which an xpra built into a virtualenv (or /opt) does not have: there it
+        // fails to set the layout, says only "failed to set exact keymap", and types with a US
+        // map (measured on 6.5.5: no ä on a German keyboard). The system's rules are the ones a
+        // packaged xpra reads anyway.
+        if self.version.is_modern() && Path::new(XKB_RULES).is_dir() {
+            env.push(("XPRA_XKB_CONFIG_ROOT", XKB_RULES.into()));
+        }
+        env
+    }
+
+    fn base_env(&self) -> Vec<(&'static str, OsString)> {
         let l = self.layout;
         vec![
             (MARKER_ENV, self.marker.into()),
@@ -122,6 +135,9 @@ impl XpraCommand<'_> {
         ]
     }
 }
+
+/// Where Debian (and every distribution packaging xkeyboard-config) keeps the XKB rules.
+const XKB_RULES: &str = "/usr/share/X11/xkb";
 
 /// Xpra's words: the server is Firefox's side, the client the user's browser.
 fn clipboard_direction(clipboard: fl_api::Clipboard) -> &'static str {
@@ -146,6 +162,17 @@ mod tests {
         };
         assert_eq!(html(3), ["--html=/s/www"]);
         assert_eq!(html(6), ["--html=off"]);
+    }
+
+    #[test]
+    fn xpra_6_reads_the_system_s_xkb_rules() {
+        let layout = Layout::new("/s".into());
+        let root = |major| {
+            let command = XpraCommand { version: crate::XpraVersion { major, minor: 5, patch: 5 }, ..command(&layout) };
+            command.env().into_iter().find(|(name, _)| *name == "XPRA_XKB_CONFIG_ROOT").map(|(_, v)| v)
+        };
+        assert_eq!(root(6), Some(OsString::from(XKB_RULES)), "Debian has {XKB_RULES}");
+        assert_eq!(root(3), None);
     }
 
     fn command(layout: &Layout) -> XpraCommand<'_> {
