@@ -10,6 +10,12 @@ import { screenSizes, type Size } from "./geometry.js";
 export function displayCapabilities(size: Size, dpi: number): Record<string, Encodable> {
   return {
     windows: true,
+    // Xpra 6 handles pointer packets only from a client that declares a pointer (it drops them
+    // silently otherwise: no click reached Firefox); 3.1 ignores the key.
+    pointer: true,
+    // A region sent lossy is repainted losslessly after this many ms of calm; both versions read
+    // 0 (never) when it is missing, which leaves JPEG artefacts on a still page.
+    auto_refresh_delay: 500,
     desktop_size: [size.w, size.h],
     desktop_mode_size: [size.w, size.h],
     screen_sizes: screenSizes(size, dpi),
