@@ -5,7 +5,8 @@
  * The client page (`sessions/PORT/`, served by the sidecar from JupyterLab's
  * own origin) posts `{type: 'firefox-launcher:title', title}` when Firefox's
  * window title changes and `{type: 'firefox-launcher:connection', state:
- * 'lost' | 'established'}` when its connection drops or comes back. A title
+ * 'lost' | 'established' | 'closed'}` when its connection drops, comes back,
+ * or is given up for good (replaced by another client, or refused). A title
  * is text from the web page shown in Firefox: hostile, so it is only ever
  * shown as text (Lumino's `title.label`, `textContent`), cleaned of control
  * and direction-override characters, and cut short.
@@ -23,7 +24,7 @@ export const MAX_TITLE_CHARS = 1000;
 
 export type ClientMessage =
   | { kind: 'title'; title: string }
-  | { kind: 'connection'; state: 'lost' | 'established' };
+  | { kind: 'connection'; state: 'lost' | 'established' | 'closed' };
 
 /** The parts of a `MessageEvent` the filter looks at. */
 export interface IMessageEventLike {
@@ -62,7 +63,7 @@ export function clientMessage(
   }
   if (
     m.type === CONNECTION_MESSAGE &&
-    (m.state === 'lost' || m.state === 'established')
+    (m.state === 'lost' || m.state === 'established' || m.state === 'closed')
   ) {
     return { kind: 'connection', state: m.state };
   }

@@ -304,6 +304,11 @@ export class FirefoxTab extends MainAreaWidget<FirefoxView> {
     } else if (m.state === 'lost') {
       this._lostSince ??= Date.now();
       this._scheduleCheck(0);
+    } else if (m.state === 'closed') {
+      // The client gave up (shown elsewhere, or refused): as if it had left its page.
+      this._clientGone = true;
+      this._lostSince ??= Date.now();
+      this._scheduleCheck(0);
     } else {
       this._lostSince = null;
       this._clientGone = false;

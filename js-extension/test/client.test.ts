@@ -35,6 +35,11 @@ test('messages from the tab\'s own client are read', () => {
     clientMessage(from(frame, { type: CONNECTION_MESSAGE, state: 'established' }), frame, ORIGIN),
     { kind: 'connection', state: 'established' }
   );
+  assert.deepEqual(
+    clientMessage(from(frame, { type: CONNECTION_MESSAGE, state: 'closed' }), frame, ORIGIN),
+    { kind: 'connection', state: 'closed' }
+  );
+  assert.equal(clientMessage(from(frame, { type: CONNECTION_MESSAGE, state: 'gone' }), frame, ORIGIN), null, 'an unknown state');
   // Markup stays a string: showing it as text is the caller's job.
   assert.deepEqual(
     clientMessage(from(frame, { type: TITLE_MESSAGE, title: '<img src=x onerror=alert(1)>' }), frame, ORIGIN),

@@ -196,7 +196,7 @@ async function start(): Promise<void> {
     } else if (s.state === "closed") {
       model.clear();
       drawing.clear();
-      tellConnection("lost");
+      tellConnection(s.reconnecting ? "lost" : "closed");
     }
   });
 

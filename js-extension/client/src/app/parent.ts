@@ -15,6 +15,7 @@ export function showTitle(title: string): void {
   tell({ type: TITLE_MESSAGE, title: String(title) });
 }
 
-export function tellConnection(state: "lost" | "established"): void {
+/** `closed`: given up for good (another client took the session, or the server refused us). */
+export function tellConnection(state: "lost" | "established" | "closed"): void {
   tell({ type: CONNECTION_MESSAGE, state });
 }
