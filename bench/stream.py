@@ -735,13 +735,13 @@ def _own_lines(rows):
     out = ["Our client's paints: encodings of the paints over the centre, median decode time, the screenshot check",
            "(paint frames counted between screenshot pairs vs the page's counter advance; pairs that counted more than one over),",
            "and the presses whose photon the screenshot afterwards confirmed:\n",
-           "| size | path | animation: codings; decode p50; check | scroll: codings; decode p50; check | presses verified / mismatched |",
+           "| size | path | animation: codings; decode p50; check | scroll: codings; decode p50; check | presses verified / mismatched; key sent p50 ms; photon's decode p50 ms |",
            "| --- | --- | --- | --- | --- |"]
 
     def cell(m):
         if not m:
             return "–"
-        codings = ", ".join(f"{k} {v}" for k, v in sorted((m.get("codings") or {}).items(), key=lambda kv: -kv[1]))
+        codings = ", ".join(f"{k or '(no name)'} {v}" for k, v in sorted((m.get("codings") or {}).items(), key=lambda kv: -kv[1]))
         c = m.get("check") or {}
         check = (f"{c.get('paint_frames')} vs {c.get('counter_advance')} over {c.get('pairs')} pairs, {c.get('over_counted_pairs')} over"
                  if c else "–")
@@ -749,7 +749,7 @@ def _own_lines(rows):
     for r in mine:
         lat = r.get("latency") or {}
         out.append(f"| {r['width']}×{r['height']} | {r['path']} | {cell(r.get('anim'))} | {cell(r.get('scroll'))} | "
-                   f"{lat.get('verified', '–')} / {lat.get('mismatched', '–')} |")
+                   f"{lat.get('verified', '–')} / {lat.get('mismatched', '–')}; {_fmt(lat.get('sent_p50_ms'), '{:.0f}')}; {_fmt(lat.get('decode_p50_ms'), '{:.0f}')} |")
     return out + [""]
 
 

@@ -180,6 +180,17 @@ function hook(reader) {
   }
   // Capture phase on window: before the client's own handler on document.
   window.addEventListener('keydown', e => rec.keys.push(e.timeStamp), true);
+  // When the page's own websocket sends after a key (our client sends from the main thread; a
+  // client whose socket lives in a worker is not seen): splits key-to-photon into the client's
+  // share before the key leaves and the rest (server, network, decode, paint).
+  rec.sends = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (...args) {
+    if (rec.on && rec.sends.length < 8) {
+      rec.sends.push(performance.now());
+    }
+    return send.apply(this, args);
+  };
   rec.pixel = () => {
     const d = centre((rec.target = largest()));
     return d && { rgb: [d[0], d[1], d[2]], width: rec.target.width, height: rec.target.height };
@@ -528,6 +539,7 @@ async function latency(page) {
     await page.evaluate(() => {
       window.__fl.samples = [];
       window.__fl.keys = [];
+      window.__fl.sends = [];
       window.__fl.on = true;
     });
     await page.keyboard.press('KeyA');
@@ -543,7 +555,10 @@ async function latency(page) {
         const s = window.__fl.samples.find(x => paint
           ? x[0] >= key
           : (want ? [x[1], x[2], x[3]].every(c => c > 195) : [x[1], x[2], x[3]].every(c => c < 60)));
-        return s && s[4] !== null ? { shown: s[4] - key, drawn: s[0] - key } : null;
+        const sent = window.__fl.sends.find(t => t >= key);
+        return s && s[4] !== null
+          ? { shown: s[4] - key, drawn: s[0] - key, sent: sent === undefined ? null : sent - key, decode: paint ? s[3] / 1000 : null }
+          : null;
       }, [wantWhite, PAINT], { timeout: 3000, polling: 'raf' })
       .then(h => h.jsonValue(), () => null);
     await page.evaluate(() => {
@@ -573,10 +588,11 @@ async function latency(page) {
     await sleep(150 + Math.random() * 250);
   }
   const q = (key, p) => {
-    const v = out.map(h => h[key]).sort((a, b) => a - b);
+    const v = out.map(h => h[key]).filter(x => typeof x === 'number').sort((a, b) => a - b);
     return v.length ? v[Math.min(v.length - 1, Math.floor(p * v.length))] : null;
   };
-  const r = { p50_ms: q('shown', 0.5), p95_ms: q('shown', 0.95), drawn_p50_ms: q('drawn', 0.5), drawn_p95_ms: q('drawn', 0.95), n: out.length, lost };
+  const r = { p50_ms: q('shown', 0.5), p95_ms: q('shown', 0.95), drawn_p50_ms: q('drawn', 0.5), drawn_p95_ms: q('drawn', 0.95), n: out.length, lost,
+    sent_p50_ms: q('sent', 0.5), decode_p50_ms: q('decode', 0.5) };
   if (PAINT) {
     Object.assign(r, { verified, mismatched });
   }
