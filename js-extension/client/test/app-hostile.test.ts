@@ -92,11 +92,10 @@ function watch(): void {
   w["__flViolations"] = violations;
   document.addEventListener("securitypolicyviolation", (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
   // The parser's own elements are the documents' (checked in the body afterwards); from the end
-  // of parsing on, only the client's scripts add elements.
-  let parsed = false;
-  document.addEventListener("DOMContentLoaded", () => (parsed = true));
-  new MutationObserver((records) => {
-    if (!parsed) return;
+  // of parsing on, only the client's scripts add elements. The observer starts then: its records
+  // arrive after the insertions they report, so a flag set at DOMContentLoaded would let the
+  // parser's last insertions through as added.
+  const observer = new MutationObserver((records) => {
     for (const r of records) {
       for (const n of Array.from(r.addedNodes)) {
         if (n.nodeType !== 1) continue;
@@ -106,7 +105,8 @@ function watch(): void {
         added.push(el.outerHTML.slice(0, 200));
       }
     }
-  }).observe(document, { childList: true, subtree: true });
+  });
+  document.addEventListener("DOMContentLoaded", () => observer.observe(document, { childList: true, subtree: true }));
 }
 
 interface Canvases {
