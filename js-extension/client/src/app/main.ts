@@ -164,7 +164,7 @@ async function start(): Promise<void> {
     session.on(type, (items) => {
       const req = drawRequest(items);
       if (view?.has(req.wid)) {
-        if (drawing.size < 4096) drawing.set(req.sequence, { x: req.x, y: req.y, coding: typeof req.coding === "string" ? req.coding : "" });
+        if (drawing.size < 4096) drawing.set(req.sequence, { x: req.x, y: req.y, coding: typeof req.coding === "string" ? req.coding : text(req.coding) });
         painter.draw(req);
       }
       else send(damageSequencePacket(req.sequence, req.wid, req.width, req.height, DRAW_DECODED_SKIPPED, "window not shown"));
