@@ -5,29 +5,18 @@
  * a positive control that paints).
  */
 import { strict as assert } from "node:assert";
-import { after, before, test } from "node:test";
-import type { Page } from "playwright-core";
-import { startChromium, type ChromiumSession } from "./helpers/chromium.js";
-import { addWindow, call, distance, draw, installPainter, logs, resizeWindow, results, shot, type DrawSpec, type Result } from "./helpers/paint/harness.js";
+import { test } from "node:test";
+import { addWindow, call, distance, draw, painterPage, logs, resizeWindow, results, shot, type DrawSpec, type Result } from "./helpers/paint/harness.js";
 import { makePng } from "./helpers/paint/makepng.js";
 import { drawOf, picture, quadrantPoints } from "./helpers/paint/pictures.js";
 
-let s: ChromiumSession;
-let page: Page;
+const chromium = painterPage();
 let seen = 0;
-before(async () => {
-  s = await startChromium();
-  page = await s.newPage();
-  await installPainter(page);
-});
-after(async () => {
-  await s?.close();
-});
 
 async function run(...specs: DrawSpec[]): Promise<Result[]> {
-  await draw(page, ...specs);
+  await draw(chromium.page, ...specs);
   seen += specs.length;
-  const all = await results(page, seen);
+  const all = await results(chromium.page, seen);
   return all.slice(seen - specs.length);
 }
 
@@ -43,7 +32,7 @@ function flat(wid: number, seq: number, x: number, y: number, w: number, h: numb
 test("a slow decode followed by a fast one: answered and painted in arrival order", async () => {
   const W = 1600;
   const H = 1200;
-  assert.equal(await addWindow(page, 1, W, H, 0, 0), "");
+  assert.equal(await addWindow(chromium.page, 1, W, H, 0, 0), "");
   // Noise decodes slowly; a small flat rgb draw over its corner is ready at once.
   let seed = 1;
   const noise = makePng(W, H, () => {
@@ -53,20 +42,20 @@ test("a slow decode followed by a fast one: answered and painted in arrival orde
   const slow: DrawSpec = { wid: 1, x: 0, y: 0, width: W, height: H, coding: "png", data: b64(noise), sequence: 1, rowstride: 0, options: {} };
   const r = await run(slow, flat(1, 2, 0, 0, 20, 20, [255, 0, 255]));
   assert.deepEqual(r.map((x) => [x.sequence, x.error]), [[1, ""], [2, ""]]);
-  const px = await shot(page, 0, 0, 20, 20);
+  const px = await shot(chromium.page, 0, 0, 20, 20);
   assert.deepEqual(px.at(10, 10).slice(0, 3), [255, 0, 255], "the later draw is on top");
-  await call(page, "removeWindow", 1);
+  await call(chromium.page, "removeWindow", 1);
 });
 
 test("scroll moves what is drawn; a move out of the window is refused", async () => {
   const p = picture("6.5", "rgb-plain"); // green, blue / white, red
-  assert.equal(await addWindow(page, 2, 64, 48, 0, 0), "");
+  assert.equal(await addWindow(chromium.page, 2, 64, 48, 0, 0), "");
   let r = await run(drawOf("6.5", p, 2, 1));
   assert.equal(r[0]!.error, "");
   // The bottom half moves up by 24 rows.
   r = await run({ wid: 2, x: 0, y: 24, width: 64, height: 24, coding: "scroll", data: [[0, 24, 64, 24, 0, -24]], sequence: 2, rowstride: 0, options: {} });
   assert.equal(r[0]!.error, "");
-  let px = await shot(page, 0, 0, 64, 48);
+  let px = await shot(chromium.page, 0, 0, 64, 48);
   const [tl, tr, bl, br] = quadrantPoints(p);
   assert.deepEqual(px.at(...tl!).slice(0, 3), p.colours[2], "bottom-left colour now top-left");
   assert.deepEqual(px.at(...tr!).slice(0, 3), p.colours[3], "bottom-right colour now top-right");
@@ -74,27 +63,27 @@ test("scroll moves what is drawn; a move out of the window is refused", async ()
   assert.deepEqual(px.at(...br!).slice(0, 3), p.colours[3]);
   r = await run({ wid: 2, x: 0, y: 0, width: 64, height: 48, coding: "scroll", data: [[0, 0, 64, 24, 0, 40]], sequence: 3, rowstride: 0, options: {} });
   assert.match(r[0]!.error, /scroll/);
-  px = await shot(page, 0, 0, 64, 48);
+  px = await shot(chromium.page, 0, 0, 64, 48);
   assert.deepEqual(px.at(...tl!).slice(0, 3), p.colours[2], "the refused move painted nothing");
-  await call(page, "removeWindow", 2);
+  await call(chromium.page, "removeWindow", 2);
 });
 
 test("resize keeps what is drawn, top-left anchored", async () => {
   const p = picture("6.5", "rgb-plain");
-  assert.equal(await addWindow(page, 3, 64, 48, 0, 0), "");
+  assert.equal(await addWindow(chromium.page, 3, 64, 48, 0, 0), "");
   assert.equal((await run(drawOf("6.5", p, 3, 1)))[0]!.error, "");
-  assert.equal(await resizeWindow(page, 3, 128, 96), "");
+  assert.equal(await resizeWindow(chromium.page, 3, 128, 96), "");
   // A draw in the new area proves the canvas grew.
   assert.equal((await run(flat(3, 2, 100, 70, 20, 20, [255, 255, 0])))[0]!.error, "");
-  const px = await shot(page, 0, 0, 128, 96);
+  const px = await shot(chromium.page, 0, 0, 128, 96);
   quadrantPoints(p).forEach(([x, y], i) => assert.deepEqual(px.at(x, y).slice(0, 3), p.colours[i]));
   assert.deepEqual(px.at(110, 80).slice(0, 3), [255, 255, 0]);
-  await call(page, "removeWindow", 3);
+  await call(chromium.page, "removeWindow", 3);
 });
 
 test("corrupt and truncated jpeg: error results, the worker lives, the next picture paints", async () => {
   const p = picture("6.5", "jpeg");
-  assert.equal(await addWindow(page, 4, 64, 48, 0, 0), "");
+  assert.equal(await addWindow(chromium.page, 4, 64, 48, 0, 0), "");
   const bytes = Buffer.from(p.data, "base64");
   const garbage = Buffer.from(bytes);
   for (let i = 200; i < garbage.length; i++) garbage[i] = (i * 91) & 0xff;
@@ -110,17 +99,17 @@ test("corrupt and truncated jpeg: error results, the worker lives, the next pict
     assert.equal(x.decodeMicros, -1);
   }
   assert.equal(r[3]!.error, "");
-  const px = await shot(page, 0, 0, 64, 48);
+  const px = await shot(chromium.page, 0, 0, 64, 48);
   quadrantPoints(p).forEach(([x, y], i) => assert.ok(distance(px.at(x, y), p.colours[i]!) <= 12));
-  await call(page, "removeWindow", 4);
+  await call(chromium.page, "removeWindow", 4);
 });
 
 test("hostile sizes are refused before allocation; the same draws at sane sizes paint", async () => {
-  // Windows: 10000x10000 and a 16 Mpx+ window are refused on the page, an ordinary one is not.
-  assert.match(await addWindow(page, 5, 10000, 10000, 0, 0), /limit/);
-  assert.match(await addWindow(page, 6, 8192, 8192, 0, 0), /limit/);
-  assert.match(String(await call(page, "resizeWindow", 7, 10000, 10000)), /limit/);
-  assert.equal(await addWindow(page, 7, 64, 48, 0, 0), "");
+  // Windows: 10000x10000 and a 16 Mpx+ window are refused on the chromium.page, an ordinary one is not.
+  assert.match(await addWindow(chromium.page, 5, 10000, 10000, 0, 0), /limit/);
+  assert.match(await addWindow(chromium.page, 6, 8192, 8192, 0, 0), /limit/);
+  assert.match(String(await call(chromium.page, "resizeWindow", 7, 10000, 10000)), /limit/);
+  assert.equal(await addWindow(chromium.page, 7, 64, 48, 0, 0), "");
   const rgb = picture("6.5", "rgb-plain");
   const jpeg = picture("6.5", "jpeg");
   // A jpeg whose header claims 60000x60000 (SOF0 height/width patched).
@@ -148,18 +137,18 @@ test("hostile sizes are refused before allocation; the same draws at sane sizes 
   assert.match(r[3]!.error, /lz4/);
   assert.match(r[4]!.error, /rowstride/);
   assert.deepEqual([r[5]!.error, r[6]!.error], ["", ""]);
-  const px = await shot(page, 0, 0, 64, 48);
+  const px = await shot(chromium.page, 0, 0, 64, 48);
   quadrantPoints(jpeg).forEach(([x, y], i) => assert.ok(distance(px.at(x, y), jpeg.colours[i]!) <= 12));
-  await call(page, "removeWindow", 7);
+  await call(chromium.page, "removeWindow", 7);
 });
 
 test("unknown window and unknown encoding: error results, not exceptions", async () => {
-  assert.equal(await addWindow(page, 8, 64, 48, 0, 0), "");
+  assert.equal(await addWindow(chromium.page, 8, 64, 48, 0, 0), "");
   const r = await run(flat(99, 1, 0, 0, 8, 8, [0, 0, 0]), { ...flat(8, 2, 0, 0, 8, 8, [0, 0, 0]), coding: "avif" }, flat(8, 3, 0, 0, 8, 8, [0, 0, 0]));
   assert.match(r[0]!.error, /no window 99/);
   assert.match(r[1]!.error, /unsupported encoding/);
   assert.equal(r[2]!.error, "");
   // Nothing escaped: no uncaught page or worker error, no internal error logged by the worker.
-  assert.deepEqual(s.pageErrors.filter((e) => e.startsWith("pageerror")), []);
-  assert.deepEqual(await logs(page), []);
+  assert.deepEqual(chromium.session.pageErrors.filter((e) => e.startsWith("pageerror")), []);
+  assert.deepEqual(await logs(chromium.page), []);
 });

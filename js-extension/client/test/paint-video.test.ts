@@ -5,38 +5,27 @@
  * lives on, and the next key frame paints.
  */
 import { strict as assert } from "node:assert";
-import { after, before, describe, test } from "node:test";
-import type { Page } from "playwright-core";
-import { startChromium, type ChromiumSession } from "./helpers/chromium.js";
-import { addWindow, distance, draw, installPainter, results, shot, type Result } from "./helpers/paint/harness.js";
+import { describe, test } from "node:test";
+import { addWindow, distance, draw, painterPage, results, shot, type Result } from "./helpers/paint/harness.js";
 import { drawOf, picture, quadrantPoints, type Picture, type XpraVersion } from "./helpers/paint/pictures.js";
 
 // Lossy video through YUV 4:2:0 and back: flat quadrants stay within this of the source colours.
 const TOLERANCE = 40;
 
-let s: ChromiumSession;
-let page: Page;
+const chromium = painterPage();
 let seen = 0;
-before(async () => {
-  s = await startChromium();
-  page = await s.newPage();
-  await installPainter(page);
-});
-after(async () => {
-  await s?.close();
-});
 
 /** Draws one picture, waits for its result, returns it. */
 async function drawOne(v: XpraVersion, p: Picture, wid: number, seq: number, override: Partial<Picture> = {}): Promise<Result> {
-  await draw(page, drawOf(v, { ...p, ...override }, wid, seq));
-  const all = await results(page, ++seen);
+  await draw(chromium.page, drawOf(v, { ...p, ...override }, wid, seq));
+  const all = await results(chromium.page, ++seen);
   const r = all.find((x) => x.wid === wid && x.sequence === seq);
   assert.ok(r, `a result for window ${wid} sequence ${seq}`);
   return r;
 }
 
 async function assertShows(p: Picture, left: number, top: number, what: string): Promise<void> {
-  const px = await shot(page, left, top, p.width, p.height);
+  const px = await shot(chromium.page, left, top, p.width, p.height);
   quadrantPoints(p).forEach(([x, y], i) => {
     const got = px.at(x, y);
     assert.ok(distance(got, p.colours[i]!) <= TOLERANCE, `${what} at ${x},${y}: got ${got.join(",")}, want ${p.colours[i]!.join(",")}`);
@@ -60,7 +49,7 @@ for (const v of ["6.5", "3.1"] as XpraVersion[]) {
       test("a key frame and the two frames after it paint in turn", async () => {
         const wid = nextWid++;
         const [left, top] = place(wid);
-        assert.equal(await addWindow(page, wid, 64, 48, left, top), "");
+        assert.equal(await addWindow(chromium.page, wid, 64, 48, left, top), "");
         for (let i = 0; i < 3; i++) {
           const p = picture(v, `${coding}-${i}`);
           const r = await drawOne(v, p, wid, 10 + i);
@@ -73,7 +62,7 @@ for (const v of ["6.5", "3.1"] as XpraVersion[]) {
       test("errors: delta without key frame, truncated and corrupt key frames; then a key frame paints", async () => {
         const wid = nextWid++;
         const [left, top] = place(wid);
-        assert.equal(await addWindow(page, wid, 64, 48, left, top), "");
+        assert.equal(await addWindow(chromium.page, wid, 64, 48, left, top), "");
         const key = picture(v, `${coding}-0`);
         const delta = picture(v, `${coding}-1`);
         let r = await drawOne(v, delta, wid, 1);

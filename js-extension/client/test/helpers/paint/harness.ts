@@ -3,7 +3,9 @@
  * screen positions, draws sent from Node, results collected, and the screen read back as pixels
  * (a screenshot, so a test sees what reached the display, not what a context claims to hold).
  */
+import { after, before } from "node:test";
 import type { Page } from "playwright-core";
+import { startChromium, type ChromiumSession } from "../chromium.js";
 import { decodePng, type Pixels } from "./png.js";
 
 export interface DrawSpec {
@@ -120,4 +122,25 @@ export async function shot(page: Page, left: number, top: number, width: number,
 /** Largest channel difference between two colours. */
 export function distance(a: readonly number[], b: readonly number[]): number {
   return Math.max(Math.abs(a[0]! - b[0]!), Math.abs(a[1]! - b[1]!), Math.abs(a[2]! - b[2]!));
+}
+
+/** A test file's Chromium with the painter's page, started before its tests and closed after. */
+export function painterPage(): { readonly session: ChromiumSession; readonly page: Page } {
+  const held: { session?: ChromiumSession; page?: Page } = {};
+  before(async () => {
+    held.session = await startChromium();
+    held.page = await held.session.newPage();
+    await installPainter(held.page);
+  });
+  after(async () => {
+    await held.session?.close();
+  });
+  return {
+    get session() {
+      return held.session!;
+    },
+    get page() {
+      return held.page!;
+    },
+  };
 }
