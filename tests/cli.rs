@@ -247,6 +247,7 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
         ("FIREFOX_LAUNCHER_CLEANUP_TIMEOUT", "0"),
         ("FIREFOX_LAUNCHER_MAX_SESSIONS", "1"),
         ("FIREFOX_LAUNCHER_WARM", "1"),
+        ("FIREFOX_LAUNCHER_CLIENT", "xpra-html5"),
         ("FIREFOX_LAUNCHER_XPRA_HTML5", no_client_s),
         ("FIREFOX_LAUNCHER_DEBUG", "1"),
         // Not in the README: the fake xpra has no X server to show a window on.
@@ -280,7 +281,8 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     let session = client.start(Some("https://example.org/env".into())).await.unwrap();
     // MAX_SESSIONS: a second one is one too many (the warm one does not count).
     assert_eq!(api_error(client.start(None).await), (429, "too_many_sessions".to_owned()));
-    // XPRA_HTML5: a directory without Xpra's client: the session page is refused.
+    // CLIENT and XPRA_HTML5: Debian's client chosen, from a directory without it: the session
+    // page is refused.
     let page = client.request(Method::GET, &format!("/{}", session.path), &[], None).await.unwrap();
     expect_error(&page, 503, "client_unavailable");
     // XPRA and FIREFOX: our wrapper ran every start, with our Firefox. PASS_ENV: the named
@@ -356,11 +358,11 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     // WORKSPACE: where Firefox's file dialog opens (GTK's desktop directory).
     let dirs = std::fs::read_to_string(Path::new(&session.dir).join("xdg/config/user-dirs.dirs")).unwrap();
     assert!(dirs.contains(&format!("XDG_DESKTOP_DIR=\"{workspace_s}\"")), "{dirs}");
-    // VIDEO and ENCODING: the defaults written into the client page's script.
-    let script = client.request(Method::GET, &format!("/{}js/firefox-launcher.js", session.path), &[], None).await.unwrap();
-    assert_eq!(script.status(), StatusCode::OK);
-    let script = String::from_utf8_lossy(script.body());
-    assert!(script.contains("var DEFAULTS = { video: 'true', encoding: 'png' };"), "{script}");
+    // VIDEO and ENCODING: the defaults the session page reads before it connects.
+    let config = client.request(Method::GET, &format!("/{}session.json", session.path), &[], None).await.unwrap();
+    assert_eq!(config.status(), StatusCode::OK);
+    let config: serde_json::Value = serde_json::from_slice(config.body()).unwrap();
+    assert_eq!((&config["video"], &config["encoding"]), (&serde_json::json!(true), &serde_json::json!("png")), "{config}");
     client.stop(session.port).await.unwrap();
     assert!(serve.terminate().await.success());
 
@@ -422,14 +424,14 @@ async fn sigint_and_sigterm_stop_serve_cleanly() {
 fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
     let home = TestHome::new();
     let all_there = succeeded(&cli(&home, &["doctor"]));
-    for name in ["xpra: xpra 3.1.", "Xvfb: ", "xauth: ", "Firefox: Mozilla Firefox", "Python modules of xpra: Pillow", "Xpra HTML5 client: "] {
+    for name in ["xpra: xpra 3.1.", "Xvfb: ", "xauth: ", "Firefox: Mozilla Firefox", "Python modules of xpra: Pillow", "session page: firefox-launcher's own client"] {
         assert!(all_there.contains(&format!("ok       {name}")), "{name} not ok:\n{all_there}");
     }
     // A small /dev/shm is a warning (sessions still start), never a missing piece.
     assert!(all_there.contains("ok       /dev/shm: ") || all_there.contains("warning  /dev/shm: "), "{all_there}");
 
     let empty = tempfile::tempdir().unwrap();
-    let output = cli(&home, &["doctor", "--xpra", "/nonexistent/xpra", "--xpra-html5", empty.path().to_str().unwrap(), "--json"]);
+    let output = cli(&home, &["doctor", "--xpra", "/nonexistent/xpra", "--client", "xpra-html5", "--xpra-html5", empty.path().to_str().unwrap(), "--json"]);
     assert!(!output.status.success(), "doctor passed with xpra missing");
     let checks: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
     let status = |name: &str| checks.iter().find(|c| c["name"] == name).map(|c| (c["status"].clone(), c["fix"].clone())).unwrap();
@@ -439,10 +441,13 @@ fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
     assert_eq!(status("Xpra HTML5 client").0, "missing");
     assert_eq!(status("Firefox").0, "ok");
 
-    // Xpra 6: supported, but Debian's 3.1 client cannot show its sessions: a warning.
+    // Xpra 6: supported and shown by our own client; Debian's 3.1 client cannot show its
+    // sessions: a warning when it is chosen.
     let xpra6 = support::xpra6();
     let six = succeeded(&cli(&home, &["doctor", "--xpra", &xpra6]));
-    assert!(six.contains("ok       xpra: xpra 6.") && six.contains("warning  Xpra HTML5 client: Debian's Xpra 3.1 HTML5 client cannot be used with xpra 6."), "{six}");
+    assert!(six.contains("ok       xpra: xpra 6.") && six.contains("ok       session page: "), "{six}");
+    let six_debian = succeeded(&cli(&home, &["doctor", "--xpra", &xpra6, "--client", "xpra-html5"]));
+    assert!(six_debian.contains("warning  Xpra HTML5 client: Debian's Xpra 3.1 HTML5 client cannot be used with xpra 6."), "{six_debian}");
     // An Xpra outside 3.1-6.x is missing, with what to install.
     let seven = command(&home, &["doctor", "--xpra", fake_xpra().to_str().unwrap()]).env("FAKE_XPRA_VERSION", "v7.0.0").output().unwrap();
     assert!(!seven.status.success());

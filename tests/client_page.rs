@@ -1,4 +1,4 @@
-//! The client page under `/sessions/PORT/`: our patched copy of Xpra's HTML5 client, under a strict
+//! The client page under `/sessions/PORT/` with `--client xpra-html5`: our patched copy of Xpra's HTML5 client, under a strict
 //! CSP on every answer, with only the websocket reaching Xpra and no credential reaching it.
 //! The fake xpra is enough here: these are the proxy's promises, not Xpra's.
 
@@ -27,7 +27,7 @@ async fn get(server: &support::Server, path: &str, headers: &[(&str, &str)]) -> 
 #[tokio::test]
 async fn the_page_is_our_patched_client_under_a_strict_csp() {
     let home = TestHome::new();
-    let server = fake_server(&home, "", &[]).await;
+    let server = fake_server(&home, "", &["--client", "xpra-html5"]).await;
     let session = server.client.start(None).await.unwrap();
     let page = get(&server, &format!("/{}", session.path), &[]).await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -59,7 +59,7 @@ async fn the_page_is_our_patched_client_under_a_strict_csp() {
 #[tokio::test]
 async fn every_answer_under_sessions_carries_the_csp() {
     let home = TestHome::new();
-    let server = fake_server(&home, "", &[]).await;
+    let server = fake_server(&home, "", &["--client", "xpra-html5"]).await;
     let session = server.client.start(None).await.unwrap();
     let base = format!("/{}", session.path);
 
@@ -85,7 +85,7 @@ async fn every_answer_under_sessions_carries_the_csp() {
 #[tokio::test]
 async fn no_credential_reaches_xpra() {
     let home = TestHome::new();
-    let server = fake_server(&home, "", &[]).await;
+    let server = fake_server(&home, "", &["--client", "xpra-html5"]).await;
     let session = server.client.start(None).await.unwrap();
     let cookies = "_xsrf=2|abc; jupyterhub-session-id=secret1; firefox_launcher_token=secret2; other=1";
     let path = format!("/{}", session.path);
@@ -120,7 +120,7 @@ async fn a_client_that_no_longer_matches_the_patches_is_refused() {
     std::fs::write(&window, text).unwrap();
 
     let home = TestHome::new();
-    let server = fake_server(&home, "", &["--xpra-html5", copy.path().to_str().unwrap()]).await;
+    let server = fake_server(&home, "", &["--client", "xpra-html5", "--xpra-html5", copy.path().to_str().unwrap()]).await;
     let session = server.client.start(None).await.unwrap();
     let page = get(&server, &format!("/{}", session.path), &[]).await;
     let error = expect_error(&page, 503, "client_unavailable");
@@ -137,7 +137,9 @@ async fn a_client_that_no_longer_matches_the_patches_is_refused() {
 async fn picture_settings_reach_the_client_page_and_xpra() {
     async fn script_and_argv(extra: &[&str]) -> (String, Vec<String>) {
         let home = TestHome::new();
-        let server = fake_server(&home, "", extra).await;
+        let mut args = vec!["--client", "xpra-html5"];
+        args.extend_from_slice(extra);
+        let server = fake_server(&home, "", &args).await;
         let session = server.client.start(None).await.unwrap();
         let script = get(&server, &format!("/{}js/firefox-launcher.js", session.path), &[]).await;
         assert_eq!(script.status(), StatusCode::OK);
@@ -170,4 +172,20 @@ async fn a_picture_setting_out_of_range_is_refused_at_start() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--quality") && stderr.contains("auto or a number from 1 to 100"), "{stderr}");
+}
+
+/// Debian's client speaks only to Xpra 3.1: chosen for an Xpra 6 session, its page is refused
+/// with the reason (our own client, the default, shows it: tests/own_page.rs).
+#[tokio::test]
+async fn debian_s_client_refuses_an_xpra_6_session_with_the_reason() {
+    let home = TestHome::new();
+    let xpra = support::fake_xpra();
+    let args = ["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check", "--client", "xpra-html5"];
+    let state = home.path().to_str().unwrap().to_owned();
+    let server = support::Server::start(&home, &args, &[("FAKE_XPRA_MODE", ""), ("FAKE_XPRA_STATE", &state), ("FAKE_XPRA_VERSION", "v6.5.5")]).await;
+    let session = server.client.start(None).await.unwrap();
+    let page = get(&server, &format!("/{}", session.path), &[]).await;
+    let body = expect_error(&page, 503, "client_unavailable");
+    assert!(body.error.contains("xpra 6.5"), "{}", body.error);
+    server.client.stop(session.port).await.unwrap();
 }

@@ -1,4 +1,4 @@
-//! The session page when the service shows sessions with our own client (`--client own`): its
+//! The session page when the service shows sessions with our own client (the default): its
 //! files come from the binary (never from Xpra or the disk), under a CSP that lets no inline
 //! code run, and `session.json` tells the page what it must know before it connects. The fake
 //! xpra is enough: these are the service's promises, not Xpra's.
@@ -25,7 +25,7 @@ fn assert_own_policy(response: &hyper::Response<bytes::Bytes>) {
 #[tokio::test]
 async fn the_page_and_its_modules_are_ours_under_a_policy_without_inline_code() {
     let home = TestHome::new();
-    let server = fake_server(&home, "", &["--client", "own"]).await;
+    let server = fake_server(&home, "", &[]).await;
     let session = server.client.start(None).await.unwrap();
     let base = format!("/{}", session.path);
 
@@ -72,7 +72,7 @@ async fn session_json_says_version_encoder_clipboard_and_picture_defaults() {
     async fn config(version: &str, extra: &[&str]) -> serde_json::Value {
         let home = TestHome::new();
         let xpra = support::fake_xpra();
-        let mut args = vec!["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check", "--client", "own"];
+        let mut args = vec!["--xpra", xpra.to_str().unwrap(), "--firefox", "/bin/true", "--no-window-check"];
         args.extend_from_slice(extra);
         let state = home.path().to_str().unwrap().to_owned();
         let env = [("FAKE_XPRA_MODE", ""), ("FAKE_XPRA_STATE", state.as_str()), ("FAKE_XPRA_VERSION", version)];

@@ -33,15 +33,17 @@ async fn get(server: &Server, path: &str) -> hyper::Response<bytes::Bytes> {
     server.client.request(Method::GET, path, &[], None).await.unwrap()
 }
 
-/// The proxy serves our patched client under its CSP; the session's own port, which any local
-/// program could open, answers nothing (no process of a session listens on TCP).
+/// The proxy serves our own client under its CSP, and Xpra accepts its websocket; the session's
+/// own port, which any local program could open, answers nothing (no process of a session
+/// listens on TCP).
 async fn assert_serves_client(server: &Server, session: &SessionView) {
     let page = get(server, &format!("/{}", session.path)).await;
     assert_eq!(page.status(), StatusCode::OK);
     let body = String::from_utf8_lossy(page.body());
-    assert!(body.contains("Xpra") && body.contains("js/firefox-launcher.js"), "not our patched HTML5 client");
-    let csp = page.headers()["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self' 'sha256-"), "{csp}");
+    assert!(body.contains("id=\"screen\"") && !body.contains("firefox-launcher.js"), "not our own client: {body}");
+    assert_eq!(page.headers()["content-security-policy"], fl_session_page::CONTENT_SECURITY_POLICY);
+    let upgrade = support::websocket_upgrade(server, &format!("/{}", session.path), &[("sec-websocket-protocol", "binary")]).await;
+    assert_eq!(upgrade.status(), StatusCode::SWITCHING_PROTOCOLS, "the websocket through the proxy");
 
     let direct = std::net::TcpStream::connect(("127.0.0.1", session.port)).map(|_| ()).map_err(|e| e.kind());
     assert_eq!(direct, Err(std::io::ErrorKind::ConnectionRefused), "the session's port {} accepted a connection", session.port);
@@ -373,9 +375,7 @@ async fn a_session_on_xpra_6_gets_ready_and_a_sigkill_stop_leaves_nothing() {
     let xvfb = fl_sys::scan().into_iter().find(|p| p.ppid == session.pid.unwrap() as i32 && p.comm == "Xvfb").expect("Xpra 6's Xvfb, its child");
     assert!(!procs.iter().any(|p| p.identity == xvfb.identity), "Xvfb carries the marker: this test no longer tests the fallback");
     procs.push(xvfb);
-    let page = get(&server, &format!("/{}", session.path)).await;
-    let body = support::expect_error(&page, 503, "client_unavailable");
-    assert!(body.error.contains("xpra 6.5"), "{}", body.error);
+    assert_serves_client(&server, &session).await;
     // Xpra 6 runs without its web server: its socket upgrades the websocket (the control), and
     // answers no page of its own.
     let socket = std::path::Path::new(&session.dir).join("sock/xpra.sock");

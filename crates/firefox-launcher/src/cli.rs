@@ -73,7 +73,7 @@ struct ToolArgs {
     firefox: Option<PathBuf>,
     /// Which client shows sessions: own (firefox-launcher's, any Xpra 3.1 to 6.x) or xpra-html5
     /// (Debian's Xpra 3.1 client, patched).
-    #[arg(long, env = "FIREFOX_LAUNCHER_CLIENT", default_value = "xpra-html5")]
+    #[arg(long, env = "FIREFOX_LAUNCHER_CLIENT", default_value = "own")]
     client: fl_session_page::ClientChoice,
     /// Xpra's HTML5 client, served patched (refused if its files are not the ones the patches know).
     #[arg(long, env = "FIREFOX_LAUNCHER_XPRA_HTML5", default_value = fl_xpra_html5::DEBIAN_DIR)]
