@@ -1,5 +1,11 @@
-// Helpers every browser suite uses: waiting on a condition, racing a deadline, and reading the
-// Xpra client's canvas.
+// Helpers every browser suite uses: waiting on a condition, racing a deadline, reading what the
+// session page shows (its DOM surface, js-extension/client/docs/page-surface.md, and its pixels
+// from screenshots, screen.mjs), and asking a session's X server.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { pixelAtPoint } from './screen.mjs';
 
 /** Flags every headless Chromium of the suites (and of bench/) runs with. */
 export const CHROMIUM_FLAGS = [
@@ -33,22 +39,138 @@ export async function waitFor(what, fn, timeoutMs, stepMs = 100) {
 }
 
 /**
- * Centre pixel of the largest canvas of the Xpra client in `frame`, or null. (`#screen canvas`:
- * Firefox runs fullscreen, and a fullscreen window's div has no `.window` class.)
+ * The colour the user sees at the centre of the largest canvas of the session page in `frame`
+ * (read from a screenshot: our client draws from a worker, and its canvases cannot be read back),
+ * with that canvas's CSS size and how many canvases there are; null while there is none.
  */
-export function centrePixel(frame) {
-  return frame.evaluate(() => {
-    const canvases = [...document.querySelectorAll('#screen canvas')].filter(c => c.width > 0 && c.height > 0);
-    if (!canvases.length) {
+export async function centrePixel(frame) {
+  const largest = await frame.evaluate(() => {
+    const boxes = [...document.querySelectorAll('#screen canvas')]
+      .map(c => c.getBoundingClientRect())
+      .filter(r => r.width >= 1 && r.height >= 1);
+    if (!boxes.length) {
       return null;
     }
-    const c = canvases.sort((a, b) => b.width * b.height - a.width * a.height)[0];
-    const copy = document.createElement('canvas');
-    copy.width = c.width;
-    copy.height = c.height;
-    const ctx = copy.getContext('2d');
-    ctx.drawImage(c, 0, 0);
-    const [r, g, b, a] = ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-    return { r, g, b, a, width: c.width, height: c.height, windows: canvases.length };
+    const r = boxes.sort((a, b) => b.width * b.height - a.width * a.height)[0];
+    return { x: r.x, y: r.y, width: r.width, height: r.height, windows: boxes.length };
   });
+  if (!largest) {
+    return null;
+  }
+  const px = await pixelAtPoint(frame, largest.x + largest.width / 2, largest.y + largest.height / 2);
+  return px && { ...px, width: largest.width, height: largest.height, windows: largest.windows };
+}
+
+// ---- the session page's own surface (js-extension/client/docs/page-surface.md) ----
+
+/**
+ * The client's windows, as its page shows them: one per `#screen canvas.window`, the filling
+ * window first, then bottom to top. {id (Xpra's window id, text), cls, fill, popup, type (the
+ * first X window type), title, x, y, w, h (CSS pixels of the frame's viewport), z, width, height
+ * (the canvas's pixels)}.
+ */
+export function clientWindows(frame) {
+  return frame.evaluate(() =>
+    [...document.querySelectorAll('#screen canvas.window')]
+      .map(c => {
+        const r = c.getBoundingClientRect();
+        return {
+          id: c.dataset.wid ?? null,
+          cls: c.className,
+          fill: c.classList.contains('fill'),
+          popup: c.classList.contains('popup'),
+          type: c.dataset.type ?? null,
+          title: c.getAttribute('aria-label'),
+          x: r.x, y: r.y, w: r.width, h: r.height,
+          z: Number(getComputedStyle(c).zIndex) || 0,
+          width: c.width, height: c.height
+        };
+      })
+      .sort((a, b) => Number(b.fill) - Number(a.fill) || a.z - b.z));
+}
+
+/** `#screen`'s state: {state, focused, layout} (null before the page has its screen). */
+export function screenState(frame) {
+  return frame.evaluate(() => {
+    const s = document.getElementById('screen');
+    return s && { state: s.dataset.state ?? null, focused: s.dataset.focused ?? null, layout: s.dataset.keyboardLayout ?? null };
+  });
+}
+
+/** Waits until the client is connected (`data-state="open"`) and shows a window filling the page. */
+export async function waitConnected(frame, what, timeoutMs = 60_000) {
+  await waitFor(`${what}: the client connected with Firefox's window`, () => frame.evaluate(() =>
+    document.getElementById('screen')?.dataset.state === 'open' && !!document.querySelector('#screen canvas.window.fill')), timeoutMs)
+    .catch(async e => {
+      const st = await screenState(frame).catch(() => null);
+      const wins = await clientWindows(frame).catch(() => null);
+      throw new Error(`${e.message}; #screen ${JSON.stringify(st)}, windows ${JSON.stringify(wins)}`);
+    });
+}
+
+/**
+ * Elements the session page shows besides its screen and the windows on it (Xpra's title bars,
+ * menus, dialogs of a client's own): each as `tag#id.class`, visible ones only.
+ */
+export function chromeShown(frame) {
+  return frame.evaluate(() => [...document.body.querySelectorAll('*')]
+    .filter(e => e.id !== 'screen' && !(e.tagName === 'CANVAS' && e.classList.contains('window') && e.parentElement?.id === 'screen'))
+    .filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+    })
+    .map(e => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(/\s+/).join('.')}` : ''}`));
+}
+
+// ---- the X side of a session ----
+
+/**
+ * The Xpra a session runs (its leader's command line, as a string), checked against the one
+ * the suite was told to use (FIREFOX_LAUNCHER_XPRA, which the sidecar reads too): a suite meant
+ * for Xpra 6 must not pass on 3.1 because the setting went missing on the way.
+ */
+export function sessionXpra(session) {
+  let argv = [];
+  try {
+    argv = readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    // gone already: nothing to check
+    return null;
+  }
+  const want = process.env.FIREFOX_LAUNCHER_XPRA;
+  if (want && !argv.slice(0, 3).includes(want)) {
+    throw new Error(`session ${session.port} runs ${argv.slice(0, 3).join(' ')}, not FIREFOX_LAUNCHER_XPRA=${want}`);
+  }
+  return argv.slice(0, 3).join(' ');
+}
+
+/** The environment that reaches the X server of `session` (its display and cookie). */
+export const sessionX = session => ({ ...process.env, DISPLAY: session.display, XAUTHORITY: join(session.dir, 'Xauthority') });
+
+/** The size of the session's X screen (its root window), {w, h}, as `xdpyinfo` reports it. */
+export function xScreenSize(session) {
+  const out = execFileSync('xdpyinfo', [], { env: sessionX(session), encoding: 'utf8' });
+  const m = /dimensions:\s+(\d+)x(\d+) pixels/.exec(out);
+  if (!m) {
+    throw new Error(`xdpyinfo names no dimensions: ${out.slice(0, 500)}`);
+  }
+  return { w: Number(m[1]), h: Number(m[2]) };
+}
+
+/**
+ * The named windows of the session's X screen that are viewable (Xpra keeps each client window
+ * inside a frame of its own: nested ones are listed too), with their size and where they are on
+ * the screen, as `xwininfo -root -tree` and `xwininfo -id` report them: [{id, name, x, y, w, h}].
+ */
+export function xWindows(session) {
+  const env = sessionX(session);
+  const tree = execFileSync('xwininfo', ['-root', '-tree'], { env, encoding: 'utf8' });
+  const out = [];
+  for (const m of tree.matchAll(/^\s+(0x[0-9a-f]+) "((?:[^"\\]|\\.)*)":.*?\s(\d+)x(\d+)[+-]-?\d+[+-]-?\d+\s+\+?(-?\d+)\+?(-?\d+)\s*$/gm)) {
+    const info = execFileSync('xwininfo', ['-id', m[1]], { env, encoding: 'utf8' });
+    if (/Map State: IsViewable/.test(info)) {
+      out.push({ id: m[1], name: m[2], w: Number(m[3]), h: Number(m[4]), x: Number(m[5]), y: Number(m[6]) });
+    }
+  }
+  return out;
 }

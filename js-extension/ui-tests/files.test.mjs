@@ -14,8 +14,13 @@
 // Firefox, the client page must not even read the browser's clipboard (which may make a real
 // browser ask the user for a permission): its reads are recorded, with where they came from.
 //
+// The client page is observed through what it shows of itself (js-extension/client/docs/
+// page-surface.md: `#screen[data-state][data-focused]`, `canvas.window[data-wid]`) and what the
+// user sees (Chromium's screenshots, screen.mjs).
+//
 // Env: FIREFOX_LAUNCHER_BIN (default: the newer of <repo>/target/release and <repo>/target/debug
-//      firefox-launcher), CHROMIUM (/usr/bin/chromium), ARTIFACTS_DIR (screenshots of failures).
+//      firefox-launcher), CHROMIUM (/usr/bin/chromium), ARTIFACTS_DIR (screenshots of failures),
+//      FIREFOX_LAUNCHER_CLIENT and FIREFOX_LAUNCHER_XPRA (passed on to `serve`).
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 files.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,8 +33,9 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, sleep, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, clientWindows, screenState, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
+import { shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -237,7 +243,7 @@ async function startSession(path, clipboard) {
   const session = created.body;
   running.set(session.port, session);
   sessionProcList.push(...sessionProcs(session.pid, session.pgid));
-  log(`session ${session.port} (clipboard ${clipboard ?? 'default'}) ready in ${Date.now() - started} ms`);
+  log(`session ${session.port} (clipboard ${clipboard ?? 'default'}) ready in ${Date.now() - started} ms, on ${sessionXpra(session)}`);
   return { session, id, text };
 }
 
@@ -276,54 +282,39 @@ async function openClient(session) {
   const page = await context.newPage();
   await page.goto(`${runtime.address}/${session.path}?token=${runtime.token}`);
   await page.waitForSelector('#screen canvas', { timeout: 60_000 });
-  await waitFor('the client connected with Firefox\'s window', () => page.evaluate(() =>
-    Boolean(window.client && window.client.connected && Object.keys(window.client.id_to_window).length)), 60_000);
+  await waitConnected(page.mainFrame(), 'the session page');
   return { context, page };
 }
 
-/** The client's windows: each div in #screen with a canvas, and its rectangle. */
-function windows(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('#screen > div')]
-      .filter(d => d.querySelector('canvas'))
-      .map(d => {
-        const r = d.getBoundingClientRect();
-        return { id: d.id, x: r.x, y: r.y, w: r.width, h: r.height };
-      }));
-}
+/** The client's windows (common.mjs clientWindows: the filling one first), with their rectangles. */
+const windows = page => clientWindows(page.mainFrame());
 
 /**
  * The centre, in viewport pixels, of the area of Firefox's page drawn in `rgb` (within a few
- * units), found in the canvases the client draws; null while it is not drawn.
+ * units), found in what the user sees (a screenshot of the page); null while it is not drawn.
  */
-function findColour(page, rgb) {
-  return page.evaluate(rgb => {
-    for (const canvas of document.querySelectorAll('#screen canvas')) {
-      const r = canvas.getBoundingClientRect();
-      if (!r.width || !canvas.width) {
-        continue;
-      }
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      let [minX, minY, maxX, maxY, n] = [Infinity, Infinity, -1, -1, 0];
-      for (let y = 0; y < canvas.height; y += 2) {
-        for (let x = 0; x < canvas.width; x += 2) {
-          const i = (y * canvas.width + x) * 4;
-          if (Math.abs(data[i] - rgb[0]) <= 6 && Math.abs(data[i + 1] - rgb[1]) <= 6 && Math.abs(data[i + 2] - rgb[2]) <= 6) {
-            minX = Math.min(minX, x);
-            maxX = Math.max(maxX, x);
-            minY = Math.min(minY, y);
-            maxY = Math.max(maxY, y);
-            n++;
-          }
-        }
-      }
-      if (n > 500) {
-        const scale = canvas.width / r.width;
-        return { x: r.x + (minX + maxX) / 2 / scale, y: r.y + (minY + maxY) / 2 / scale };
+async function findColour(page, rgb) {
+  const { width, height } = page.viewportSize();
+  const image = await shot(page.mainFrame(), { x: 0, y: 0, w: width, h: height });
+  const { data } = image;
+  let [minX, minY, maxX, maxY, n] = [Infinity, Infinity, -1, -1, 0];
+  for (let y = 0; y < image.height; y += 2) {
+    for (let x = 0; x < image.width; x += 2) {
+      const i = (y * image.width + x) * 4;
+      if (Math.abs(data[i] - rgb[0]) <= 6 && Math.abs(data[i + 1] - rgb[1]) <= 6 && Math.abs(data[i + 2] - rgb[2]) <= 6) {
+        minX = Math.min(minX, x);
+        maxX = Math.max(maxX, x);
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
+        n++;
       }
     }
+  }
+  if (n <= 500) {
     return null;
-  }, rgb);
+  }
+  const scale = image.width / width;
+  return { x: (minX + maxX) / 2 / scale, y: (minY + maxY) / 2 / scale };
 }
 
 /**
@@ -367,12 +358,14 @@ async function pasteInFirefox(page, id, text, { crosses }) {
   await page.evaluate(t => window.__flWriteText(t), text);
   assert.equal(await browserClipboard(page), text, 'the test wrote the browser clipboard');
   const focused = reported(id).focus ?? 0;
+  const readsBefore = await page.evaluate(() => window.__flReads.length);
   await clickUntil(page, 'Firefox\'s text area focused', PASTE_RGB, () => (reported(id).focus ?? 0) > focused);
   if (crosses) {
-    // The client has read the browser clipboard on that click and sends it to the session; let
+    // The client reads the browser clipboard on that click and sends it to the session; let
     // that happen before Ctrl+V rather than race it (Ctrl+V alone also makes it read).
-    await waitFor('the client to take the browser clipboard', () =>
-      page.evaluate(t => window.client.clipboard_buffer === t, text), 10_000).catch(e => log(e.message));
+    await waitFor('the client to read the browser clipboard', () =>
+      page.evaluate(n => window.__flReads.length > n, readsBefore), 10_000).catch(e => log(e.message));
+    await sleep(300);
   }
   await page.keyboard.press('Control+v');
   if (crosses) {
@@ -506,7 +499,7 @@ test('a file input\'s dialog opens in the workspace: a typed name uploads the fi
     // name starts a search; Ctrl+L opens its location field, which takes a name relative to the
     // folder the dialog shows.
     await page.mouse.click(dialog.x + dialog.w / 2, dialog.y + 8);
-    await waitFor('the dialog focused', () => page.evaluate(wid => String(window.client.topwindow) === wid, dialog.id), 10_000)
+    await waitFor('the dialog focused', async () => (await screenState(page.mainFrame())).focused === dialog.id, 10_000)
       .catch(e => log(e.message));
     await page.keyboard.press('Control+l');
     await page.keyboard.type('upload-me.txt', { delay: 30 });

@@ -16,8 +16,14 @@
 // stood in for), and answered for real in another, by a headed Chromium on an
 // X server of this file's own whose XKB layout is German.
 //
+// The client page is observed through what it shows of itself
+// (js-extension/client/docs/page-surface.md): `#screen[data-state]` (connected),
+// `[data-focused]` (the window that has the keyboard), `[data-keyboard-layout]` (the X layout
+// it gave Xpra).
+//
 // Env: FIREFOX_LAUNCHER_BIN (default: the newer of <repo>/target/release and
-//      <repo>/target/debug firefox-launcher), CHROMIUM (/usr/bin/chromium).
+//      <repo>/target/debug firefox-launcher), CHROMIUM (/usr/bin/chromium),
+//      FIREFOX_LAUNCHER_CLIENT and FIREFOX_LAUNCHER_XPRA (passed on to `serve`).
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 keyboard.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, deadline, sleep, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, deadline, screenState, sessionX, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
 import { procStat, sessionProcs, stillRunning } from './procs.mjs';
 import { Sidecar } from './sidecar.mjs';
 
@@ -200,9 +206,6 @@ async function typeKeys(cdp, keys, altgrStyle = 'linux') {
 const BROWSER_REPEAT_DELAY_MS = 500;
 const BROWSER_REPEAT_MS = 35;
 
-/** The environment that reaches the X server of `session` (its display and cookie). */
-const sessionX = session => ({ ...process.env, DISPLAY: session.display, XAUTHORITY: join(session.dir, 'Xauthority') });
-
 /** Auto-repeat of an X server as `xset q` reports it: {on, delayMs, ratePerS}. */
 function xAutoRepeat(env) {
   const out = execFileSync('xset', ['q'], { env, encoding: 'utf8' });
@@ -272,7 +275,7 @@ before(async () => {
   assert.equal(created.status, 201, `starting a session: ${JSON.stringify(created.body)}`);
   session = created.body;
   sessionProcList = sessionProcs(session.pid, session.pgid);
-  log(`session ${session.port} ready in ${Date.now() - started} ms`);
+  log(`session ${session.port} ready in ${Date.now() - started} ms, on ${sessionXpra(session)}`);
   await waitFor('the page in Firefox to report its field', () => typed !== undefined, 60_000);
 
   browser = await chromium.launch({
@@ -385,12 +388,16 @@ async function typeInto({ what, locale, query = '', keyboardMap = null, realLayo
       assert.deepEqual(got, realLayoutMap, `${what}: the browser's own navigator.keyboard.getLayoutMap()`);
     }
     await page.waitForSelector('#screen canvas', { timeout: 60_000 });
-    await waitFor(`${what}: the client connected with Firefox's window`, () => page.evaluate(() =>
-      Boolean(window.client && window.client.connected && Object.keys(window.client.id_to_window).length)), 60_000);
+    await waitConnected(page.mainFrame(), what);
     // Clicking Firefox's window gives it the keyboard, as a user does.
-    const box = await page.locator('#screen canvas').first().boundingBox();
+    const main = page.locator('#screen canvas.window.fill').first();
+    const wid = await main.getAttribute('data-wid');
+    assert.ok(wid, `${what}: Firefox's window canvas names its window (data-wid)`);
+    const box = await main.boundingBox();
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await waitFor(`${what}: Firefox's window focused`, () => page.evaluate(() => window.client.topwindow !== null), 10_000);
+    await waitFor(`${what}: Firefox's window focused`, async () => (await screenState(page.mainFrame())).focused === wid, 10_000).catch(async e => {
+      throw new Error(`${e.message} (window ${wid}; #screen ${JSON.stringify(await screenState(page.mainFrame()))})`);
+    });
     await waitFor(`${what}: the field focused in Firefox`, () => focused, 10_000);
     await clearField(cdp, mac);
     await waitFor(`${what}: the field empty`, () => typed === '', 15_000).catch(e => {
@@ -401,7 +408,7 @@ async function typeInto({ what, locale, query = '', keyboardMap = null, realLayo
     await typeKeys(cdp, keys, altgrStyle);
     expected = typeof expected === 'function' ? expected() : expected;
     await waitFor(`${what}: ${JSON.stringify(expected)} in the page`, () => typed === expected, 15_000).catch(() => {});
-    const sent = await page.evaluate(() => window.client.key_layout);
+    const sent = (await screenState(page.mainFrame())).layout;
     log(`${what}: the page received ${JSON.stringify(typed)} (client layout ${sent})`);
     assert.equal(typed, expected, `${what}: what the page in Firefox received (client layout ${sent})`);
     if (layout) {

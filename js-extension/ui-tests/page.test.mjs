@@ -7,7 +7,14 @@
 // When the suite ends, every session it started is stopped, none of their processes and no
 // session directory is left, and `serve` exits 0 on SIGTERM.
 //
-// Env: FIREFOX_LAUNCHER_BIN (default: the newer of the repository's release and debug builds).
+// The page is observed through what it shows of itself (js-extension/client/docs/page-surface.md:
+// `#screen[data-state][data-focused]`, `canvas.window[data-wid][data-type][aria-label]`) and what
+// the user sees (Chromium's screenshots, screen.mjs); what it does to Firefox through Firefox's
+// page (titles, reported through the API) and the session's X server.
+//
+// Env: FIREFOX_LAUNCHER_BIN (default: the newer of the repository's release and debug builds);
+//      FIREFOX_LAUNCHER_CLIENT (own: our client) and FIREFOX_LAUNCHER_XPRA (which Xpra), passed
+//      on to `serve`.
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 page.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +26,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
+import { pixelAtPoint, shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -103,6 +111,7 @@ async function startSession(url) {
   assert.equal(created.status, 201, JSON.stringify(created.json));
   running.set(created.json.port, created.json);
   sessionProcList.push(...sessionProcs(created.json.pid, created.json.pgid));
+  log(`session ${created.json.port} on ${sessionXpra(created.json)}`);
   return created.json;
 }
 
@@ -178,36 +187,16 @@ after(async () => {
 });
 
 /**
- * The client's windows: each div in #screen with its rectangle, classes, visible title bar, and
- * the X window's type and title as the client has them (e.g. DIALOG, "File Upload - …").
+ * The client's windows (common.mjs clientWindows: the filling one first), each with its
+ * rectangle, classes, and the X window's type and title as the page shows them (e.g. DIALOG,
+ * "File Upload - …").
  */
-function windows(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('#screen > div')]
-      .filter((d) => d.querySelector('canvas'))
-      .map((d) => {
-        const r = d.getBoundingClientRect();
-        const head = d.querySelector('.windowhead');
-        const win = window.client?.id_to_window?.[d.id];
-        return {
-          id: d.id, cls: d.className, x: r.x, y: r.y, w: r.width, h: r.height,
-          titleBar: !!head && head.offsetParent !== null,
-          type: win?.windowtype ?? null,
-          title: win ? Utilities.flDecodeTitle(win.title) : null,
-        };
-      }),
-  );
-}
+const windows = (page) => clientWindows(page.mainFrame());
 
-/** Firefox's page colour at a point of the viewport, read from the canvas drawn there. */
-function pixelAt(page, x, y) {
-  return page.evaluate(([x, y]) => {
-    const canvas = document.elementsFromPoint(x, y).find((e) => e.tagName === 'CANVAS');
-    if (!canvas) return null;
-    const r = canvas.getBoundingClientRect();
-    const scale = canvas.width / r.width;
-    return [...canvas.getContext('2d').getImageData(Math.floor((x - r.x) * scale), Math.floor((y - r.y) * scale), 1, 1).data].slice(0, 3);
-  }, [x, y]);
+/** The colour the user sees at a point of the page, [r, g, b] (from a screenshot). */
+async function pixelAt(page, x, y) {
+  const px = await pixelAtPoint(page.mainFrame(), x, y);
+  return px && [px.r, px.g, px.b];
 }
 
 const isPage = (rgb) => !!rgb && rgb.every((c, i) => Math.abs(c - PAGE_RGB[i]) <= 8);
@@ -215,7 +204,8 @@ const isPage = (rgb) => !!rgb && rgb.every((c, i) => Math.abs(c - PAGE_RGB[i]) <
 /**
  * A TCP relay to the service (`address`, http://host:port) for a browser page, which refuses
  * every new connection (closes it as it is accepted) while `refusing` is set, counting them in
- * `refused`; connections made before go on. {address, refusing, refused, close()}.
+ * `refused`; connections made before go on until `drop()` cuts them all (as a network that
+ * fails does; it returns how many). {address, refusing, refused, drop(), close()}.
  */
 async function startRelay(address) {
   const { hostname, port } = new URL(address);
@@ -238,6 +228,11 @@ async function startRelay(address) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   relay.address = `http://127.0.0.1:${server.address().port}`;
+  relay.drop = () => {
+    const n = open.size;
+    for (const s of open) s.destroy();
+    return n;
+  };
   relay.close = () => {
     for (const s of open) s.destroy();
     return new Promise((r) => server.close(r));
@@ -246,64 +241,68 @@ async function startRelay(address) {
 }
 
 /**
- * Runs the client's own reconnect (what it does when its connection drops) and watches it: first
- * the drop is seen (the client says the connection was lost, and every canvas it drew before is
- * gone from the page), then, within `ms`, Firefox's page drawn again to the far corner of a
- * `width`×`height` page, by a window filling it whose canvas is not one of those before.
+ * Cuts the page's connections at the relay (its websocket among them) and watches the client's
+ * own reconnect: first the drop is seen (the page says its connection was lost, `#screen
+ * [data-state="lost"]`, and every canvas it drew before is gone from the page), then, within
+ * `ms`, Firefox's page drawn again to the far corner of a `width`×`height` page, by a window
+ * filling it whose canvas is not one of those before, on a connection the page says is open.
  * Returns {dropMs, backMs}, backMs null when the page did not come back within `ms`.
  */
-async function reconnectAndWatch(page, width, height, ms) {
+async function reconnectAndWatch(page, relay, width, height, ms) {
   await page.evaluate(() => {
     window.__flOld = [...document.querySelectorAll('#screen canvas')];
-    window.__flLost = 0;
-    if (!window.__flListening) {
-      window.__flListening = true;
-      document.addEventListener('connection-lost', () => window.__flLost++);
+    window.__flStates = [];
+    if (!window.__flWatching) {
+      // Every state the page goes through, however briefly.
+      window.__flWatching = true;
+      const screen = document.getElementById('screen');
+      new MutationObserver(() => window.__flStates.push(screen.dataset.state))
+        .observe(screen, { attributes: true, attributeFilter: ['data-state'] });
     }
   });
   const started = Date.now();
-  await page.evaluate(() => client.do_reconnect());
+  const cut = relay.drop();
   const dropped = await within(10_000, () => page.evaluate(() =>
-    window.__flLost > 0 && window.__flOld.length > 0 && window.__flOld.every((c) => !c.isConnected)));
-  assert.ok(dropped, `the client dropped its connection and its windows: ${JSON.stringify(await windows(page))}`);
+    window.__flStates.includes('lost') && window.__flOld.length > 0 && window.__flOld.every((c) => !c.isConnected)));
+  assert.ok(dropped, `the client said its connection was lost and dropped its windows (${cut} connections cut): ` +
+    `states ${JSON.stringify(await page.evaluate(() => window.__flStates))}, windows ${JSON.stringify(await windows(page))}`);
   const dropMs = Date.now() - started;
   const drawnAgain = async () => {
-    // After a refused reconnect the client gives up and leaves for its connect page: not back.
     const fresh = await page.evaluate(([x, y]) => {
       const canvas = document.elementsFromPoint(x, y).find((e) => e.tagName === 'CANVAS');
-      return !!canvas && Array.isArray(window.__flOld) && !window.__flOld.includes(canvas);
+      return !!canvas && Array.isArray(window.__flOld) && !window.__flOld.includes(canvas)
+        && document.getElementById('screen').dataset.state === 'open';
     }, [width - 5, height - 5]).catch(() => false);
     if (!fresh) return false;
     const w = (await windows(page))[0];
-    return !!w && Math.abs(w.w - width) <= 2 && Math.abs(w.h - height) <= 2 && isPage(await pixelAt(page, width - 5, height - 5));
+    return !!w && w.fill && Math.abs(w.w - width) <= 2 && Math.abs(w.h - height) <= 2 && isPage(await pixelAt(page, width - 5, height - 5));
   };
   const back = await within(ms, drawnAgain);
   return { dropMs, backMs: back ? Date.now() - started : null };
 }
 
 /**
- * Pixels of Firefox's accent blue (#0061e0, as Xpra's encoding brings it, about (0, 97, 250)) in
- * the client's canvases: Firefox's login prompt shows it in its "Sign in" button (about 80×30
- * px) and the ring of its focused user name field; nothing else on the screen has it.
+ * Pixels of Firefox's accent blue (#0061e0, as Xpra's encoding brings it, about (0, 97, 250)) the
+ * user sees on the page (a screenshot of its viewport, `width`×`height`): Firefox's login prompt
+ * shows it in its "Sign in" button (about 80×30 px) and the ring of its focused user name field;
+ * nothing else on the screen has it.
  */
-function accentPixels(page) {
-  return page.evaluate(() => {
-    let n = 0;
-    for (const canvas of document.querySelectorAll('#screen canvas')) {
-      if (!canvas.width || !canvas.height) continue;
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      for (let i = 0; i < data.length; i += 4) {
-        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-        if (b >= 180 && b - r >= 150 && g >= 60 && g <= 140) n++;
-      }
-    }
-    return n;
-  });
+async function accentPixels(page, width, height) {
+  const image = await shot(page.mainFrame(), { x: 0, y: 0, w: width, h: height });
+  let n = 0;
+  for (let i = 0; i < image.data.length; i += 4) {
+    const [r, g, b] = [image.data[i], image.data[i + 1], image.data[i + 2]];
+    if (b >= 180 && b - r >= 150 && g >= 60 && g <= 140) n++;
+  }
+  return n;
 }
 
+/** The window the page gives the keyboard to (`#screen[data-focused]`): its id, or "". */
+const focusedWindow = async (page) => (await screenState(page.mainFrame()))?.focused ?? '';
+
 test('Firefox fills the page, follows its size within a second, and has no Xpra chrome; a reconnect brings it back, a refused one does not', async (t) => {
-  // Through a relay that can refuse the client's connections (the client's websocket lives in a
-  // worker, out of reach of the browser's request routing).
+  // Through a relay that can cut the page's connections (as a failing network does) and refuse
+  // new ones.
   const relay = await startRelay(api.address);
   t.after(() => relay.close());
   const page = await browser.newPage({ viewport: { width: 1070, height: 716 } });
@@ -313,16 +312,15 @@ test('Firefox fills the page, follows its size within a second, and has no Xpra 
     await page.setViewportSize({ width, height });
     const fits = await within(1_000, async () => {
       const main = (await windows(page))[0];
-      return main && Math.abs(main.x) <= 2 && Math.abs(main.y) <= 2 && Math.abs(main.w - width) <= 2 && Math.abs(main.h - height) <= 2;
+      return main && main.fill && Math.abs(main.x) <= 2 && Math.abs(main.y) <= 2 && Math.abs(main.w - width) <= 2 && Math.abs(main.h - height) <= 2;
     });
     assert.ok(fits, `at ${width}x${height}: ${JSON.stringify(await windows(page))}`);
     // Firefox itself was resized, not only the client's frame: its page reaches the far corner.
     const corner = await within(5_000, async () => isPage(await pixelAt(page, width - 5, height - 5)));
     assert.ok(corner, `Firefox's page does not reach ${width - 5},${height - 5}: ${await pixelAt(page, width - 5, height - 5)}`);
   }
-  const [main] = await windows(page);
-  assert.equal(main.titleBar, false, 'no Xpra title bar around Firefox');
-  assert.equal(await page.locator('#float_menu').isVisible(), false, 'no floating menu');
+  // Nothing but Firefox's windows on the page: no title bar, menu or other chrome of a client's.
+  assert.deepEqual(await chromeShown(page.mainFrame()), [], 'elements shown besides #screen and its window canvases');
   assert.match(await page.title(), /page-test/, 'the page is titled after Firefox');
   await page.screenshot({ path: join(home, 'filled.png') });
 
@@ -330,21 +328,22 @@ test('Firefox fills the page, follows its size within a second, and has no Xpra 
   // drop is seen first (the old windows gone, a new websocket opened), then Firefox's page again.
   let sockets = 0;
   page.on('websocket', () => sockets++);
-  const reconnect = await reconnectAndWatch(page, 800, 600, 20_000);
+  const reconnect = await reconnectAndWatch(page, relay, 800, 600, 20_000);
   assert.ok(reconnect.backMs !== null, `Firefox is back after a reconnect: ${JSON.stringify(await windows(page))}`);
   assert.ok(sockets >= 1, 'the client opened a new websocket');
   log(`reconnect: dropped after ${reconnect.dropMs} ms, Firefox back after ${reconnect.backMs} ms`);
 
   // Control: the same with the reconnect refused (the relay closes every new connection as it
   // accepts it): the client tries again, and Firefox's page does not come back. Watched for three
-  // times what the reconnect took, and at least 10 s (the client makes its five attempts a
-  // second apart, then gives up).
+  // times what the reconnect took, and at least 10 s (the client's first attempts come 0.5, 1
+  // and 2 s apart).
   relay.refusing = true;
   const watchMs = Math.max(10_000, 3 * reconnect.backMs);
-  const control = await reconnectAndWatch(page, 800, 600, watchMs);
+  const control = await reconnectAndWatch(page, relay, 800, 600, watchMs);
   log(`refused reconnect: dropped after ${control.dropMs} ms, ${relay.refused} connections refused, back after ${control.backMs} ms (null: not within the ${watchMs} ms watched)`);
   assert.ok(relay.refused >= 1, 'the client tried to connect again, and was refused');
   assert.equal(control.backMs, null, `with the reconnect refused, Firefox's page is not drawn again: ${JSON.stringify(await windows(page))}`);
+  assert.notEqual((await screenState(page.mainFrame())).state, 'open', 'with the reconnect refused, the page does not say it is connected');
   await page.close();
 });
 
@@ -394,17 +393,24 @@ test('on a devicePixelRatio 2 screen Firefox is drawn in device pixels, at its s
     const page = await context.newPage();
     await page.goto(`${api.address}/${dpr.path}?token=${api.token}`);
     await page.waitForSelector('#screen canvas', { timeout: 60_000 });
-    // The canvas holds a pixel per device pixel: drawn 1:1, not scaled up.
+    // The canvas holds a pixel per device pixel: drawn 1:1, not scaled up (its width is the
+    // size its worker drew at).
     const ratio = await within(5_000, async () => {
       const r = await page.evaluate(() => {
-        const c = document.querySelector('#screen canvas');
-        return c.width / c.getBoundingClientRect().width;
+        const c = document.querySelector('#screen canvas.window.fill');
+        return c ? c.width / c.getBoundingClientRect().width : 0;
       });
       return Math.abs(r - 2) < 0.02 && r;
     });
-    assert.ok(ratio, 'the canvas is in device pixels');
+    assert.ok(ratio, `the canvas is in device pixels: ${JSON.stringify(await windows(page))}`);
     const [main] = await windows(page);
-    assert.ok(Math.abs(main.w - 900) <= 2 && Math.abs(main.h - 650) <= 2, `fills the page: ${JSON.stringify(main)}`);
+    assert.ok(main.fill && Math.abs(main.w - 900) <= 2 && Math.abs(main.h - 650) <= 2, `fills the page: ${JSON.stringify(main)}`);
+    // And the session's X screen is the page in device pixels: what Firefox draws is what is shown.
+    const screen = await within(5_000, () => {
+      const size = xScreenSize(dpr);
+      return Math.abs(size.w - 1800) <= 4 && Math.abs(size.h - 1300) <= 4 && size;
+    });
+    assert.ok(screen, `the X screen is 1800x1300 device pixels: ${JSON.stringify(xScreenSize(dpr))}`);
     // Where Firefox's page starts, in viewport pixels; once Firefox took the session's DPI its
     // toolbar is as tall as a local one (about 70-90 px), not half of it.
     const top = await within(10_000, async () => {
@@ -445,13 +451,13 @@ test("Firefox's HTTP login prompt and file dialog appear over it and work", asyn
     const [main] = await windows(page);
     // The prompt is Firefox's own (tab-modal, in its window) with the user name field focused:
     // waited for until it is drawn (its "Sign in" button and focus ring, in Firefox's accent blue).
-    const before = await accentPixels(page);
-    const prompt = await within(30_000, async () => { const n = await accentPixels(page); return n >= 1_000 && n; });
-    assert.ok(prompt, `Firefox's login prompt is drawn (accent-blue pixels: ${await accentPixels(page)}; title ${await title()})`);
+    const before = await accentPixels(page, 1000, 700);
+    const prompt = await within(30_000, async () => { const n = await accentPixels(page, 1000, 700); return n >= 1_000 && n; });
+    assert.ok(prompt, `Firefox's login prompt is drawn (accent-blue pixels: ${await accentPixels(page, 1000, 700)}; title ${await title()})`);
     log(`login prompt drawn: ${prompt} accent-blue pixels (${before} when the page had just connected)`);
     // A click below the prompt gives Firefox's window the keyboard; the prompt keeps its focus.
     await page.mouse.click(main.x + main.w / 2, main.y + main.h - 20);
-    await waitFor("Firefox's window focused", () => page.evaluate((id) => String(window.client.topwindow) === id, main.id), 10_000);
+    await waitFor("Firefox's window focused", async () => (await focusedWindow(page)) === main.id, 10_000);
     await page.keyboard.type('ada');
     await page.keyboard.press('Tab');
     await page.keyboard.type('lovelace');
@@ -490,12 +496,13 @@ test("Firefox's HTTP login prompt and file dialog appear over it and work", asyn
       }
       assert.ok(dialog, `${which}: the file dialog opened as a window: ${JSON.stringify(await windows(page))}`);
       known.add(dialog.id);
-      const hints = await page.evaluate((id) => JSON.stringify(client.id_to_window[id]?.metadata['size-constraints'] ?? null), dialog.id);
+      // On a failure, the X side of it: the dialog's top-level window as the X server has it.
+      const xSide = () => { try { return JSON.stringify(xWindows(auth).filter((w) => /File Upload/.test(w.name ?? ''))); } catch (e) { return String(e); } };
       assert.ok(dialog.x >= 0 && dialog.y >= 0 && dialog.x + dialog.w <= 1000 + 2 && dialog.y + dialog.h <= 700 + 2,
-        `the file dialog is inside the page: ${JSON.stringify(dialog)}, size constraints ${hints}`);
-      // Focused through its title bar, the dialog takes the keys.
+        `the file dialog is inside the page: ${JSON.stringify(dialog)}; in X: ${xSide()}`);
+      // Focused through its top edge (GTK's header bar), the dialog takes the keys.
       await page.mouse.click(dialog.x + dialog.w / 2, dialog.y + 8);
-      await waitFor('the file dialog focused', () => page.evaluate((id) => String(window.client.topwindow) === id, dialog.id), 10_000)
+      await waitFor('the file dialog focused', async () => (await focusedWindow(page)) === dialog.id, 10_000)
         .catch((e) => log(e.message));
       return dialog;
     };
