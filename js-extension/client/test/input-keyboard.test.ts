@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { KeyboardTranslator, keyboardCapabilities, keyboardConfigPacket } from "../src/input/keyboard.js";
+import { KeyboardTranslator, keyboardCapabilities, keyboardConfigPacket, platformFrom } from "../src/input/keyboard.js";
 import type { KeyEventLike, Platform } from "../src/input/keyboard.js";
 import { modifierMapFromHello } from "../src/input/modifiers.js";
 import type { Encodable, Value } from "../src/protocol/values.js";
@@ -252,10 +252,40 @@ describe("the browser's default", () => {
     assert.deepEqual({ preventDefault: off.preventDefault, awaitPaste: off.awaitPaste }, { preventDefault: true, awaitPaste: false });
   });
 
+  test("on a Mac Command is the session's Control and Control its Super: Cmd+A selects all", () => {
+    const mac = v3("mac");
+    const cmd = ev("Meta", "MetaLeft", 91, { location: 1, mods: ["Meta"] });
+    const out = [
+      ...mac.onKeyDown(cmd, WID).packets,
+      ...type(mac, [ev("a", "KeyA", 65, { mods: ["Meta"] })]),
+      ...mac.onKeyUp(ev("Meta", "MetaLeft", 91, { location: 1 }), WID).packets
+    ];
+    assert.deepEqual(keys(out), [
+      ["Control_L", true, ["control"], ""],
+      ["a", true, ["control"], "a"], ["a", false, ["control"], ""],
+      ["Control_L", false, [], ""]
+    ]);
+    const ctrl = mac.onKeyDown(ev("Control", "ControlRight", 17, { location: 2, mods: ["Control"] }), WID).packets;
+    assert.deepEqual(keys(ctrl), [["Super_R", true, ["mod4"], ""]]);
+    // Control: elsewhere Meta stays Super and Control stays Control.
+    const linux = v3("linux");
+    assert.deepEqual(keys([...linux.onKeyDown(cmd, WID).packets, ...linux.onKeyDown(ev("a", "KeyA", 65, { mods: ["Meta"] }), WID).packets]),
+      [["Super_L", true, ["mod4"], ""], ["a", true, ["mod4"], "a"]]);
+  });
+
   test("on a Mac the paste combination is Cmd+V, not Ctrl+V", () => {
     const t = v3("mac", true);
     assert.equal(t.onKeyDown(ev("v", "KeyV", 86, { mods: ["Meta"] }), WID).awaitPaste, true);
     assert.equal(t.onKeyDown(ev("v", "KeyV", 86, { mods: ["Control"] }), WID).preventDefault, true);
+  });
+});
+
+describe("platform", () => {
+  test("from navigator.platform, else the user agent", () => {
+    assert.deepEqual(["MacIntel", "Win32", "Linux x86_64", "iPad", "FreeBSD amd64"].map(p => platformFrom(p, "")),
+      ["mac", "windows", "linux", "mac", "other"]);
+    assert.equal(platformFrom("", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36"), "mac");
+    assert.equal(platformFrom("", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"), "linux");
   });
 });
 

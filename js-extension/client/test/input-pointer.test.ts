@@ -47,6 +47,15 @@ describe("pointer", () => {
     assert.deepEqual(p.onPointerDown({ button: 7 }, WID, [0, 0]), []);
   });
 
+  test("on a Mac Cmd+click is a Control click for the session, Control+click a Super one", () => {
+    const mac = new PointerTranslator({ protocol: "v3", mac: true });
+    assert.deepEqual(mac.onPointerDown({ ...noMods, button: 0, metaKey: true }, WID, [0, 0])[0]![5], ["control"]);
+    assert.deepEqual(mac.onPointerDown({ ...noMods, button: 2, ctrlKey: true }, WID, [0, 0])[0]![5], ["mod4"]);
+    // Control: elsewhere the same events keep their modifiers.
+    const linux = new PointerTranslator({ protocol: "v3" });
+    assert.deepEqual(linux.onPointerDown({ ...noMods, button: 0, metaKey: true }, WID, [0, 0])[0]![5], ["mod4"]);
+  });
+
   test("releaseAll (the page lost the pointer) releases the buttons still down, once", () => {
     const p = new PointerTranslator({ protocol: "v3" });
     p.onPointerDown({ button: 0 }, WID, [0, 0]);

@@ -21,6 +21,7 @@ import {
   keyboardCapabilities,
   keyboardConfigPacket,
   modifierMapFromHello,
+  platformFrom,
   type ClipboardDirection,
 } from "../input/index.js";
 import type { Key, Value } from "../protocol/values.js";
@@ -131,8 +132,9 @@ async function start(): Promise<void> {
     language: navigator.language,
   });
   showKeyboardLayout(root, layout.variant ? `${layout.layout}(${layout.variant})` : layout.layout);
-  const keyboard = new KeyboardTranslator({ protocol, clipboardToServer: config.clipboard === "both" || config.clipboard === "to-firefox" });
-  const pointer = new PointerTranslator({ protocol });
+  const platform = platformFrom(navigator.platform, navigator.userAgent);
+  const keyboard = new KeyboardTranslator({ protocol, platform, clipboardToServer: config.clipboard === "both" || config.clipboard === "to-firefox" });
+  const pointer = new PointerTranslator({ protocol, mac: platform === "mac" });
   let clipboard: ClipboardText | null = null;
 
   session = new Session({

@@ -5,7 +5,7 @@
  */
 export { inputProtocolFor } from "./protocol.js";
 export type { InputProtocol } from "./protocol.js";
-export { KeyboardTranslator, keyboardCapabilities, keyboardConfigPacket } from "./keyboard.js";
+export { KeyboardTranslator, keyboardCapabilities, keyboardConfigPacket, platformFrom } from "./keyboard.js";
 export type { KeyEventLike, KeyResult, KeyboardOptions, Platform } from "./keyboard.js";
 export { chooseLayout, layoutFromKeyboardMap, layoutFromLanguage, layoutFromSetting } from "./layouts.js";
 export type { Layout } from "./layouts.js";

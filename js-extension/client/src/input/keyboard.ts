@@ -13,6 +13,8 @@
  *   composes as a local keyboard would (the server's layout often lacks `é` itself);
  * - AltGr chooses Level3 and drops the Control+Alt that Windows reports with it; Option on a Mac
  *   does the same (it types characters there);
+ * - on a Mac, Command is Control in the session and Control is Super (Cmd+C, Cmd+A, Cmd+V do
+ *   there what they do in every Mac application);
  * - with the clipboard on, the browser keeps Ctrl/Cmd, Shift and the copy/paste combinations, so
  *   its paste event fires; the app sends the pasted text before the key (`awaitPaste`).
  */
@@ -36,6 +38,18 @@ export interface KeyEventLike extends ModifierSource {
 }
 
 export type Platform = "mac" | "windows" | "linux" | "other";
+
+/**
+ * The browser's platform from `navigator.platform` ("MacIntel", "Win32", "Linux x86_64") or, where
+ * a browser empties it, its user agent.
+ */
+export function platformFrom(platform: string, userAgent: string): Platform {
+  const text = platform || userAgent;
+  return /^Mac|Macintosh|iPhone|iPad/.test(text) ? "mac"
+    : /^Win|Windows/.test(text) ? "windows"
+    : /Linux|X11|CrOS/.test(text) ? "linux"
+    : "other";
+}
 
 export interface KeyboardOptions {
   readonly protocol: InputProtocol;
@@ -74,6 +88,12 @@ const DEAD_FOR_MARK: ReadonlyMap<string, string> = new Map([
 ]);
 
 const PASTE_LETTERS = new Set(["c", "x", "v"]);
+
+// A Mac's Command and Control keys, each sent as the other.
+const MAC_SWAP: ReadonlyMap<string, string> = new Map([
+  ["Super_L", "Control_L"], ["Super_R", "Control_R"], ["Meta_L", "Control_L"], ["Meta_R", "Control_R"],
+  ["Control_L", "Super_L"], ["Control_R", "Super_R"]
+]);
 
 interface Down {
   readonly keyname: string;
@@ -148,7 +168,7 @@ export class KeyboardTranslator {
       if (held.keyname === "ISO_Level3_Shift") {
         this.altgr = false;
       }
-      const mods = xModifiers(event, this.modifierMap, this.altgr || this.macOption(event));
+      const mods = this.modifiers(event);
       return {
         packets: [this.packet(wid, held.keyname, false, mods, held.keycode, "")],
         preventDefault: !this.browserKeeps(event, held.keyname),
@@ -159,7 +179,7 @@ export class KeyboardTranslator {
       const composed = this.composed(key);
       if (composed !== undefined) {
         this.deadPending = false;
-        const mods = xModifiers(event, this.modifierMap, this.altgr || this.macOption(event));
+        const mods = this.modifiers(event);
         this.down.set(code, { keyname: composed.base, keycode });
         return {
           packets: [
@@ -188,7 +208,7 @@ export class KeyboardTranslator {
       return { packets: [], preventDefault: true, awaitPaste: false };
     }
     this.down.set(code, { keyname, keycode });
-    const mods = xModifiers(event, this.modifierMap, this.altgr || this.macOption(event));
+    const mods = this.modifiers(event);
     const string = [...key].length === 1 ? key : "";
     const keeps = this.browserKeeps(event, keyname);
     return {
@@ -196,6 +216,10 @@ export class KeyboardTranslator {
       preventDefault: !keeps,
       awaitPaste: keeps && this.isPasteCombination(event, keyname)
     };
+  }
+
+  private modifiers(event: KeyEventLike): string[] {
+    return xModifiers(event, this.modifierMap, this.altgr || this.macOption(event), this.platform === "mac");
   }
 
   /** Option on a Mac types characters as AltGr does; its Alt modifier is Level3 there. */
@@ -209,7 +233,7 @@ export class KeyboardTranslator {
     }
     const named = namedKey(key, code, location);
     if (named !== undefined) {
-      return named;
+      return this.platform === "mac" ? MAC_SWAP.get(named) ?? named : named;
     }
     if ([...key].length === 1) {
       return keysymNameForChar(key) ?? nameFromCode(code);
@@ -242,9 +266,8 @@ export class KeyboardTranslator {
     if (!this.clipboardToServer) {
       return false;
     }
-    const mac = this.platform === "mac";
-    const clipboardModifiers = mac ? ["Super_L", "Super_R", "Shift_L", "Shift_R"] : ["Control_L", "Control_R", "Shift_L", "Shift_R"];
-    if (clipboardModifiers.includes(keyname)) {
+    // Control's keynames: on a Mac the Command key's, swapped (MAC_SWAP).
+    if (["Control_L", "Control_R", "Shift_L", "Shift_R"].includes(keyname)) {
       return true;
     }
     if (keyname === "Insert" && event.shiftKey === true) {

@@ -81,9 +81,11 @@ export interface ModifierSource {
 
 /**
  * The X modifiers for an event. `altgr`: AltGr (or Mac Option) is down, so Alt and Control that
- * the browser reports with it are dropped and the Level3 modifier is sent instead.
+ * the browser reports with it are dropped and the Level3 modifier is sent instead. `swapCommand`
+ * (a Mac): Command is Control for the session and Control is its Super, so Cmd+C copies in
+ * Firefox as it does in every Mac application.
  */
-export function xModifiers(event: ModifierSource, map: ModifierMap, altgr: boolean): string[] {
+export function xModifiers(event: ModifierSource, map: ModifierMap, altgr: boolean, swapCommand = false): string[] {
   const state = (name: string): boolean => event.getModifierState?.(name) === true;
   const mods: string[] = [];
   if (event.shiftKey === true || state("Shift")) {
@@ -92,13 +94,15 @@ export function xModifiers(event: ModifierSource, map: ModifierMap, altgr: boole
   if (state("CapsLock")) {
     mods.push("lock");
   }
-  if (!altgr && (event.ctrlKey === true || state("Control"))) {
+  const control = event.ctrlKey === true || state("Control");
+  const command = event.metaKey === true || state("Meta");
+  if (!altgr && (swapCommand ? command : control)) {
     mods.push(map.control);
   }
   if (!altgr && (event.altKey === true || state("Alt"))) {
     mods.push(map.alt);
   }
-  if (event.metaKey === true || state("Meta")) {
+  if (swapCommand ? control : command) {
     mods.push(map.meta);
   }
   if (state("NumLock")) {

@@ -51,9 +51,17 @@ export class PointerTranslator {
   private wheelX = 0;
   private wheelY = 0;
 
-  constructor(options: { readonly protocol: InputProtocol; readonly modifiers?: ModifierMap }) {
+  /** A Mac: Command is Control for the session (as for keys: Cmd+click opens a link in a new tab). */
+  private readonly swapCommand: boolean;
+
+  constructor(options: { readonly protocol: InputProtocol; readonly modifiers?: ModifierMap; readonly mac?: boolean }) {
     this.protocol = options.protocol;
     this.modifierMap = options.modifiers ?? DEFAULT_MODIFIERS;
+    this.swapCommand = options.mac ?? false;
+  }
+
+  private modifiers(event: ModifierSource): string[] {
+    return xModifiers(event, this.modifierMap, false, this.swapCommand);
   }
 
   setModifierMap(map: ModifierMap): void {
@@ -62,7 +70,7 @@ export class PointerTranslator {
 
   onPointerMove(event: PointerEventLike, wid: number, position: Position): Encodable[][] {
     const point = round(position);
-    const modifiers = xModifiers(event, this.modifierMap, false);
+    const modifiers = this.modifiers(event);
     if (this.protocol === "v3") {
       return [["pointer-position", wid, point, modifiers, this.buttons()]];
     }
@@ -93,7 +101,7 @@ export class PointerTranslator {
     this.wheelX = accumulate(this.wheelX, dx);
     this.wheelY = accumulate(this.wheelY, dy);
     const point = round(position);
-    const modifiers = xModifiers(event, this.modifierMap, false);
+    const modifiers = this.modifiers(event);
     const packets: Encodable[][] = [];
     const take = (total: number, negative: number, positive: number): number => {
       const clicks = Math.min(MAX_CLICKS_PER_EVENT, Math.floor(Math.abs(total) / PIXELS_PER_CLICK));
@@ -119,7 +127,7 @@ export class PointerTranslator {
     if (!pressed && !this.pressed.has(button)) {
       return [];
     }
-    return this.buttonPacket(wid, button, pressed, round(position), xModifiers(event, this.modifierMap, false));
+    return this.buttonPacket(wid, button, pressed, round(position), this.modifiers(event));
   }
 
   private buttonPacket(wid: number, button: number, pressed: boolean, point: Encodable[], modifiers: string[]): Encodable[][] {
