@@ -109,7 +109,8 @@ function startServer(root: string, routes: Map<string, { body: Uint8Array | stri
   });
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** p, or a failure naming `what` after ms. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p,

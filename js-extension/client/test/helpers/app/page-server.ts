@@ -1,5 +1,5 @@
 /**
- * Serves the page as the sidecar will: dist/ under /sessions/1/ with the product's CSP, a
+ * Serves the page as the sidecar will: dist/ (or a copy given) under /sessions/1/ with the product's CSP, a
  * session.json next to it, and the websocket upgrade on that directory relayed raw to an Xpra
  * unix socket (Xpra answers the upgrade itself, so the relay only pipes bytes). Also a parent page
  * at /parent.html that frames the session page and records the messages it posts, as the
@@ -48,8 +48,13 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function startPageServer(xpraSocket: string, sessionJson: unknown): Promise<PageServer> {
-  const base = resolve(DIST);
+export interface PageServerOptions {
+  /** The page's files (default: DIST); a deliberately broken copy, to see a test fail. */
+  readonly dist?: string | undefined;
+}
+
+export async function startPageServer(xpraSocket: string, sessionJson: unknown, opts: PageServerOptions = {}): Promise<PageServer> {
+  const base = resolve(opts.dist ?? DIST);
   const sockets = new Set<Duplex>();
   let relayed = 0;
   const server = createServer((req, res) => {
