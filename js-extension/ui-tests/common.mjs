@@ -89,6 +89,15 @@ export function clientWindows(frame) {
       .sort((a, b) => Number(b.fill) - Number(a.fill) || a.z - b.z));
 }
 
+/**
+ * Where a click gives GTK's file dialog the focus and does nothing else: low in its file list
+ * (empty there, or a file row, which the typed name overrides). Not its top edge: our client
+ * draws no title bar, and the top of GTK's dialog is its path bar, whose buttons change the
+ * folder it shows (measured: the dialog then showed the workspace's parent, and a typed name
+ * was not found there).
+ */
+export const dialogFocusPoint = w => ({ x: w.x + w.w * 0.6, y: w.y + Math.max(8, w.h - 120) });
+
 /** `#screen`'s state: {state, focused, layout} (null before the page has its screen). */
 export function screenState(frame) {
   return frame.evaluate(() => {

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, clientWindows, screenState, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, dialogFocusPoint, clientWindows, screenState, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
@@ -495,10 +495,11 @@ test('a file input\'s dialog opens in the workspace: a typed name uploads the fi
       dialog = (await windows(page)).find(w => w.id !== main.id && w.w > 300);
       return dialog;
     });
-    // Focused through its title bar, the dialog takes the keys. In GTK's file chooser a typed
-    // name starts a search; Ctrl+L opens its location field, which takes a name relative to the
-    // folder the dialog shows.
-    await page.mouse.click(dialog.x + dialog.w / 2, dialog.y + 8);
+    // Focused by a click in it (dialogFocusPoint), the dialog takes the keys. In GTK's file
+    // chooser a typed name starts a search; Ctrl+L opens its location field, which takes a name
+    // relative to the folder the dialog shows.
+    const focus = dialogFocusPoint(dialog);
+    await page.mouse.click(focus.x, focus.y);
     await waitFor('the dialog focused', async () => (await screenState(page.mainFrame())).focused === dialog.id, 10_000)
       .catch(e => log(e.message));
     await page.keyboard.press('Control+l');

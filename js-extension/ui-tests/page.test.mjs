@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
+import { CHROMIUM_FLAGS, dialogFocusPoint, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint, shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
@@ -500,8 +500,9 @@ test("Firefox's HTTP login prompt and file dialog appear over it and work", asyn
       const xSide = () => { try { return JSON.stringify(xWindows(auth).filter((w) => /File Upload/.test(w.name ?? ''))); } catch (e) { return String(e); } };
       assert.ok(dialog.x >= 0 && dialog.y >= 0 && dialog.x + dialog.w <= 1000 + 2 && dialog.y + dialog.h <= 700 + 2,
         `the file dialog is inside the page: ${JSON.stringify(dialog)}; in X: ${xSide()}`);
-      // Focused through its top edge (GTK's header bar), the dialog takes the keys.
-      await page.mouse.click(dialog.x + dialog.w / 2, dialog.y + 8);
+      // Focused by a click in it (dialogFocusPoint), the dialog takes the keys.
+      const focus = dialogFocusPoint(dialog);
+      await page.mouse.click(focus.x, focus.y);
       await waitFor('the file dialog focused', async () => (await focusedWindow(page)) === dialog.id, 10_000)
         .catch((e) => log(e.message));
       return dialog;
