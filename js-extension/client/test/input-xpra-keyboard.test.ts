@@ -118,7 +118,7 @@ function serverLayout(server: Server): string {
 
 /** A server, a client whose hello asks for `layout`, and xev's window on screen. */
 async function session(version: Version, layout: Layout, keyboardRoot = true) {
-  const server = await startServer(version, ["--clipboard=no"], { keyboardRoot });
+  const server = await startServer(version, [], { keyboardRoot });
   servers.push(server);
   const protocol = inputProtocolFor(Number(version.split(".")[0]));
   const client = await Client.connect(server, { ...keyboardCapabilities(protocol, layout) });

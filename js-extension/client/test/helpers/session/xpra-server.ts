@@ -2,8 +2,9 @@
  * Starts a real Xpra server (Debian's 3.1.3 or the 6.5 build) for node tests, with the flags
  * the product uses (crates/fl-session/src/command.rs) minus Firefox: a small X app instead, a
  * private temp dir for sockets, logs, XDG dirs and conf, --displayfd so Xvfb picks a free
- * display. stop() ends the whole process group, then anything still carrying this server's
- * marker in its environment (Xvfb leaves Xpra's group), then removes the temp dir.
+ * display. stop() ends the whole process group and the groups of the X clients run() started,
+ * then anything still carrying this server's marker in its environment (Xvfb leaves Xpra's
+ * group), then removes the temp dir.
  *
  * Reusable by every layer's tests: `const s = await startXpra("6.5"); ... await s.stop();`
  */
@@ -28,7 +29,12 @@ export interface XpraServer {
   readonly socket: string;
   readonly dir: string;
   readonly pid: number;
+  /** The X display, ":N". */
   readonly display: string;
+  /** The server's environment (its marker included): what an X client in the session gets. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Starts an X client on the display, in its own process group (ended by stop()). */
+  run(command: string, args: readonly string[]): { child: ChildProcess; output: () => string };
   /** Everything the server printed so far. */
   output(): string;
   /** Resolves when the server process has exited (with its code or signal). */
@@ -37,8 +43,10 @@ export interface XpraServer {
 }
 
 export interface StartOptions {
-  /** The X client to run (default: xmessage). */
-  readonly child?: string;
+  /** The X client Xpra starts and exits with (default: xmessage; null: none, the test runs its own). */
+  readonly child?: string | null;
+  /** Xvfb's screen, WIDTHxHEIGHT (default 1280x800). */
+  readonly screen?: string;
   readonly extraArgs?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
@@ -62,8 +70,6 @@ export async function startXpra(version: XpraVersion, o: StartOptions = {}): Pro
     `--bind=${socket}`,
     "--html=off",
     "--displayfd=3",
-    `--start-child=${o.child ?? "xmessage -geometry 320x120+10+10 session-test"}`,
-    "--exit-with-children=yes",
     "--terminate-children=yes",
     "--start-env=DBUS_SESSION_BUS_ADDRESS=disabled:",
     "--dbus-launch=",
@@ -84,8 +90,10 @@ export async function startXpra(version: XpraVersion, o: StartOptions = {}): Pro
     "--clipboard=no",
     `--socket-dirs=${path.join(dir, "sockets")}`,
     `--log-dir=${dir}`,
-    `--xvfb=Xvfb +extension Composite -screen 0 1280x800x24+32 -dpi 96 -nolisten tcp -noreset -auth ${xauth}`,
+    `--xvfb=Xvfb +extension Composite -screen 0 ${o.screen ?? "1280x800"}x24+32 -dpi 96 -nolisten tcp -noreset -auth ${xauth}`,
   ];
+  const startChild = o.child === undefined ? "xmessage -geometry 320x120+10+10 session-test" : o.child;
+  if (startChild !== null) args.push(`--start-child=${startChild}`, "--exit-with-children=yes");
   if (version === "3.1") args.push("--dbus-proxy=no");
   args.push(...(o.extraArgs ?? []));
   const env: Record<string, string> = {
@@ -120,10 +128,12 @@ export async function startXpra(version: XpraVersion, o: StartOptions = {}): Pro
   let exitedFlag = false;
   void exited.then(() => (exitedFlag = true));
   const pid = child.pid ?? -1;
+  const clients: number[] = [];
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    for (const c of clients) signalGroup(c, "SIGKILL");
     await killGroup(pid, exited, () => exitedFlag);
     killMarked(marker, dir);
     // A grandchild that escaped anyway must not hold the test process open through our pipes.
@@ -136,7 +146,16 @@ export async function startXpra(version: XpraVersion, o: StartOptions = {}): Pro
     dir,
     pid,
     get display() {
-      return display.trim();
+      return `:${display.trim()}`;
+    },
+    env,
+    run(command, argv) {
+      const c = spawn(command, argv, { env: { ...env, DISPLAY: server.display }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      clients.push(c.pid ?? -1);
+      let text = "";
+      c.stdout?.on("data", (d: Buffer) => (text += d.toString()));
+      c.stderr?.on("data", (d: Buffer) => (text += d.toString()));
+      return { child: c, output: () => text };
     },
     output: () => out,
     exited,
@@ -170,21 +189,23 @@ function connectable(socket: string): Promise<boolean> {
   });
 }
 
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: already gone
+  }
+}
+
 /** TERM to the group, up to 15 s for the leader to exit, then KILL to the group. */
 async function killGroup(pid: number, exited: Promise<string>, gone: () => boolean): Promise<void> {
   if (pid <= 0) return;
-  const signal = (s: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, s);
-    } catch {
-      // ESRCH: already gone
-    }
-  };
   if (!gone()) {
-    signal("SIGTERM");
+    signalGroup(pid, "SIGTERM");
     await Promise.race([exited, sleep(15_000)]);
   }
-  signal("SIGKILL");
+  signalGroup(pid, "SIGKILL");
 }
 
 /**
