@@ -7,31 +7,23 @@ import { after, before } from "node:test";
 import type { Page } from "playwright-core";
 import { startChromium, type ChromiumSession } from "../chromium.js";
 import { decodePng, type Pixels } from "./png.js";
+import type { DrawRequest, DrawResult } from "../../../src/paint/types.js";
 
-export interface DrawSpec {
-  wid: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
+/**
+ * A draw request as the test writes it in Node (the page rebuilds the real one): the fields of
+ * DrawRequest, with the picture's bytes as base64 and the options as a plain object.
+ */
+export type DrawSpec = Omit<DrawRequest, "coding" | "data" | "options"> & {
   coding: string;
   /** base64 bytes, or a plain value (scroll's list of moves). */
   data: { b64: string } | unknown;
-  sequence: number;
-  rowstride: number;
   options: Record<string, unknown>;
   /** Send coding and text options as byte strings, as Xpra 3.1 does. */
   asBytes?: boolean;
-}
+};
 
-export interface Result {
-  wid: number;
-  sequence: number;
-  width: number;
-  height: number;
-  decodeMicros: number;
-  error: string;
-}
+/** What the painter answers for each draw. */
+export type Result = DrawResult;
 
 type G = Record<string, unknown> & { __painter: { [k: string]: (...a: unknown[]) => unknown }; __results: Result[]; __logs: string[] };
 
