@@ -40,6 +40,12 @@ export function sessionCapabilities(o: HelloOptions): Record<string, Encodable> 
     yaml: false,
     compression_level: 1,
     chunks: true,
+    // Xpra 3.1 writes each chunk of a packet as its own websocket frame for a client_type
+    // "HTML5" that does not say this (websockets/protocol.py, "legacy websocket frames"): a
+    // picture then leaves as several small writes, and TCP's Nagle + delayed ACK on the way to
+    // the browser held every other key's photon ~45 ms (measured with bench/own_ab.py). Our
+    // transport reads a byte stream, so one frame per packet is fine; 4.x and later always do so.
+    "websocket.multi-packet": true,
     share: false,
     steal: true,
     // 6.x only answers pings (and pings us) when the client says it pings.
