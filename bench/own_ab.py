@@ -245,9 +245,12 @@ def main():
                             snaps.append(info)
                             i += 1
                     threading.Thread(target=poll, daemon=True).start()
+                started = time.time()
                 r = stream.probe(ctx2, pages, spec, lambda m: None)
                 stop.set()
                 r["path"], r["round"] = name, rnd
+                # Wall-clock bounds, to line the measurement up with Xpra's log (--keep-log).
+                r["wall"] = [round(started, 3), round(time.time(), 3)]
                 if a.info:
                     r["info"] = snaps
                 rows.append(r)
@@ -276,15 +279,22 @@ def summary(rows):
         xs = [x for x in xs if isinstance(x, (int, float))]
         return statistics.median(xs) if xs else None
 
-    print("\npath | key→photon p50 (per round) | drawn p50 | anim frames/s shown | Xpra CPU ms/frame", flush=True)
+    print("\npath | key→photon p50 (per round) | drawn p50 | anim frames/s shown | scroll frames/s shown | "
+          "Xpra CPU ms/frame anim | scroll | scroll MB/s down", flush=True)
     for name in dict.fromkeys(r["path"] for r in rows):
         mine = [r for r in rows if r["path"] == name and "error" not in r]
         lat = [r.get("latency", {}).get("p50_ms") for r in mine]
         drawn = [r.get("latency", {}).get("drawn_p50_ms") for r in mine]
         fps = [r.get("anim", {}).get("fps") for r in mine]
+        sfps = [r.get("scroll", {}).get("fps") for r in mine]
         cpu = [stream.cpu_per_frame(r) for r in mine]
         cpu = [c.get("server") if isinstance(c, dict) else None for c in cpu]
-        print(f"{name} | {med(lat)} ({lat}) | {med(drawn)} | {med(fps)} ({fps}) | {med(cpu)} ({cpu})", flush=True)
+        scpu = [stream.cpu_per_frame(r, "scroll") for r in mine]
+        scpu = [c.get("server") if isinstance(c, dict) else None for c in scpu]
+        smb = [r.get("scroll", {}).get("bytes_per_s") for r in mine]
+        smb = [round(b / 1e6, 2) if isinstance(b, (int, float)) else None for b in smb]
+        print(f"{name} | {med(lat)} ({lat}) | {med(drawn)} | {med(fps)} ({fps}) | {med(sfps)} ({sfps}) | "
+              f"{med(cpu)} ({cpu}) | {med(scpu)} ({scpu}) | {med(smb)}", flush=True)
 
 
 if __name__ == "__main__":
