@@ -34,9 +34,13 @@ export function decodeRgb(inp: RgbInput): RgbOutput {
   if (inp.otherCompression) return fail(`rgb compressed with ${inp.otherCompression}, which was not offered`);
   // 3.1 and 6.5 always send rgb_format; the fallback follows the coding's pixel size.
   const format = inp.format || (inp.coding === "rgb24" ? "RGB" : "BGRX");
+  // The format, not the coding's name, says how many bytes a pixel has: Xpra 3.1's rgb_encode
+  // keeps the coding it was asked for ("rgb24" for the small strips around a scroll) when the
+  // screen's own format (BGRX) is one we accept, and sends 4-byte pixels under "rgb24".
+  // Refusing them made every such draw a decode error, and 3.1 answers each with a lossless
+  // repaint of the whole window, which also throws away its scroll detection (issue 21).
   const bpp = format.length;
   if (!(RGB_FORMATS as readonly string[]).includes(format)) return fail(`unknown rgb_format ${JSON.stringify(format.slice(0, 16))}`);
-  if ((inp.coding === "rgb24" && bpp !== 3) || (inp.coding === "rgb32" && bpp !== 4)) return fail(`rgb_format ${format} does not match ${inp.coding}`);
   // A stride may pad each row (Xpra aligns some), but not without bound.
   if (!Number.isSafeInteger(rowstride) || rowstride < width * bpp || rowstride > width * bpp + 256) {
     return fail(`rowstride ${String(rowstride)} invalid for ${width}x${height} ${format}`);
