@@ -57,20 +57,11 @@ TRACE = os.environ.get("FL_AB_TRACE")  # a file: every relayed read, timed (ms, 
 
 
 def trace_pump(src, dst, direction):
-    buf = bytearray(1 << 16)
-    view = memoryview(buf)
     with open(TRACE, "a") as out:
-        try:
-            while n := src.recv_into(buf):
-                out.write(f"{time.time() * 1000:.1f} {direction} {n}\n")
-                out.flush()
-                dst.sendall(view[:n])
-        except OSError:
-            pass
-    try:
-        dst.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
+        def note(n):
+            out.write(f"{time.time() * 1000:.1f} {direction} {n}\n")
+            out.flush()
+        stream.pump(src, dst, note)
 
 
 if TRACE:

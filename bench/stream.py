@@ -106,6 +106,23 @@ class PageServer:
         self.httpd.server_close()
 
 
+def pump(src, dst, on_chunk=None):
+    """Copies src to dst until src ends, then half-closes dst; `on_chunk(n)` sees each read."""
+    buf = bytearray(1 << 16)
+    view = memoryview(buf)
+    try:
+        while n := src.recv_into(buf):
+            if on_chunk:
+                on_chunk(n)
+            dst.sendall(view[:n])
+    except OSError:
+        pass
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
 class Forwarder:
     """The direct path's way in: a loopback TCP port whose every connection is spliced, byte for
     byte, to a unix socket (the session's `sock/xpra.sock`, Xpra's only listener). It reads no HTTP
@@ -139,17 +156,7 @@ class Forwarder:
 
     @staticmethod
     def _pump(src, dst):
-        buf = bytearray(1 << 16)
-        view = memoryview(buf)
-        try:
-            while n := src.recv_into(buf):
-                dst.sendall(view[:n])
-        except OSError:
-            pass
-        try:
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        pump(src, dst)
 
     def close(self):
         # shutdown() wakes a thread blocked in accept() or recv(); close() alone does not.
