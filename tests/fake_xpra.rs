@@ -164,8 +164,8 @@ async fn a_session_whose_xpra_dies_is_torn_down_and_unlisted() {
 }
 
 /// `serve` is a child subreaper: a descendant that left both its session's process group and
-/// its marker (here one that outlives its session on purpose, exiting 0.3 s after the directory
-/// is gone) is re-parented to `serve`, which must reap it when it exits, not leave it a zombie.
+/// its marker (here one that outlives its session on purpose, exiting when the test releases it
+/// after the directory is gone) is re-parented to `serve`, which must reap it when it exits, not leave it a zombie.
 /// Each stop also orphans the fake's own children (its "Firefox", and the intermediate that
 /// forked the lingerer), reaped the same way: three orphans per session, counted in `/metrics`.
 #[tokio::test]
@@ -183,6 +183,7 @@ async fn orphans_that_outlive_their_session_are_reaped_by_serve() {
         wait_until(Duration::from_secs(5), "the session's lingerer to run without the marker", || !mine().is_empty()).await;
         server.stop_leaving_nothing(session.port).await;
         assert!(!mine().is_empty(), "the lingerer outlives its session");
+        std::fs::write(home.path().join(format!("release-session-{}", session.port)), b"").unwrap();
     }
     wait_until(Duration::from_secs(10), "every lingerer to exit on its own", || all_lingerers().is_empty()).await;
     server.assert_no_zombies().await;
