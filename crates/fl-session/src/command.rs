@@ -127,6 +127,11 @@ impl XpraCommand<'_> {
             ("XDG_DATA_HOME", l.xdg("data").into()),
             ("XDG_RUNTIME_DIR", l.xdg("runtime").into()),
             ("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()),
+            // Xpra 6 run as root waits up to 5 s for the system bus's socket, then starts the
+            // system's `dbus-daemon --system --fork` itself (a machine-wide daemon outside the
+            // session) and waits 5 s more: sessions of root (CI, containers) took 15 s to start
+            // instead of 5. No session needs the system bus. Older Xpra ignores the variable.
+            ("XPRA_SYSTEM_DBUS", "0".into()),
             // Xpra 3.1 reads the keymap through the core protocol unless told otherwise, and
             // mistakes AltGr's level there (the fifth column) for a second group's: a character
             // on AltGr ('[' on a German layout) typed without AltGr held came out as the base
@@ -162,6 +167,13 @@ mod tests {
         };
         assert_eq!(html(3), ["--html=/s/www"]);
         assert_eq!(html(6), ["--html=off"]);
+    }
+
+    #[test]
+    fn xpra_never_starts_the_system_s_dbus_daemon() {
+        let layout = Layout::new("/s".into());
+        let env = command(&layout).env();
+        assert!(env.iter().any(|(name, value)| *name == "XPRA_SYSTEM_DBUS" && value == "0"), "{env:?}");
     }
 
     #[test]
