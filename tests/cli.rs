@@ -13,7 +13,7 @@ use fl_api::{RuntimeFile, SessionList};
 use fl_client::{Client, ClientError};
 use fl_sys::Signal;
 use hyper::{Method, StatusCode};
-use support::{TestHome, eventually, expect_error, fake_server, fake_xpra, session_processes_of, wait_until};
+use support::{TestHome, eventually, fake_server, fake_xpra, session_processes_of, wait_until};
 
 const BIN: &str = env!("CARGO_BIN_EXE_firefox-launcher");
 
@@ -230,12 +230,9 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     write_xpra_wrapper(&xpra);
     let firefox = home.path().join("my-firefox");
     std::os::unix::fs::symlink("/bin/true", &firefox).unwrap();
-    let no_client = home.path().join("no-client");
-    std::fs::create_dir(&no_client).unwrap();
     std::fs::write(home.path().join("mode"), "never-ready").unwrap();
     const TOKEN: &str = "env-token-0123456789abcdef";
-    let (env_home_s, xpra_s, firefox_s, no_client_s) =
-        (env_home.to_str().unwrap(), xpra.to_str().unwrap(), firefox.to_str().unwrap(), no_client.to_str().unwrap());
+    let (env_home_s, xpra_s, firefox_s) = (env_home.to_str().unwrap(), xpra.to_str().unwrap(), firefox.to_str().unwrap());
     let env = [
         ("FIREFOX_LAUNCHER_HOME", env_home_s),
         ("FIREFOX_LAUNCHER_TOKEN", TOKEN),
@@ -247,8 +244,6 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
         ("FIREFOX_LAUNCHER_CLEANUP_TIMEOUT", "0"),
         ("FIREFOX_LAUNCHER_MAX_SESSIONS", "1"),
         ("FIREFOX_LAUNCHER_WARM", "1"),
-        ("FIREFOX_LAUNCHER_CLIENT", "xpra-html5"),
-        ("FIREFOX_LAUNCHER_XPRA_HTML5", no_client_s),
         ("FIREFOX_LAUNCHER_DEBUG", "1"),
         // Not in the README: the fake xpra has no X server to show a window on.
         ("FIREFOX_LAUNCHER_NO_WINDOW_CHECK", "true"),
@@ -281,10 +276,6 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     let session = client.start(Some("https://example.org/env".into())).await.unwrap();
     // MAX_SESSIONS: a second one is one too many (the warm one does not count).
     assert_eq!(api_error(client.start(None).await), (429, "too_many_sessions".to_owned()));
-    // CLIENT and XPRA_HTML5: Debian's client chosen, from a directory without it: the session
-    // page is refused.
-    let page = client.request(Method::GET, &format!("/{}", session.path), &[], None).await.unwrap();
-    expect_error(&page, 503, "client_unavailable");
     // XPRA and FIREFOX: our wrapper ran every start, with our Firefox. PASS_ENV: the named
     // variables reached the session (the wrapper needs FAKE_XPRA_STATE; the session has the other).
     let calls = std::fs::read_to_string(home.path().join("xpra-calls")).unwrap();
@@ -336,7 +327,8 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
         ("FIREFOX_LAUNCHER_DOWNLOADS", downloads_s),
         ("FIREFOX_LAUNCHER_CLIPBOARD", "to-firefox"),
         ("FIREFOX_LAUNCHER_WORKSPACE", workspace_s),
-        ("FIREFOX_LAUNCHER_VIDEO", "1"),
+        // Video is offered by default: the variable turns it off.
+        ("FIREFOX_LAUNCHER_VIDEO", "0"),
         ("FIREFOX_LAUNCHER_ENCODING", "png"),
         ("FIREFOX_LAUNCHER_QUALITY", "55"),
         ("FIREFOX_LAUNCHER_SPEED", "45"),
@@ -362,7 +354,7 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     let config = client.request(Method::GET, &format!("/{}session.json", session.path), &[], None).await.unwrap();
     assert_eq!(config.status(), StatusCode::OK);
     let config: serde_json::Value = serde_json::from_slice(config.body()).unwrap();
-    assert_eq!((&config["video"], &config["encoding"]), (&serde_json::json!(true), &serde_json::json!("png")), "{config}");
+    assert_eq!((&config["video"], &config["encoding"]), (&serde_json::json!(false), &serde_json::json!("png")), "{config}");
     client.stop(session.port).await.unwrap();
     assert!(serve.terminate().await.success());
 
@@ -430,24 +422,19 @@ fn doctor_names_what_is_missing_and_passes_where_everything_is_there() {
     // A small /dev/shm is a warning (sessions still start), never a missing piece.
     assert!(all_there.contains("ok       /dev/shm: ") || all_there.contains("warning  /dev/shm: "), "{all_there}");
 
-    let empty = tempfile::tempdir().unwrap();
-    let output = cli(&home, &["doctor", "--xpra", "/nonexistent/xpra", "--client", "xpra-html5", "--xpra-html5", empty.path().to_str().unwrap(), "--json"]);
+    let output = cli(&home, &["doctor", "--xpra", "/nonexistent/xpra", "--json"]);
     assert!(!output.status.success(), "doctor passed with xpra missing");
     let checks: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
     let status = |name: &str| checks.iter().find(|c| c["name"] == name).map(|c| (c["status"].clone(), c["fix"].clone())).unwrap();
     let (xpra, fix) = status("xpra");
     assert_eq!(xpra, "missing");
     assert!(fix.as_str().unwrap().contains("apt install xpra"), "{fix}");
-    assert_eq!(status("Xpra HTML5 client").0, "missing");
     assert_eq!(status("Firefox").0, "ok");
 
-    // Xpra 6: supported and shown by our own client; Debian's 3.1 client cannot show its
-    // sessions: a warning when it is chosen.
+    // Xpra 6: supported, and shown by the same client.
     let xpra6 = support::xpra6();
     let six = succeeded(&cli(&home, &["doctor", "--xpra", &xpra6]));
     assert!(six.contains("ok       xpra: xpra 6.") && six.contains("ok       session page: "), "{six}");
-    let six_debian = succeeded(&cli(&home, &["doctor", "--xpra", &xpra6, "--client", "xpra-html5"]));
-    assert!(six_debian.contains("warning  Xpra HTML5 client: Debian's Xpra 3.1 HTML5 client cannot be used with xpra 6."), "{six_debian}");
     // An Xpra outside 3.1-6.x is missing, with what to install.
     let seven = command(&home, &["doctor", "--xpra", fake_xpra().to_str().unwrap()]).env("FAKE_XPRA_VERSION", "v7.0.0").output().unwrap();
     assert!(!seven.status.success());

@@ -71,13 +71,6 @@ struct ToolArgs {
     /// The Firefox executable (default: firefox, then firefox-esr, on PATH).
     #[arg(long, env = "FIREFOX_LAUNCHER_FIREFOX")]
     firefox: Option<PathBuf>,
-    /// Which client shows sessions: own (firefox-launcher's, any Xpra 3.1 to 6.x) or xpra-html5
-    /// (Debian's Xpra 3.1 client, patched).
-    #[arg(long, env = "FIREFOX_LAUNCHER_CLIENT", default_value = "own")]
-    client: fl_session_page::ClientChoice,
-    /// Xpra's HTML5 client, served patched (refused if its files are not the ones the patches know).
-    #[arg(long, env = "FIREFOX_LAUNCHER_XPRA_HTML5", default_value = fl_xpra_html5::DEBIAN_DIR)]
-    xpra_html5: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -142,9 +135,9 @@ struct ServeArgs {
 /// (BENCHMARKS.md). A session page's query string may still set `video` and `encoding`.
 #[derive(Debug, Args)]
 struct PictureArgs {
-    /// Offer Xpra the HTML5 client's JavaScript video decoders (H.264, MPEG-1). Off: they decoded
-    /// the fewest frames per second of all choices.
-    #[arg(long, env = "FIREFOX_LAUNCHER_VIDEO", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    /// Offer Xpra video (H.264, VP8, VP9), decoded by the browser's WebCodecs where it has them
+    /// (a secure context: https, or http on localhost); without them the page offers pictures only.
+    #[arg(long, env = "FIREFOX_LAUNCHER_VIDEO", value_parser = clap::builder::BoolishValueParser::new(), default_value = "true", num_args = 0..=1, default_missing_value = "true")]
     video: bool,
     /// The encoding the client asks for first: auto, jpeg, webp, png.
     #[arg(long, env = "FIREFOX_LAUNCHER_ENCODING", default_value = "auto")]
@@ -210,7 +203,7 @@ fn absolute(path: PathBuf, what: &str) -> anyhow::Result<PathBuf> {
 
 async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
     // Missing binaries are reported on each start (they may be installed later), not fatal here.
-    let ToolArgs { xpra, firefox, client, xpra_html5 } = args.tools;
+    let ToolArgs { xpra, firefox } = args.tools;
     let firefox = firefox.or_else(fl_session::find_firefox).unwrap_or_else(|| "/usr/bin/firefox-esr".into());
     for binary in [&xpra, &firefox] {
         if !fl_session::is_executable(binary) {
@@ -249,8 +242,6 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
         max_sessions: args.max_sessions,
         warm: args.warm,
-        client,
-        html5_client: xpra_html5,
         client_defaults,
         downloads: absolute(args.downloads.map_or_else(default_downloads, Ok)?, "--downloads")?,
         clipboard: args.clipboard,
@@ -263,7 +254,7 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
 }
 
 fn doctor(tools: &ToolArgs, json: bool) -> anyhow::Result<()> {
-    let setup = crate::doctor::Setup { xpra: &tools.xpra, firefox: tools.firefox.as_deref(), client: tools.client, html5: &tools.xpra_html5 };
+    let setup = crate::doctor::Setup { xpra: &tools.xpra, firefox: tools.firefox.as_deref() };
     let checks = crate::doctor::run(&setup);
     let (text, all_there) = crate::doctor::render(&checks);
     print(json, &checks, |_| text);

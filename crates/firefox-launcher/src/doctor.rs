@@ -41,8 +41,6 @@ pub struct Check {
 pub struct Setup<'a> {
     pub xpra: &'a Path,
     pub firefox: Option<&'a Path>,
-    pub client: fl_session_page::ClientChoice,
-    pub html5: &'a Path,
 }
 
 /// Every check, in the order a session needs them.
@@ -55,10 +53,7 @@ pub fn run(setup: &Setup<'_>) -> Vec<Check> {
         tool("Firefox", firefox, &["--version"], ("firefox-esr", "firefox")),
         python_modules(setup.xpra),
         shared_memory(Path::new("/dev/shm")),
-        match setup.client {
-            fl_session_page::ClientChoice::Own => own_client(fl_session_page::Page::embedded().map(fl_session_page::Page::len)),
-            fl_session_page::ClientChoice::XpraHtml5 => html5_client(setup.html5, fl_session::XpraVersion::detect(setup.xpra, None).ok()),
-        },
+        own_client(fl_session_page::Page::embedded().map(fl_session_page::Page::len)),
     ]
 }
 
@@ -146,27 +141,6 @@ fn own_client(files: Result<usize, fl_session_page::PageError>) -> Check {
     }
 }
 
-/// The client must be the one our patches know, or session pages are refused; and it speaks
-/// only to Xpra 3.1.
-fn html5_client(dir: &Path, xpra: Option<fl_session::XpraVersion>) -> Check {
-    const NAME: &str = "Xpra HTML5 client";
-    match (fl_xpra_html5::Html5Client::load(dir, &Default::default()), xpra) {
-        (Ok(_), Some(version)) if !fl_xpra_html5::speaks_with(version.major) => Check {
-            name: NAME,
-            status: Status::Warning,
-            detail: fl_xpra_html5::cannot_speak_with(&version.to_string()),
-            fix: "use Debian 12's xpra 3.1 for the tab until then; sessions, the API and the CLI work".into(),
-        },
-        (Ok(_), _) => ok(NAME, format!("{} (patches apply)", dir.display())),
-        (Err(e), _) => Check {
-            name: NAME,
-            status: Status::Missing,
-            detail: e.to_string(),
-            fix: "install Debian's xpra 3.1 (package `xpra`, which ships /usr/share/xpra/www), or point --xpra-html5 at that client".into(),
-        },
-    }
-}
-
 /// The tool's stdout (or stderr, where some print their version), or why it failed.
 fn output(command: &mut Command) -> Result<String, String> {
     let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
@@ -229,11 +203,5 @@ mod tests {
         assert!(missing.detail.contains("npm run bundle"), "{}", missing.detail);
         let there = own_client(Ok(12));
         assert_eq!((there.status, there.detail.as_str()), (Status::Ok, "firefox-launcher's own client, built in (12 files)"));
-    }
-
-    #[test]
-    fn a_client_the_patches_do_not_know_is_missing() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(html5_client(dir.path(), None).status, Status::Missing);
     }
 }

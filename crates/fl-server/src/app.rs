@@ -44,7 +44,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sessions/{port}/", any(proxy::proxy))
         .route("/sessions/{port}/{*rest}", any(proxy::proxy))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token))
-        .route_layer(from_fn_with_state(state.clone(), page::security_headers));
+        .route_layer(from_fn(page::security_headers));
     Router::new()
         .route("/", get(root))
         .merge(protected)

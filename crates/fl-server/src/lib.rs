@@ -15,7 +15,6 @@ mod command;
 mod credentials;
 mod error;
 mod guard;
-mod html5;
 mod page;
 mod lifecycle;
 mod metrics;

@@ -3,11 +3,11 @@
 //! version decides the packet encoder it speaks first).
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use fl_session_page::{ClientChoice, Page, PageConfig, XpraInfo};
+use fl_session_page::{Page, PageConfig, XpraInfo};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -61,27 +61,12 @@ fn session_json(state: &AppState, port: u16) -> Result<Response, ApiError> {
 }
 
 /// Puts the client's security headers on every response under `/sessions/`, whatever made it.
-pub(crate) async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if state.options().client == ClientChoice::Own {
-        set(headers, "content-security-policy", fl_session_page::CONTENT_SECURITY_POLICY);
-        set(headers, "x-content-type-options", "nosniff");
-        set(headers, "referrer-policy", "no-referrer");
-        return response;
-    }
-    match state.html5_client() {
-        Ok(client) => {
-            for (name, value) in client.security_headers() {
-                set(headers, name, value);
-            }
-        }
-        Err(_) => {
-            set(headers, "content-security-policy", fl_xpra_html5::REFUSED_CSP);
-            set(headers, "x-content-type-options", "nosniff");
-            set(headers, "referrer-policy", "no-referrer");
-        }
-    }
+    set(headers, "content-security-policy", fl_session_page::CONTENT_SECURITY_POLICY);
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "no-referrer");
     response
 }
 

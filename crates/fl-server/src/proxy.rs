@@ -1,4 +1,4 @@
-//! `/sessions/{port}/...`: the client page (served by [`crate::page`], or [`crate::html5`] for Debian's) and the websocket to that
+//! `/sessions/{port}/...`: the client page (served by [`crate::page`]) and the websocket to that
 //! session's Xpra.
 //!
 //! Only websocket upgrades (a GET with `Upgrade: websocket`) are forwarded: Xpra's own HTTP server (its unpatched client, its
@@ -51,10 +51,7 @@ pub(crate) async fn proxy(state: State<AppState>, request: Request) -> Result<Re
         }
         return forward(state, port, &rest, request).await;
     }
-    match state.options().client {
-        fl_session_page::ClientChoice::Own => crate::page::serve_file(&state, port, &rest, request.method(), request.headers()).await,
-        fl_session_page::ClientChoice::XpraHtml5 => crate::html5::serve_file(&state, port, &rest, request.method(), request.headers()).await,
-    }
+    crate::page::serve_file(&state, port, &rest, request.method(), request.headers()).await
 }
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {

@@ -34,10 +34,6 @@ pub struct StateOptions {
     pub max_sessions: usize,
     /// Sessions kept started and unclaimed, so a create is answered at once.
     pub warm: usize,
-    /// Which client the session pages are: ours, or Debian's patched one.
-    pub client: fl_session_page::ClientChoice,
-    /// Where Xpra's HTML5 client is read from (patched before it is served), when it is chosen.
-    pub html5_client: std::path::PathBuf,
     /// What the client page offers Xpra unless its query string says (`--video`, `--encoding`).
     pub client_defaults: fl_session_page::ClientDefaults,
     /// Where finished downloads go unless a request names a folder (absolute).
@@ -61,8 +57,6 @@ impl StateOptions {
             idle_timeout: std::time::Duration::from_secs(3600),
             max_sessions: 4,
             warm: 0,
-            client: fl_session_page::ClientChoice::default(),
-            html5_client: fl_xpra_html5::DEBIAN_DIR.into(),
             client_defaults: fl_session_page::ClientDefaults::default(),
             downloads: home.join("Downloads"),
             clipboard: fl_api::Clipboard::Both,
@@ -115,8 +109,6 @@ pub(crate) struct Inner {
     pub pool_changed: tokio::sync::Notify,
     /// The session cookie's value, derived from the token once (see `auth`).
     pub session_cookie: Option<String>,
-    /// The client page served under `/sessions/PORT/`, or why it is refused.
-    pub client: Result<fl_xpra_html5::Html5Client, fl_xpra_html5::ClientError>,
     /// Firefox's window titles last read, per session.
     pub titles: crate::title::Titles,
 }
@@ -130,20 +122,12 @@ pub struct AppState {
 impl AppState {
     pub fn new(options: StateOptions, base: BaseDir) -> Self {
         let instance = format!("{}-{}", std::process::id(), time::OffsetDateTime::now_utc().unix_timestamp_nanos());
-        let client = fl_xpra_html5::Html5Client::load(&options.html5_client, &options.client_defaults);
-        match (&client, options.client) {
-            (Err(e), fl_session_page::ClientChoice::XpraHtml5) => tracing::error!("the session page cannot be served: {e}"),
-            (_, fl_session_page::ClientChoice::Own) => {
-                if let Err(e) = fl_session_page::Page::embedded() {
-                    tracing::error!("the session page cannot be served: {e}");
-                }
-            }
-            _ => {}
+        if let Err(e) = fl_session_page::Page::embedded() {
+            tracing::error!("the session page cannot be served: {e}");
         }
         Self {
             inner: Arc::new(Inner {
                 session_cookie: options.token.as_deref().map(crate::credentials::session_cookie),
-                client,
                 options,
                 base: Arc::new(base),
                 sessions: Mutex::new(HashMap::new()),
@@ -159,11 +143,6 @@ impl AppState {
 
     pub(crate) fn options(&self) -> &StateOptions {
         &self.inner.options
-    }
-
-    /// The patched Xpra HTML5 client, or why it cannot be served.
-    pub fn html5_client(&self) -> Result<&fl_xpra_html5::Html5Client, &fl_xpra_html5::ClientError> {
-        self.inner.client.as_ref()
     }
 
     pub(crate) fn titles(&self) -> &crate::title::Titles {

@@ -56,7 +56,7 @@ impl FromStr for Encoding {
 /// What the client page does when its query string leaves `video` and `encoding` unset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientDefaults {
-    /// Offer Xpra the client's JavaScript video decoders (H.264, MPEG-1).
+    /// Offer Xpra video (H.264, VP8, VP9) where the browser decodes it (WebCodecs).
     pub video: bool,
     pub encoding: Encoding,
 }
@@ -64,7 +64,7 @@ pub struct ClientDefaults {
 impl Default for ClientDefaults {
     fn default() -> Self {
         Self {
-            video: false,
+            video: true,
             encoding: Encoding::Auto,
         }
     }

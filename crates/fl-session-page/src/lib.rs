@@ -185,31 +185,3 @@ mod tests {
         }
     }
 }
-
-/// Which client the service serves under `/sessions/PORT/`, while Debian's patched one is still
-/// there to compare with (issue 21 retires it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ClientChoice {
-    /// Ours (this crate's bundle), for every Xpra from 3.1 to 6.x.
-    #[default]
-    Own,
-    /// Debian's Xpra 3.1 HTML5 client, patched (`fl-xpra-html5`); Xpra 3.1 only. Kept while
-    /// ours is slower to answer a key on 3.1 (BENCHMARKS.md); issue 21 retires it.
-    XpraHtml5,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0:?} is not a client: use own or xpra-html5")]
-pub struct ClientChoiceError(String);
-
-impl std::str::FromStr for ClientChoice {
-    type Err = ClientChoiceError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "own" => Ok(Self::Own),
-            "xpra-html5" => Ok(Self::XpraHtml5),
-            other => Err(ClientChoiceError(other.to_owned())),
-        }
-    }
-}

@@ -84,9 +84,10 @@ impl Layout {
     pub fn xauthority(&self) -> PathBuf {
         self.root.join("Xauthority")
     }
-    /// What Xpra's own web server serves: a placeholder page, never the HTML5 client, which is
-    /// served patched by firefox-launcher (`fl-xpra-html5`). Xpra takes its response headers from
-    /// the sibling `http-headers`; ours forbid everything to that page.
+    /// What Xpra 3.1's own web server serves (it upgrades websockets only with its web server
+    /// on): a placeholder page, never Xpra's HTML5 client; the browser gets firefox-launcher's
+    /// own client from the service. Xpra takes its response headers from the sibling
+    /// `http-headers`; ours forbid everything to that page.
     pub fn xpra_www(&self) -> PathBuf {
         self.root.join("www")
     }

@@ -1,5 +1,5 @@
 //! How Xpra encodes what Firefox shows: the server half of the picture settings (the client half,
-//! which decoders the HTML5 client offers, is `fl_xpra_html5::ClientDefaults`).
+//! what the session page offers, is `fl_session_page::ClientDefaults`).
 //!
 //! Xpra adapts quality and speed to the link and to how fast the client keeps up; these settings
 //! bound that or fix it. The defaults are the ones the streaming bench chose on this project's
