@@ -1,17 +1,15 @@
-"""Quick A/B of our own client's builds against Debian's client on ONE Xpra session (issue 21).
+"""Quick A/B of our own client's builds on ONE Xpra session (issue 21).
 
     flock /tmp/fl-heavy.lock /usr/bin/python3 bench/own_ab.py --dist A=DIR --dist B=DIR [--rounds 3]
-        [--size 1280x800] [--presses 30] [--seconds 8] [--modes latency,anim] [--xpra PATH] [--no-debian]
+        [--size 1280x800] [--presses 30] [--seconds 8] [--modes latency,anim] [--xpra PATH]
 
-One sidecar (target/release/firefox-launcher serve --client xpra-html5, plus --xpra PATH if given)
-starts one session showing bench/stream/page.html. Every client attaches to that same Xpra in
-turn (each attach takes the session over), in an order that alternates each round:
-
-  debian   Debian's (patched) client, page from the sidecar, websocket spliced straight to
-           Xpra's unix socket (the stream bench's "direct" path);
-  <name>   each --dist: one of our client's bundles (js-extension/client/dist or a copy), served
-           by this script under /sessions/1/ with a session.json, its websocket spliced to the
-           same socket.
+One sidecar (target/release/firefox-launcher serve, plus --xpra PATH if given) starts one session
+showing bench/stream/page.html. Each --dist NAME=DIR (one of our client's bundles:
+js-extension/client/dist or a copy) is served by this script under /sessions/1/ with the
+session's session.json, its websocket spliced to the session's Xpra socket; every bundle attaches
+to that same Xpra in turn (each attach takes the session over), in an order that alternates each
+round. (Until issue 21 retired it, Debian's patched client was a row here too: BENCHMARKS.md keeps
+what it measured.)
 
 bench/stream/probe.mjs measures each attach (key to photon, frames shown, CPU per frame). After
 each measurement `xpra info` of the session records, for the client then attached, the window's
@@ -23,8 +21,7 @@ Everything it starts is stopped on exit; its scratch directory is removed.
 
 Caveat: the splices are raw and without TCP_NODELAY, unlike the sidecar (which sets it towards the
 browser) and jupyter-server-proxy (which rewrites whole websocket messages): an Xpra packet written
-in two pieces can wait ~40 ms for Chromium's delayed ACK here, for our client more often than for
-Debian's. Key to photon through the real path is `scripts/bench --only stream`'s job.
+in two pieces can wait ~40 ms for Chromium's delayed ACK here. Key to photon through the real path is `scripts/bench --only stream`'s job.
 """
 import argparse
 import json
@@ -62,12 +59,6 @@ def trace_pump(src, dst, direction):
             out.write(f"{time.time() * 1000:.1f} {direction} {n}\n")
             out.flush()
         stream.pump(src, dst, note)
-
-
-if TRACE:
-    # The direct path's splice (Debian's client) traced the same way.
-    stream.Forwarder._pump = staticmethod(
-        lambda src, dst: trace_pump(src, dst, "down" if src.family == socket.AF_UNIX else "up"))
 
 
 class DistServer:
@@ -120,8 +111,8 @@ class DistServer:
                         threading.Thread(target=trace_pump, args=(up, c, "down"), daemon=True).start()
                         trace_pump(c, up, "up")
                         return
-                    threading.Thread(target=stream.Forwarder._pump, args=(up, c), daemon=True).start()
-                    stream.Forwarder._pump(c, up)
+                    threading.Thread(target=stream.pump, args=(up, c), daemon=True).start()
+                    stream.pump(c, up)
                     return
                 if path == "/sessions/1/session.json":
                     self._reply(c, 200, self.session_json, TYPES[".json"])
@@ -177,7 +168,6 @@ def main():
     ap.add_argument("--modes", default="latency,anim")
     ap.add_argument("--xpra", default="", help="serve --xpra (e.g. /opt/xpra6/bin/xpra); default Debian's 3.1.3")
     ap.add_argument("--query", default="", help="query string for our client's page (e.g. video=true)")
-    ap.add_argument("--no-debian", action="store_true")
     ap.add_argument("--debug", default="", help="Xpra debug categories to turn on (xpra control ... debug enable)")
     ap.add_argument("--keep-log", default="", help="copy the session's Xpra log here at the end")
     ap.add_argument("--info", default="", help="a directory: save xpra info there after each measurement")
@@ -190,40 +180,33 @@ def main():
         ctx.env.pop(k, None)
     (tmp / "home").mkdir()
     pages = stream.PageServer()
-    serve = sess = fwd = None
+    serve = None
     dists = []
     xpra_bin = a.xpra or "/usr/bin/xpra"
     try:
-        extra = ["--client", "xpra-html5"] if not a.xpra else ["--client", "own", "--xpra", a.xpra]
-        serve = bench.Serve(ctx, "ab", extra)
+        serve = bench.Serve(ctx, "ab", ["--xpra", a.xpra] if a.xpra else [])
         session, _ = serve.post_session({"url": pages.page_url("ab")})
         port, sdir, pid = session["port"], Path(session["dir"]), session.get("pid")
         sock = sdir / "sock" / "xpra.sock"
         status, sj, _ = serve.request("GET", f"/sessions/{port}/session.json")
         if status != 200:
-            # Debian's client's sidecar serves no session.json: say what 3.1.3 is.
-            sj = {"xpra": {"version": "3.1.3", "major": 3, "minor": 1}, "encoder": "rencode", "clipboard": "off",
-                  "video": False, "encoding": "auto"}
+            raise SystemExit(f"own_ab: GET /sessions/{port}/session.json answered {status}: {sj}")
         if a.debug:
             subprocess.run([xpra_bin, "control", f"socket://{sock}", "debug", "enable", a.debug], capture_output=True, timeout=30)
         print(f"session {port} pid {pid} socket {sock}; session.json {sj}", file=sys.stderr, flush=True)
         paths = []
-        if not a.no_debian and not a.xpra:
-            fwd = stream.Forwarder(sock)
-            direct = {"origin": f"http://127.0.0.1:{fwd.port}", "upstream": f"http://127.0.0.1:{serve.port}", "token": serve.token}
-            paths.append(("debian", f"http://127.0.0.1:{fwd.port}/sessions/{port}/", fwd.port, direct, "pixel"))
         for d in a.dist:
             name, _, path = d.partition("=")
             ds = DistServer(path, sock, sj)
             dists.append(ds)
-            paths.append((name, ds.url(a.query), ds.port, None, "paint"))
+            paths.append((name, ds.url(a.query), ds.port))
         rows = []
         for rnd in range(a.rounds):
             order = paths if rnd % 2 == 0 else paths[::-1]
-            for name, url, sport, direct, reader in order:
+            for name, url, sport in order:
                 cpu = {"roots": [{"pid": pid, "cls": "server", "tree": True}]} if pid else {}
-                spec = {"id": "ab", "url": url, "width": width, "height": height, "serverPort": sport, "direct": direct,
-                        "reader": reader, "cpu": cpu, "modes": a.modes.split(",")}
+                spec = {"id": "ab", "url": url, "width": width, "height": height, "serverPort": sport,
+                        "reader": "paint", "cpu": cpu, "modes": a.modes.split(",")}
                 ctx2 = argparse.Namespace(stream_seconds=a.seconds, stream_warmup=2, stream_presses=a.presses, env=ctx.env)
                 snaps = []
                 stop = threading.Event()
@@ -253,8 +236,6 @@ def main():
                 shutil.copy(f, Path(a.keep_log) / f.name)
         for ds in dists:
             ds.close()
-        if fwd:
-            fwd.close()
         if serve:
             try:
                 serve.delete_session(port)

@@ -6,7 +6,7 @@
 //         presses, modes: ["anim", "scroll", "latency"], reader: "pixel" | "paint",
 //         cpu: { roots: [{ pid, cls, tree }], envRoots: [{ needle, cls }] } }
 //
-// The remote-desktop client in the tab (Xpra's HTML5 client or noVNC) paints its canvas with
+// The remote-desktop client in the tab (our Xpra client or noVNC) paints its canvas with
 // drawImage/putImageData. An init script wraps those, and after each task that drew it reads the
 // pixel at the centre of the largest canvas: so each sample is timed when the client painted it,
 // not when a poll came by. The page in Firefox (bench/stream/page.html) encodes its frame counter

@@ -1,7 +1,7 @@
 /**
  * JupyterLab side of firefox-launcher: a "Firefox" launcher tile and
- * palette command that start a session in the sidecar and show its Xpra
- * HTML5 client in a tab (tab.ts), which a reload restores onto its session,
+ * palette command that start a session in the sidecar and show it in a tab
+ * (our own Xpra client) (tab.ts), which a reload restores onto its session,
  * and a "Firefox sessions" side panel. Each start sends what the settings
  * (or the panel's choice of profile) ask for (options.ts); each download
  * Firefox finishes is announced once, with a button that shows it in the

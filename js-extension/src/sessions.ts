@@ -19,7 +19,7 @@ export interface ISession {
   url?: string | null;
   /** RFC 3339 */
   created_at: string;
-  /** Relative path of the Xpra HTML5 client, `sessions/<port>/`. */
+  /** Relative path of the session's page (our Xpra client), `sessions/<port>/`. */
   path: string;
   /** Firefox's window title now: text from the web page, hostile. */
   title?: string | null;

@@ -39,7 +39,7 @@ export function sessionApiUrl(baseUrl: string, port: number): string {
 }
 
 /**
- * `<baseUrl>firefox-launcher/sessions/<port>/` — the Xpra HTML5 client.
+ * `<baseUrl>firefox-launcher/sessions/<port>/` — the session's page (our Xpra client).
  *
  * The sidecar reports the client's location as a relative `path`
  * (`sessions/<port>/`). It is used when it has that form, so a sidecar

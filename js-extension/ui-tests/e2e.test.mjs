@@ -38,7 +38,7 @@
 // Env: JUPYTER_URL (ends with the base URL, e.g. http://127.0.0.1:P/user/alice/),
 //      JUPYTER_TOKEN, ARTIFACTS_DIR (screenshots), FIREFOX_LAUNCHER_BIN (the
 //      binary Jupyter's proxy runs; the TCP-route test starts its own `serve`,
-//      with FIREFOX_LAUNCHER_CLIENT and FIREFOX_LAUNCHER_XPRA passed on, as
+//      with FIREFOX_LAUNCHER_XPRA passed on, as
 //      Jupyter passes its own environment to the sidecar it starts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

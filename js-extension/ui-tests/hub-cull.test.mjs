@@ -3,7 +3,7 @@
 // servers' activity reported every 2 s.
 //
 // Measured at once, on two users, in one window of three timeouts:
-// - alice has a session with Xpra's HTML5 client connected through the hub (a browser tab on
+// - alice has a session with its client page connected through the hub (a browser tab on
 //   /user/alice/firefox-launcher/sessions/PORT/, nothing else of JupyterLab open): her server is
 //   not culled while it stays connected (watched for the window, the hub's last_activity
 //   sampled); once the tab closes, it is culled, and nothing of hers is left within grace + 2 s.

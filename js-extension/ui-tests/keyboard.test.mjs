@@ -23,7 +23,7 @@
 //
 // Env: FIREFOX_LAUNCHER_BIN (default: the newer of <repo>/target/release and
 //      <repo>/target/debug firefox-launcher), CHROMIUM (/usr/bin/chromium),
-//      FIREFOX_LAUNCHER_CLIENT and FIREFOX_LAUNCHER_XPRA (passed on to `serve`).
+//      FIREFOX_LAUNCHER_XPRA (passed on to `serve`).
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 keyboard.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -13,8 +13,7 @@
 // page (titles, reported through the API) and the session's X server.
 //
 // Env: FIREFOX_LAUNCHER_BIN (default: the newer of the repository's release and debug builds);
-//      FIREFOX_LAUNCHER_CLIENT (own: our client) and FIREFOX_LAUNCHER_XPRA (which Xpra), passed
-//      on to `serve`.
+//      FIREFOX_LAUNCHER_XPRA (which Xpra), passed on to `serve`.
 // Run: cd js-extension/ui-tests && node --test --test-concurrency=1 page.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

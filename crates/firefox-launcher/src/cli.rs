@@ -39,8 +39,8 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Check what sessions need on this machine (xpra, Xvfb, Firefox, /dev/shm, the HTML5
-    /// client) and name the package for each missing piece. Exits 1 when one is missing.
+    /// Check what sessions need on this machine (xpra and its version, Xvfb, Firefox, /dev/shm,
+    /// the client's bundle) and name the package for each missing piece. Exits 1 when one is missing.
     Doctor {
         #[command(flatten)]
         tools: ToolArgs,

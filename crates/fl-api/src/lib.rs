@@ -28,7 +28,7 @@ pub struct SessionView {
     pub url: String,
     /// RFC 3339.
     pub created_at: String,
-    /// Where the session's HTML5 client is served, relative to the service root.
+    /// Where the session's page (our Xpra client) is served, relative to the service root.
     pub path: String,
     /// Browsers connected to the session through the proxy (websockets open now).
     #[serde(default)]

@@ -38,7 +38,7 @@ impl fmt::Display for Encoding {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{0:?} is not an encoding the HTML5 client decodes: use auto, jpeg, webp or png")]
+#[error("{0:?} is not an encoding the client decodes: use auto, jpeg, webp or png")]
 pub struct EncodingError(String);
 
 impl FromStr for Encoding {

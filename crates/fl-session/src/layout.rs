@@ -73,7 +73,7 @@ impl Layout {
     pub fn sockets(&self) -> PathBuf {
         self.root.join("sock")
     }
-    /// Xpra's HTML5 client and websocket, served over a unix socket only we can reach.
+    /// Xpra's websocket (and on 3.1 its placeholder page), on a unix socket only we can reach.
     pub fn xpra_socket(&self) -> PathBuf {
         self.sockets().join("xpra.sock")
     }

@@ -1,7 +1,7 @@
 //! One Xpra + Firefox session, from an empty directory to nothing left.
 //!
 //! A [`Session`] is owned by exactly one task in the server. It is spawned as the leader of a new
-//! process group, becomes ready when Xpra serves its HTML5 client *and* Firefox has a window, and
+//! process group, becomes ready when Xpra accepts a websocket on its socket *and* Firefox has a window, and
 //! is stopped by [`Session::stop`], which ends every process it started (including Xvfb, which Xpra
 //! keeps outside the group) and removes its directory. Its [`SessionRecord`] lets a restarted
 //! service find it again ([`Session::adopt`]).
