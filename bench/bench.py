@@ -9,8 +9,9 @@ Measures, on this machine and side by side:
   4. the sidecar's RSS and CPU, idle and with 4 sessions;
   5. GET /api/sessions throughput and p99 with wrk;
   6. websocket proxy throughput and added latency, against a fake xpra that streams bytes;
-  7. the picture in real Chromium: frames/s, stalls, key-to-photon latency and bandwidth through
-     three paths and against a peer (stream.py), and the picture settings compared (stream-tune);
+  7. the picture in real Chromium: frames/s, stalls, key-to-photon latency, bandwidth and CPU per
+     frame of our client on Xpra 3.1.3 and 6.5 against a noVNC peer (stream.py), and the picture
+     settings compared (stream-tune);
 and writes BENCHMARKS.md.
 
 Only the standard library (it runs under Debian's /usr/bin/python3, like xpra itself).
@@ -392,7 +393,9 @@ def ready_breakdown(serve, port):
         ms = re.search(r"\bms=(\d+)", line)
         if not ms:
             continue
-        for key, pat in (("page", "xpra serves its client"), ("window", "firefox window exists"), ("ready", r"\bready\b")):
+        # "page": when the sidecar's readiness probe first got through to Xpra: a websocket upgrade
+        # ("xpra accepts websockets"); older sidecars logged "xpra serves its client" after a GET /.
+        for key, pat in (("page", "xpra accepts websockets|xpra serves its client"), ("window", "firefox window exists"), ("ready", r"\bready\b")):
             if key not in out and re.search(pat, line):
                 out[key] = int(ms.group(1))
                 break
@@ -1187,8 +1190,9 @@ def write_report(ctx, res, started, finished):
 
     lines.append("## Raw figures\n")
     if bare and side:
-        lines.append("Cold start, seconds (total / page served / Firefox window; the sidecar's page and window come from its")
-        lines.append("debug log and are measured from its spawn of xpra):\n")
+        lines.append("Cold start, seconds (total / page: Xpra first answers, bare `GET /` on its socket, sidecar its readiness")
+        lines.append("probe (\"xpra accepts websockets\") / Firefox window; the sidecar's page and window come from its debug log")
+        lines.append("and are measured from its spawn of xpra):\n")
         lines.append("| run | bare total | bare page | bare window | sidecar POST | sidecar page | sidecar window | sidecar `ready ms` |")
         lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for i, (b, s) in enumerate(zip(res["cold_bare"], res["cold_sidecar"])):
@@ -1296,9 +1300,10 @@ def write_stream_section(ctx, res, started, finished):
     for r in (res.get("stream") or {}).get("rows", []):
         for value in r.get("load1", []):
             LOAD_SAMPLES.append((f"stream-{r.get('path')}", value))
-    lines = [STREAM_BEGIN, "## The picture: our own client beside Debian's (issue 21)\n",
-             "Rows 7 of the table above are the full run's (Debian's client only); this section is the latest run of the",
-             "stream phase alone, with both clients in the same run.\n",
+    lines = [STREAM_BEGIN, "## The picture: our own client on Xpra 3.1.3 and 6.5 beside the peer (issue 21)\n",
+             "Rows 7 of the table above are the full run's; this section is the latest run of the stream phase alone.",
+             "Debian's patched client is retired (issue 21): its last figures beside ours are in the issue 21 notes",
+             "(`git show febc1d7:BENCHMARKS.md`).\n",
              f"- **Command:** `{ctx.command}`",
              f"- **Date:** {started} → {finished} (UTC)",
              f"- **Machine:** {m['nproc']} CPUs ({m['cpu']}), {m['mem']} RAM, Linux {m['kernel']}",
@@ -1365,16 +1370,20 @@ def main():
     ap.add_argument("--stream-seconds", type=float, default=10, help="each streaming measurement's window")
     ap.add_argument("--stream-warmup", type=float, default=2)
     ap.add_argument("--stream-presses", type=int, default=50, help="key presses per latency measurement")
-    ap.add_argument("--stream-paths", default="direct,sidecar,jupyter,own31,own65,peer",
-                    help="stream: which rows (direct, sidecar, jupyter: Debian's client on 3.1.3; own31, own65: our client through Jupyter on 3.1.3 and 6.5; peer)")
+    ap.add_argument("--stream-paths", default=",".join(stream.PATHS),
+                    help="stream: which rows (own31, own65: our client through Jupyter on Xpra 3.1.3 and 6.5; own31-sidecar: "
+                         "the 3.1.3 session straight from the sidecar; peer: noVNC through Jupyter)")
     ap.add_argument("--xpra6", default=os.environ.get("FL_BENCH_XPRA6", "/opt/xpra6/bin/xpra"), help="stream: the Xpra 6.5 of row own65 (scripts/install-xpra6)")
     ap.add_argument("--stream-sizes", default="1280x800,1920x1080", help="stream: viewport sizes")
-    ap.add_argument("--stream-client", default="", help="stream: extra query for the Xpra client (e.g. video=false)")
+    ap.add_argument("--stream-client", default="", help="stream: extra query for our client's page, over each row's own (e.g. video=false)")
     ap.add_argument("--stream-rounds", type=int, default=2, help="stream-tune: rounds over the settings")
-    ap.add_argument("--no-peer", dest="stream_peer", action="store_false", help="stream: skip Jupyter and the peer")
+    ap.add_argument("--no-peer", dest="stream_peer", action="store_false", help="stream: skip Jupyter (rows own31, own65 and peer)")
     ap.add_argument("--only", default="main,warm,proxy,stream,stream-tune", help="comma-separated phases: main, warm, proxy, stream, stream-tune")
     ap.add_argument("--command", default="scripts/bench")
     a = ap.parse_args()
+    unknown = [p for p in a.stream_paths.split(",") if p not in stream.PATHS]
+    if unknown:
+        ap.error(f"--stream-paths: no row {', '.join(unknown)} (rows: {', '.join(stream.PATHS)})")
 
     if a.cleanup:
         n = stop_marked(a.cleanup)

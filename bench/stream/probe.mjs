@@ -6,20 +6,20 @@
 //         presses, modes: ["anim", "scroll", "latency"], reader: "pixel" | "paint",
 //         cpu: { roots: [{ pid, cls, tree }], envRoots: [{ needle, cls }] } }
 //
-// The remote-desktop client in the tab (our Xpra client or noVNC) paints its canvas with
-// drawImage/putImageData. An init script wraps those, and after each task that drew it reads the
-// pixel at the centre of the largest canvas: so each sample is timed when the client painted it,
-// not when a poll came by. The page in Firefox (bench/stream/page.html) encodes its frame counter
-// in the colour there, or turns it black/white on a key press.
+// The page in Firefox (bench/stream/page.html) encodes its frame counter in the colour at its
+// centre, or turns it black/white on a key press. Two readers watch the client in the tab:
 //
-// Clients paint at different moments: noVNC draws as soon as an update is decoded, Xpra's client
-// decodes off screen and draws in the next requestAnimationFrame. Either way the change is on
-// screen in the same frame: the first one rendered after the client had it. So each sample also
+// "pixel" (noVNC, the peer) paints a 2D canvas with drawImage/putImageData. An init script wraps
+// those, and after each task that drew it reads the pixel at the centre of the largest canvas: so
+// each sample is timed when the client painted it, not when a poll came by. (Debian's Xpra HTML5
+// client was read this way too, until issue 21 retired it.)
+//
+// A paint is on screen in the first frame rendered after the client made it. So each sample also
 // carries the time of the frame that shows it (the frame's own timestamp: the current one for a
 // paint inside a frame callback, the next one otherwise), and key-to-photon is measured to that
 // frame; the paint call's time is kept too ("drawn"), as it was measured before.
 //
-// Our own client (reader "paint") draws in a worker, into OffscreenCanvases the page cannot read
+// "paint": our own Xpra client draws in a worker, into OffscreenCanvases the page cannot read
 // back. It dispatches `firefox-launcher:paint` on #screen after each picture it drew
 // (js-extension/client/docs/page-surface.md): a paint of the filling window whose rectangle covers
 // the window's centre is a new frame there (the page repaints its whole canvas, or at least the
@@ -599,34 +599,7 @@ async function latency(page) {
   return r;
 }
 
-/**
- * The direct path: the page's origin is the bench's byte forwarder to the session's Xpra socket
- * (sessions have no TCP listener), so the client's websocket reaches Xpra with no sidecar in
- * between, but the page itself is the sidecar's client (fetched from the sidecar, so all paths
- * run the same client code).
- */
-async function routeDirect(context, { origin, upstream, token }) {
-  await context.route(`${origin}/**`, async route => {
-    const url = new URL(route.request().url());
-    const r = await fetch(`${upstream}${url.pathname}${url.search}`, { headers: { Authorization: `token ${token}` } });
-    let body = Buffer.from(await r.arrayBuffer());
-    if (url.pathname.endsWith('/firefox-launcher.js')) {
-      body = Buffer.from(body.toString().replace('var ALLOWED = [', "var ALLOWED = ['mediasource_video', "));
-    }
-    const headers = Object.fromEntries(r.headers);
-    delete headers['content-length'];
-    delete headers['content-encoding'];
-    await route.fulfill({ status: r.status, headers, body });
-  });
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [...CHROMIUM_FLAGS,
-    // A page fulfilled by a route (the direct path) has no address space, so Chromium's local
-    // network access checks would refuse its websocket to 127.0.0.1.
-    '--disable-features=LocalNetworkAccessChecks']
-});
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
 let errors = [];
 const result = { id: spec.id, url: spec.url.replace(/(token|password)=[^&]+/g, '$1=…'), width: spec.width, height: spec.height };
 try {
@@ -634,9 +607,6 @@ try {
   await context.addInitScript(hook, PAINT ? 'paint' : 'pixel');
   // Chromium: every process this probe started (Playwright's launch gives no pid).
   cpuRoots = [...(spec.cpu?.roots ?? []), { childrenOf: process.pid, cls: 'browser' }];
-  if (spec.direct) {
-    await routeDirect(context, spec.direct);
-  }
   const page = await context.newPage();
   page.on('console', m => m.type() === 'error' && errors.length < 20 && errors.push(m.text()));
   page.on('pageerror', e => errors.length < 20 && errors.push(String(e)));
