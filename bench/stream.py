@@ -221,8 +221,9 @@ def relayed_down(serve):
 
 # What each row runs: the sidecar's Xpra (one `serve` and one session each; `serve` always serves our
 # client), the page id its Firefox polls for its mode, and the query added to the client page's
-# address. Video is offered by default (`serve --video`, on unless `--video=false`); own65 asks for
-# it in its address too, as its targets are the video ones. The rows own31 and own31-sidecar share
+# address. Video is offered by default from Xpra 4 on (`serve --video auto`), so own65 has it and
+# own31 (3.1.3) has pictures only; own65 asks for it in its address too, as its targets are the
+# video ones. The rows own31 and own31-sidecar share
 # the 3.1.3 session (one after the other), through JupyterLab's proxy and straight from the sidecar.
 VARIANTS = {
     "own31": {"args": [], "id": "own31", "reader": "paint", "query": "", "proxy_name": "firefox-launcher-own31"},
@@ -371,11 +372,11 @@ def phase_stream(ctx, res, Serve, log, extra_serve_args=(), key="stream"):
 
 
 # The choices `stream-tune` compares (serve flags), each measured the same way through the sidecar.
-# Each is the service's default with one thing changed (the label says what). The defaults offer
-# video (`--video` is on unless `--video=false`), which our client decodes with WebCodecs.
+# Each is the service's default with one thing changed (the label says what). The sessions run
+# Xpra 3.1.3, to which the defaults (`--video auto`) offer pictures only.
 TUNE = (
     ("defaults", []),
-    ("video off", ["--video=false"]),
+    ("video on", ["--video=true"]),
     ("encoding jpeg", ["--encoding", "jpeg"]),
     ("encoding webp", ["--encoding", "webp"]),
     ("min-speed 30", ["--min-speed", "30"]),

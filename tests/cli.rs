@@ -327,8 +327,9 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
         ("FIREFOX_LAUNCHER_DOWNLOADS", downloads_s),
         ("FIREFOX_LAUNCHER_CLIPBOARD", "to-firefox"),
         ("FIREFOX_LAUNCHER_WORKSPACE", workspace_s),
-        // Video is offered by default: the variable turns it off.
-        ("FIREFOX_LAUNCHER_VIDEO", "0"),
+        // By default video is not offered to Xpra 3.1 (what the fake says it is): the variable
+        // turns it on.
+        ("FIREFOX_LAUNCHER_VIDEO", "1"),
         ("FIREFOX_LAUNCHER_ENCODING", "png"),
         ("FIREFOX_LAUNCHER_QUALITY", "55"),
         ("FIREFOX_LAUNCHER_SPEED", "45"),
@@ -354,7 +355,7 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     let config = client.request(Method::GET, &format!("/{}session.json", session.path), &[], None).await.unwrap();
     assert_eq!(config.status(), StatusCode::OK);
     let config: serde_json::Value = serde_json::from_slice(config.body()).unwrap();
-    assert_eq!((&config["video"], &config["encoding"]), (&serde_json::json!(false), &serde_json::json!("png")), "{config}");
+    assert_eq!((&config["video"], &config["encoding"]), (&serde_json::json!(true), &serde_json::json!("png")), "{config}");
     client.stop(session.port).await.unwrap();
     assert!(serve.terminate().await.success());
 

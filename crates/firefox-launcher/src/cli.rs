@@ -137,8 +137,9 @@ struct ServeArgs {
 struct PictureArgs {
     /// Offer Xpra video (H.264, VP8, VP9), decoded by the browser's WebCodecs where it has them
     /// (a secure context: https, or http on localhost); without them the page offers pictures only.
-    #[arg(long, env = "FIREFOX_LAUNCHER_VIDEO", value_parser = clap::builder::BoolishValueParser::new(), default_value = "true", num_args = 0..=1, default_missing_value = "true")]
-    video: bool,
+    /// auto: video from Xpra 4 on, pictures only on Xpra 3.1 (faster there); true; false.
+    #[arg(long, env = "FIREFOX_LAUNCHER_VIDEO", default_value = "auto", num_args = 0..=1, default_missing_value = "true")]
+    video: fl_session_page::Video,
     /// The encoding the client asks for first: auto, jpeg, webp, png.
     #[arg(long, env = "FIREFOX_LAUNCHER_ENCODING", default_value = "auto")]
     encoding: fl_session_page::Encoding,

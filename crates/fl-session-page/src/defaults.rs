@@ -2,9 +2,10 @@
 //! encoding it asks for first, unless the page's query string says otherwise (`video`,
 //! `encoding`). The server half (quality, speed) is `fl_session::Picture`.
 //!
-//! Xpra 3.1.3's client offers H.264 and MPEG-1 on 64-bit browsers by default and decodes them in
-//! JavaScript (Broadway, JSMpeg). The streaming bench measured that as the slowest picture by far
-//! (BENCHMARKS.md), so the service's default is to offer still-image encodings only.
+//! Video (H.264, VP8, VP9, decoded by the browser's WebCodecs) is offered by default to Xpra 4 and
+//! later only. Xpra 3.1 encodes video in its Python threads: on two cores the bench's settings
+//! table showed it slower than its still pictures, and our client met Debian's on 3.1.3 with
+//! pictures alone (BENCHMARKS.md), so `auto` leaves 3.1 on pictures.
 
 use std::fmt;
 use std::str::FromStr;
@@ -53,18 +54,54 @@ impl FromStr for Encoding {
     }
 }
 
+/// Whether the page offers Xpra video: `auto` decides by the Xpra version ([`Video::for_xpra`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Video {
+    Auto,
+    On,
+    Off,
+}
+
+impl Video {
+    /// Whether a session on Xpra `major` offers video.
+    pub fn for_xpra(self, major: u32) -> bool {
+        match self {
+            Self::Auto => major >= 4,
+            Self::On => true,
+            Self::Off => false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a video setting: use auto, true or false")]
+pub struct VideoError(String);
+
+impl FromStr for Video {
+    type Err = VideoError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "true" | "yes" | "on" | "1" => Ok(Self::On),
+            "false" | "no" | "off" | "0" => Ok(Self::Off),
+            _ => Err(VideoError(s.to_owned())),
+        }
+    }
+}
+
 /// What the client page does when its query string leaves `video` and `encoding` unset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientDefaults {
     /// Offer Xpra video (H.264, VP8, VP9) where the browser decodes it (WebCodecs).
-    pub video: bool,
+    pub video: Video,
     pub encoding: Encoding,
 }
 
 impl Default for ClientDefaults {
     fn default() -> Self {
         Self {
-            video: true,
+            video: Video::Auto,
             encoding: Encoding::Auto,
         }
     }
@@ -81,5 +118,17 @@ mod tests {
         }
         let e = "h264".parse::<Encoding>().unwrap_err().to_string();
         assert!(e.contains("auto, jpeg, webp or png"), "{e}");
+    }
+
+    #[test]
+    fn auto_video_is_offered_from_xpra_4_on() {
+        let auto: Video = "auto".parse().unwrap();
+        assert_eq!((auto.for_xpra(3), auto.for_xpra(4), auto.for_xpra(6)), (false, true, true));
+        for (word, on) in [("true", true), ("1", true), ("false", false), ("no", false)] {
+            let video: Video = word.parse().unwrap();
+            assert_eq!((video.for_xpra(3), video.for_xpra(6)), (on, on), "{word}");
+        }
+        let e = "maybe".parse::<Video>().unwrap_err().to_string();
+        assert!(e.contains("auto, true or false"), "{e}");
     }
 }

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
-pub use defaults::{ClientDefaults, Encoding, EncodingError};
+pub use defaults::{ClientDefaults, Encoding, EncodingError, Video, VideoError};
 
 /// (path relative to the bundle, bytes), written by `build.rs`.
 static FILES: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/files.rs"));
@@ -133,9 +133,9 @@ impl PageConfig {
     pub fn new(version: XpraInfo, clipboard: String, defaults: &ClientDefaults) -> Self {
         Self {
             encoder: encoder_for(version.major, version.minor),
+            video: defaults.video.for_xpra(version.major),
             xpra: version,
             clipboard,
-            video: defaults.video,
             encoding: defaults.encoding.to_string(),
         }
     }
@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn the_config_says_version_encoder_clipboard_and_defaults() {
         let info = XpraInfo { version: "6.5.5".into(), major: 6, minor: 5 };
-        let config = PageConfig::new(info, "to-firefox".into(), &ClientDefaults { video: true, encoding: Encoding::Webp });
+        let config = PageConfig::new(info, "to-firefox".into(), &ClientDefaults { video: Video::Auto, encoding: Encoding::Webp });
         let json = serde_json::to_value(&config).unwrap();
         assert_eq!(
             json,
