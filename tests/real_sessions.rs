@@ -42,7 +42,8 @@ async fn assert_serves_client(server: &Server, session: &SessionView) {
     let body = String::from_utf8_lossy(page.body());
     assert!(body.contains("id=\"screen\"") && !body.contains("firefox-launcher.js"), "not our own client: {body}");
     assert_eq!(page.headers()["content-security-policy"], fl_session_page::CONTENT_SECURITY_POLICY);
-    let upgrade = support::websocket_upgrade(server, &format!("/{}", session.path), &[]).await;
+    // Xpra answers 403 to a websocket without the "binary" subprotocol, which our client asks for.
+    let upgrade = support::websocket_upgrade(server, &format!("/{}", session.path), &[("sec-websocket-protocol", "binary")]).await;
     assert_eq!(upgrade.status(), StatusCode::SWITCHING_PROTOCOLS, "the websocket through the proxy");
 
     let direct = std::net::TcpStream::connect(("127.0.0.1", session.port)).map(|_| ()).map_err(|e| e.kind());
