@@ -109,6 +109,11 @@ async fn a_session_shows_firefox_through_the_proxy_and_stops_without_a_trace() {
     assert_eq!(session.path, format!("sessions/{}/", session.port));
     assert!(xpra_reports_firefox_window(&session), "xpra lists no Firefox window");
     assert_serves_client(&server, &session).await;
+    // Firefox is told its sound server is the session's own (none, here): without an address
+    // libpulse autospawns a daemon outside the session for users other than root.
+    let pulse = format!("unix:{}/xdg/runtime/pulse/native", session.dir);
+    let told = fl_sys::find_by_env(fl_sys::current_uid(), "PULSE_SERVER", |v| v == pulse.as_bytes());
+    assert!(told.iter().any(|p| p.comm.starts_with("firefox")), "no Firefox with PULSE_SERVER={pulse}: {told:?}");
 
     let websocket = support::websocket_upgrade(&server, &format!("/{}", session.path), &[("sec-websocket-protocol", "binary")]).await;
     assert_eq!(websocket.status(), StatusCode::SWITCHING_PROTOCOLS, "websocket through the proxy");

@@ -78,8 +78,10 @@ impl XpraCommand<'_> {
             "--mdns=no".into(),
             "--pulseaudio=no".into(),
             "--notifications=no".into(),
-            "--speaker=off".into(),
-            "--microphone=off".into(),
+            // `no`, not `off`: with GStreamer installed, `off` means "supported, not started" and
+            // a client could start either later; `no` disables them.
+            "--speaker=no".into(),
+            "--microphone=no".into(),
             "--webcam=no".into(),
             "--printing=no".into(),
             "--file-transfer=no".into(),
@@ -132,6 +134,11 @@ impl XpraCommand<'_> {
             // session) and waits 5 s more: sessions of root (CI, containers) took 15 s to start
             // instead of 5. No session needs the system bus. Older Xpra ignores the variable.
             ("XPRA_SYSTEM_DBUS", "0".into()),
+            // Where a session's sound server would listen (inside its own runtime directory); with
+            // none there, Firefox finds no sound server. Set all the same: without PULSE_SERVER,
+            // libpulse in a process of a user other than root autospawns `pulseaudio --start`,
+            // which daemonizes out of the session's process group and outlives it.
+            ("PULSE_SERVER", pulse_server(l)),
             // Xpra 3.1 reads the keymap through the core protocol unless told otherwise, and
             // mistakes AltGr's level there (the fifth column) for a second group's: a character
             // on AltGr ('[' on a German layout) typed without AltGr held came out as the base
@@ -139,6 +146,13 @@ impl XpraCommand<'_> {
             ("XPRA_XKB", "1".into()),
         ]
     }
+}
+
+/// `unix:<the session's runtime dir>/pulse/native`, libpulse's address of a unix socket.
+fn pulse_server(layout: &Layout) -> OsString {
+    let mut address = OsString::from("unix:");
+    address.push(layout.xdg("runtime").join("pulse").join("native"));
+    address
 }
 
 /// Where Debian (and every distribution packaging xkeyboard-config) keeps the XKB rules.
@@ -167,6 +181,17 @@ mod tests {
         };
         assert_eq!(html(3), ["--html=/s/www"]);
         assert_eq!(html(6), ["--html=off"]);
+    }
+
+    #[test]
+    fn sound_is_disabled_and_no_sound_server_is_autospawned() {
+        let layout = Layout::new("/s".into());
+        let command = command(&layout);
+        let args: Vec<_> = command.args().into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert!(args.iter().any(|a| a == "--speaker=no") && args.iter().any(|a| a == "--microphone=no"), "{args:?}");
+        let env = command.env();
+        let pulse = env.iter().find(|(name, _)| *name == "PULSE_SERVER").map(|(_, v)| v.clone());
+        assert_eq!(pulse, Some(OsString::from("unix:/s/xdg/runtime/pulse/native")));
     }
 
     #[test]
