@@ -11,7 +11,10 @@ import type { EncoderName } from "../src/protocol/codecs.js";
 import { frameRecord, PacketReader, writeHeader } from "../src/protocol/framing.js";
 import type { FramingLimits } from "../src/protocol/framing.js";
 import * as bencode from "../src/protocol/bencode.js";
+import * as rencode from "../src/protocol/rencode.js";
 import * as rencodeplus from "../src/protocol/rencodeplus.js";
+import { AudioStream, MAX_OPUS_PACKET } from "../src/audio/stream.js";
+import { Caps } from "../src/session/index.js";
 import { CodecError } from "../src/protocol/values.js";
 import { assertPlain, assertSame } from "./helpers/compare.js";
 import { concat, mutate, randomStream, randomValue } from "./helpers/generate.js";
@@ -211,4 +214,59 @@ describe("hostile inputs, each bounded in memory and time", () => {
     assert.equal(({} as Record<string, unknown>)["x"], undefined);
     assert.equal(Object.getPrototypeOf(caps), Map.prototype);
   });
+});
+
+// Issue 22: sound-data as each version frames it (3.1: rencode, the Opus packet as a raw chunk
+// for item 2; 6.5: rencodeplus, inline), valid and mutated, through the reader and into the
+// audio stream: never a throw out of the loop, only bounded byte strings reach the player.
+describe(`sound-data under fuzz (seed ${SEED})`, () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  function soundStream(rng: Rng, version: "3.1" | "6.5"): Uint8Array {
+    const parts: Uint8Array[] = [];
+    const codec = version === "3.1" ? rencode : rencodeplus;
+    const flag = version === "3.1" ? 0x01 : 0x10;
+    const txt = (s: string) => (version === "3.1" ? utf8(s) : s);
+    const empty = version === "3.1" ? utf8("") : [];
+    parts.push(frameRecord(codec.encode(["sound-data", txt("opus"), empty, { "start-of-stream": true, codec: txt("opus"), sequence: 0 }]), flag));
+    for (let i = 0; i < 1 + rng.int(20); i++) {
+      const opus = rng.bytes(rng.int(3) === 0 ? 3 : 1 + rng.int(400));
+      const meta = { timestamp: i * 20_000_000, duration: 20_000_000, time: 1000 + i * 20, sequence: 0 };
+      if (version === "3.1") {
+        parts.push(concat(writeHeader({ flags: 0, compression: 0, index: 2, size: opus.length }), opus));
+        parts.push(frameRecord(codec.encode(["sound-data", txt("opus"), utf8(""), meta, []]), flag));
+      } else {
+        parts.push(frameRecord(codec.encode(["sound-data", "opus", opus, meta, []]), flag));
+      }
+    }
+    parts.push(frameRecord(codec.encode(["sound-data", txt("opus"), empty, { "end-of-stream": true, sequence: 0 }]), flag));
+    return concat(...parts);
+  }
+
+  for (const version of ["3.1", "6.5"] as const) {
+    test(`${version}: valid and mutated sound streams through the reader and the audio stream`, () => {
+      const rng = new Rng(SEED + 22);
+      let handed = 0;
+      let refused = 0;
+      for (let i = 0; i < ROUNDS / 2; i++) {
+        const packets: Uint8Array[] = [];
+        const player = { start: () => undefined, end: () => undefined, data: (p: Uint8Array) => void packets.push(p) };
+        const stream = new AudioStream({ send: () => undefined, player, log: () => undefined });
+        stream.serverHello(new Caps(new Map([["sound.encoders", ["opus"]]])));
+        const valid = soundStream(rng, version);
+        const bytes = i % 4 === 0 ? valid : mutate(rng, valid);
+        const reader = new PacketReader({ encoders: CODEC_NAMES, limits: LIMITS });
+        const { packets: decoded, error } = reader.feed(bytes);
+        if (i % 4 === 0) assert.equal(error, null, `valid stream ${i}`);
+        for (const p of decoded) {
+          if (p.type !== "sound-data") continue;
+          assert.doesNotThrow(() => stream.packet(p.items));
+        }
+        for (const p of packets) assert.ok(p instanceof Uint8Array && p.length >= 1 && p.length <= MAX_OPUS_PACKET);
+        if (i % 4 === 0) assert.equal(stream.stats.refused, 0, `valid stream ${i}: ${JSON.stringify(stream.stats)}`);
+        handed += packets.length;
+        refused += stream.stats.refused;
+      }
+      assert.ok(handed > 0 && refused > 0, `handed ${handed}, refused ${refused}`);
+    });
+  }
 });

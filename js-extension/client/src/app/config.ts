@@ -15,6 +15,8 @@ export interface PageConfig {
   clipboard: ClipboardSetting;
   video: boolean;
   encoding: EncodingSetting;
+  /** The session forwards Firefox's sound (the sidecar started it with a speaker). */
+  audio: boolean;
   /** `keyboard_layout` from the query string ("" when unset). */
   keyboardLayout: string;
 }
@@ -50,6 +52,7 @@ export function readConfig(json: unknown, query: URLSearchParams): PageConfig {
     clipboard: oneOf(field(json, "clipboard"), CLIPBOARD, "off"),
     video: field(json, "video") === true,
     encoding: oneOf(field(json, "encoding"), ENCODING, "auto"),
+    audio: field(json, "audio") === true,
     keyboardLayout: "",
   };
   // The whitelist: a user's own choices for this tab, never where or as whom to connect.

@@ -2,8 +2,9 @@
  * Our hello: the session's own capabilities merged with what the other layers provide.
  *
  * The session decides the transport-level facts (encoder, compression, no aliases, sharing,
- * pings) and turns off every feature the product refuses (notifications, audio, printing, file
- * transfer, open-url, webcam). Providers (display, pictures, keyboard, clipboard) add their own
+ * pings) and turns off every feature the product refuses (notifications, printing, file
+ * transfer, open-url, webcam, the microphone). Speaker sound is asked for only when the session
+ * has it (`audio: true`, from session.json): both versions' forms, see docs/audio.md. Providers (display, pictures, keyboard, clipboard) add their own
  * maps; they may not override a key the session owns, so no layer can ask for integer packet
  * aliases or another compressor by accident.
  */
@@ -17,6 +18,37 @@ export interface HelloOptions {
   readonly uuid: string;
   readonly version: string;
   readonly clientType: string;
+  /** Ask for the session's speaker sound (raw Opus). Off: every sound key says no. */
+  readonly audio?: boolean;
+}
+
+/** The one sound codec we decode (WebCodecs AudioDecoder, no container). */
+export const AUDIO_CODEC = "opus";
+
+/**
+ * What 6.5 sends a client that names no `wants` (ClientConnection's default); a list we send
+ * replaces it, so ours is that list plus "audio" (without "audio" there, or a receiving `audio`
+ * map, 6.5 gives the connection no audio and ignores sound-control).
+ */
+const WANTS_WITH_AUDIO: readonly string[] = ["encodings", "versions", "features", "display", "packet-types", "audio"];
+
+/**
+ * The sound keys. Xpra 3.1 reads flat `sound.*` keys, 6.5 a nested `audio` map plus "audio" in
+ * `wants`; each ignores the other's. Off: 3.1's booleans say no and 6.5 gets nothing to enable
+ * its audio with.
+ */
+export function audioCapabilities(on: boolean): Record<string, Encodable> {
+  if (!on) return { "sound.receive": false, "sound.send": false, speaker: false, microphone: false };
+  return {
+    "sound.receive": true,
+    "sound.send": false,
+    "sound.decoders": [AUDIO_CODEC],
+    "sound.bundle-metadata": true,
+    speaker: true,
+    microphone: false,
+    audio: { receive: true, send: false, decoders: [AUDIO_CODEC] },
+    wants: WANTS_WITH_AUDIO,
+  };
 }
 
 const ENCODERS: readonly EncoderName[] = ["rencodeplus", "rencode", "bencode"];
@@ -53,10 +85,7 @@ export function sessionCapabilities(o: HelloOptions): Record<string, Encodable> 
     "ping-echo-sourceid": true,
     notifications: false,
     notification: false,
-    "sound.receive": false,
-    "sound.send": false,
-    speaker: false,
-    microphone: false,
+    ...audioCapabilities(o.audio === true),
     printing: false,
     "file-transfer": false,
     "open-url": false,

@@ -4,7 +4,7 @@
  */
 export { Caps, parseVersion, valueText } from "./caps.js";
 export { DRAW_DECODED_SKIPPED, DRAW_FAILED, damageSequencePacket } from "./acks.js";
-export { buildHello, sessionCapabilities } from "./hello.js";
+export { AUDIO_CODEC, audioCapabilities, buildHello, sessionCapabilities } from "./hello.js";
 export type { CapabilityProvider, HelloOptions } from "./hello.js";
 export { pingEchoPacket, pingPacket } from "./ping.js";
 export { isFinalReason } from "./reasons.js";

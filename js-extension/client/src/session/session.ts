@@ -51,6 +51,8 @@ export interface SessionOptions {
   /** The version we announce (Xpra refuses < 3.0 and warns on some). */
   readonly version?: string;
   readonly clientType?: string;
+  /** Ask for the session's speaker sound (hello keys only; the app handles sound-data). */
+  readonly audio?: boolean;
   /** From opening the transport to the server's hello. */
   readonly helloTimeoutMs?: number;
   readonly pingIntervalMs?: number;
@@ -237,6 +239,7 @@ export class Session {
         uuid: this.uuid,
         version: this.o.version ?? "5.0",
         clientType: this.o.clientType ?? "HTML5",
+        audio: this.o.audio === true,
       },
       this.o.providers ?? [],
       (e) => this.log(`a capability provider failed: ${errorText(e)}`),
