@@ -9,6 +9,7 @@ import { after, describe, it } from "node:test";
 import { encodePacket, frameRecord } from "../src/protocol/index.js";
 import type { Encodable, EncoderName } from "../src/protocol/index.js";
 import { Session } from "../src/session/index.js";
+import { AudioStream } from "../src/audio/stream.js";
 import type { SessionOptions, SessionState } from "../src/session/index.js";
 import { startFakeServer } from "./helpers/session/fake-server.js";
 import type { FakeConnection, FakeServer } from "./helpers/session/fake-server.js";
@@ -213,6 +214,49 @@ describe("session faults (fake server)", () => {
     assert.equal(s.stats.handlerErrors, 2);
     assert.equal(secondBoom, 2);
     assert.equal(s.stats.unknownPackets, 1);
+    assert.equal(s.state.state, "open");
+  });
+
+  it("sound (issue 22): our hello asks for it, the start follows the server's hello, malformed sound-data stays in the stream", async () => {
+    const meta = (o: Record<string, Encodable>) => o;
+    const f = await fake(async (c) => {
+      await c.next("hello");
+      c.socket.write(hello({ version: "6.5", audio: { encoders: ["opus"] } }));
+      await c.next("sound-control");
+      c.socket.write(encodePacket(["sound-data", "opus", [], meta({ "start-of-stream": true, sequence: 0 })], "rencodeplus"));
+      const bad: Encodable[][] = [
+        ["sound-data"],
+        ["sound-data", "opus", new Uint8Array(9000), meta({ sequence: 0 })],
+        ["sound-data", "opus", "x", "not a map"],
+        ["sound-data", ["opus"], new Uint8Array(3), meta({})],
+        ["audio-data", "opus", new Uint8Array(3), meta({ sequence: 7 })],
+      ];
+      for (const p of bad) c.socket.write(encodePacket(p, "rencodeplus"));
+      c.socket.write(encodePacket(["sound-data", "opus", new Uint8Array(160), meta({ sequence: 0 }), []], "rencodeplus"));
+      c.socket.write(encodePacket(["fine", 1], "rencodeplus"));
+    });
+    const { s } = session(f.path, { audio: true });
+    const played: number[] = [];
+    const stream = new AudioStream({
+      send: (p) => void s.send(p),
+      player: { start: () => undefined, end: () => undefined, data: (d) => void played.push(d.length) },
+      log: () => undefined,
+    });
+    s.onState((st) => {
+      if (st.state === "open") stream.serverHello(st.server);
+    });
+    for (const t of ["sound-data", "audio-data"]) s.on(t, (items) => stream.packet(items));
+    let fine = 0;
+    s.on("fine", () => void fine++);
+    await waitFor(() => fine === 1, 5000, "the packet after the sound packets");
+    const c = f.connections[0]!;
+    const ours = c.received.find((p) => p.type === "hello")!.items[1] as Map<string, unknown>;
+    assert.equal(ours.get("sound.receive"), true);
+    assert.ok(ours.get("audio") instanceof Map);
+    assert.deepEqual(c.received.find((p) => p.type === "sound-control")?.items, ["sound-control", "start", "opus"]);
+    assert.deepEqual(played, [160]);
+    assert.equal(stream.stats.refused, 5);
+    assert.equal(s.stats.handlerErrors, 0);
     assert.equal(s.state.state, "open");
   });
 

@@ -35,6 +35,7 @@ import { announcePaint, showFocused, showKeyboardLayout, showState, type ScreenS
 import { readConfig, socketUrl, type ClipboardSetting } from "./config.js";
 import { showTitle, tellConnection } from "./parent.js";
 import { wireInput } from "./input.js";
+import { pageSound } from "./sound.js";
 
 const IGNORED = [
   "bell", "notify_show", "notify_close", "notification-show", "notification-close", "open-url", "send-file",
@@ -136,6 +137,7 @@ async function start(): Promise<void> {
   const keyboard = new KeyboardTranslator({ protocol, platform, clipboardToServer: config.clipboard === "both" || config.clipboard === "to-firefox" });
   const pointer = new PointerTranslator({ protocol, mac: platform === "mac" });
   let clipboard: ClipboardText | null = null;
+  const sound = pageSound({ root, wanted: config.audio, send, log });
 
   session = new Session({
     connect: webSocketTransport(socketUrl(window.location)),
@@ -149,6 +151,7 @@ async function start(): Promise<void> {
       () => keyboardCapabilities(protocol, layout),
       () => (config.clipboard === "off" ? {} : clipboardCapabilities(protocol)),
     ],
+    audio: sound.enabled,
     log,
   });
 
@@ -175,7 +178,13 @@ async function start(): Promise<void> {
   for (const type of ["clipboard-token", "clipboard-request", "clipboard-contents", "clipboard-contents-none", "set-clipboard-enabled"]) {
     session.on(type, (items) => void clipboard?.onPacket(type, items));
   }
-  for (const type of IGNORED) session.on(type, () => undefined);
+  if (sound.enabled) {
+    // 6.x's own name for it (the backwards-compatible server still says sound-data).
+    for (const type of ["sound-data", "audio-data"]) session.on(type, (items) => sound.packet(items));
+  }
+  for (const type of IGNORED) {
+    if (!(sound.enabled && type === "sound-data")) session.on(type, () => undefined);
+  }
 
   session.onState((s) => {
     log(s.state === "closed" ? `closed: ${s.reason}` : s.state);
@@ -194,10 +203,12 @@ async function start(): Promise<void> {
       const size = pageSize();
       send(desktopSizePacket(size, dpiFor(ratio())));
       model.setDesktop(size);
+      sound.serverHello(s.server);
       tellConnection("established");
     } else if (s.state === "closed") {
       model.clear();
       drawing.clear();
+      sound.connectionLost();
       tellConnection(s.reconnecting ? "lost" : "closed");
     }
   });
