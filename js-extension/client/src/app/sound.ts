@@ -60,6 +60,8 @@ export function pageSound(o: {
     return OFF;
   }
   const stream = new AudioStream({ send: o.send, player, log });
+  /** The server's hello seen on this connection, and whether it offers raw Opus. */
+  let known = false;
   let available = false;
 
   const button = document.createElement("button");
@@ -83,7 +85,8 @@ export function pageSound(o: {
     button.setAttribute("aria-pressed", String(muted));
     const suspended = player.contextState !== "running";
     note.hidden = !available || muted || !suspended;
-    if (!available) show("unavailable");
+    if (!known) show("starting");
+    else if (!available) show("unavailable");
     else if (muted) show("muted");
     else if (suspended) show("suspended");
     else show(stream.state === "playing" ? "playing" : "starting");
@@ -118,11 +121,13 @@ export function pageSound(o: {
     enabled: true,
     serverHello(server) {
       stream.serverHello(server);
+      known = true;
       available = stream.state !== "off";
       update();
     },
     connectionLost() {
       stream.connectionLost();
+      known = false;
       available = false;
       update();
     },
