@@ -326,6 +326,8 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
         ("FAKE_XPRA_STATE", &state),
         ("FIREFOX_LAUNCHER_DOWNLOADS", downloads_s),
         ("FIREFOX_LAUNCHER_CLIPBOARD", "to-firefox"),
+        // Sound is on by default where the machine has it (scripts/test installs it): off here.
+        ("FIREFOX_LAUNCHER_AUDIO", "off"),
         ("FIREFOX_LAUNCHER_WORKSPACE", workspace_s),
         // By default video is not offered to Xpra 3.1 (what the fake says it is): the variable
         // turns it on.
@@ -339,13 +341,15 @@ async fn every_environment_variable_the_readme_names_takes_effect() {
     let (mut serve, runtime) = EnvServe::start(&home, &pic_home, &picture).await;
     let client = Client::new(&runtime.address, runtime.token.clone()).unwrap();
     let session = client.start(None).await.unwrap();
-    // DOWNLOADS (created 0700) and CLIPBOARD: what the session was started with.
+    // DOWNLOADS (created 0700), CLIPBOARD and AUDIO: what the session was started with.
     assert_eq!((session.downloads_dir.as_str(), session.clipboard), (downloads_s, fl_api::Clipboard::ToFirefox));
+    assert_eq!(fl_session::sound::missing(), None, "this machine lacks what sound needs, so AUDIO=off proves nothing");
+    assert!(!session.audio, "AUDIO=off, and the session has sound");
     let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&downloads).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o700);
     // CLIPBOARD's direction and the picture levels reach Xpra's command line.
     let calls = std::fs::read_to_string(home.path().join("xpra-calls")).unwrap();
-    for flag in ["--clipboard-direction=to-server", "--quality=55", "--speed=45", "--min-quality=25", "--min-speed=35"] {
+    for flag in ["--clipboard-direction=to-server", "--speaker=no", "--quality=55", "--speed=45", "--min-quality=25", "--min-speed=35"] {
         assert!(calls.lines().last().unwrap().split_whitespace().any(|a| a == flag), "no {flag} in {calls}");
     }
     // WORKSPACE: where Firefox's file dialog opens (GTK's desktop directory).

@@ -87,17 +87,19 @@ async fn session_json_says_version_encoder_clipboard_and_picture_defaults() {
         serde_json::from_slice(answer.body()).unwrap()
     }
 
-    // By default video is offered from Xpra 4 on, not to 3.1 (`--video auto`).
+    // By default video is offered from Xpra 4 on, not to 3.1 (`--video auto`); sound where the
+    // machine has it (scripts/install-system-deps installs it).
     let old = config("v3.1.3", &[]).await;
+    let sound = fl_session::sound::missing().is_none();
     assert_eq!(old, serde_json::json!({"xpra": {"version": "3.1.3", "major": 3, "minor": 1}, "encoder": "rencode",
-        "clipboard": "both", "video": false, "encoding": "auto"}));
+        "clipboard": "both", "audio": sound, "video": false, "encoding": "auto"}));
     let old_with_video = config("v3.1.3", &["--video"]).await;
     assert_eq!(old_with_video["video"], true);
     let new_default = config("v6.5.5", &[]).await;
     assert_eq!(new_default["video"], true);
-    let new = config("v6.5.5", &["--video=false", "--encoding", "webp", "--clipboard", "from-firefox"]).await;
+    let new = config("v6.5.5", &["--video=false", "--encoding", "webp", "--clipboard", "from-firefox", "--audio", "off"]).await;
     assert_eq!(new, serde_json::json!({"xpra": {"version": "6.5.5", "major": 6, "minor": 5}, "encoder": "rencodeplus",
-        "clipboard": "from-firefox", "video": false, "encoding": "webp"}));
+        "clipboard": "from-firefox", "audio": false, "video": false, "encoding": "webp"}));
 }
 
 #[tokio::test]

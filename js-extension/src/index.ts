@@ -87,6 +87,8 @@ interface IOptions {
   clipboard: ClipboardMode | null;
   /** The downloadsDir setting as written: '' (the service's), absolute, or relative to Jupyter's root. */
   downloadsDir: string;
+  /** The sound setting: false asks for sessions without sound. */
+  sound: boolean;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -111,7 +113,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       keyboardLayout: null,
       profile: null,
       clipboard: null,
-      downloadsDir: ''
+      downloadsDir: '',
+      sound: true
     };
     // Jupyter's root directory, absolute: relative downloadsDir settings
     // start there, and downloads under it can be shown in the file browser.
@@ -142,6 +145,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             options.clipboard = asClipboardMode(settings.user.clipboard);
             const dir = settings.get('downloadsDir').composite;
             options.downloadsDir = typeof dir === 'string' ? dir : '';
+            options.sound = settings.get('sound').composite !== false;
           };
           update();
           settings.changed.connect(update);
@@ -204,7 +208,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           url: options.startUrl,
           profile: profile ?? options.profile,
           clipboard: options.clipboard,
-          downloads: resolveDownloadsDir(options.downloadsDir, roots)
+          downloads: resolveDownloadsDir(options.downloadsDir, roots),
+          audio: options.sound ? null : false
         };
       } catch (e) {
         throw new SidecarError(

@@ -1,6 +1,7 @@
 /**
  * What a new Firefox session is asked for (`POST api/sessions`): its start
- * address, its profile, its clipboard direction and its downloads folder,
+ * address, its profile, its clipboard direction, its downloads folder and
+ * whether it has sound,
  * from the extension's settings or the person's choice in the panel.
  *
  * A field is sent only when someone chose it: otherwise the service decides
@@ -26,11 +27,13 @@ export interface IStartRequest {
   clipboard?: ClipboardMode | null;
   /** Absolute. */
   downloads?: string | null;
+  /** `false`: no sound for this session; otherwise the service's default. */
+  audio?: boolean | null;
 }
 
 /** The JSON body of `POST api/sessions`: only the fields that are set. */
-export function startRequestBody(request: IStartRequest = {}): Record<string, string> {
-  const body: Record<string, string> = {};
+export function startRequestBody(request: IStartRequest = {}): Record<string, string | boolean> {
+  const body: Record<string, string | boolean> = {};
   const url = (request.url ?? '').trim();
   if (url) {
     body.url = url;
@@ -49,6 +52,10 @@ export function startRequestBody(request: IStartRequest = {}): Record<string, st
       throw new Error(`the downloads folder must be an absolute path: ${downloads}`);
     }
     body.downloads = downloads;
+  }
+  // Only ever turned off: a session cannot have sound the service does not offer.
+  if (request.audio === false) {
+    body.audio = false;
   }
   return body;
 }

@@ -27,6 +27,8 @@ export interface ISession {
   profile?: string;
   /** Which way text may cross the clipboard: both, to-firefox, from-firefox, off. */
   clipboard?: string;
+  /** Whether Firefox's sound is forwarded to the tab. */
+  audio?: boolean;
   /** Where Firefox saves downloads (absolute). */
   downloads_dir?: string;
   /** Finished downloads, oldest first (see downloads.ts). */

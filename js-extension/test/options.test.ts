@@ -34,6 +34,13 @@ test('request body: only the fields that are set, the address trimmed', () => {
   assert.equal(JSON.stringify(startRequestBody({ clipboard: 'both', profile: 'persistent' })), '{"profile":"persistent","clipboard":"both"}');
 });
 
+test('request body: sound is sent only to turn it off', () => {
+  assert.deepEqual(startRequestBody({ audio: false }), { audio: false });
+  assert.deepEqual(startRequestBody({ audio: true }), {});
+  assert.deepEqual(startRequestBody({ audio: null }), {});
+  assert.equal(JSON.stringify(startRequestBody({ clipboard: 'off', audio: false })), '{"clipboard":"off","audio":false}');
+});
+
 test('request body: values the sidecar does not know are not sent; a relative folder is refused', () => {
   const body = startRequestBody({ profile: 'forever' as never, clipboard: 'sideways' as never });
   assert.deepEqual(body, {});

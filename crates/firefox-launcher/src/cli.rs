@@ -36,6 +36,9 @@ enum Command {
         /// Where finished downloads go (default: the service's).
         #[arg(long)]
         downloads: Option<PathBuf>,
+        /// No sound for this session.
+        #[arg(long)]
+        no_audio: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -113,6 +116,11 @@ struct ServeArgs {
     /// both, to-firefox, from-firefox, off.
     #[arg(long, env = "FIREFOX_LAUNCHER_CLIPBOARD", default_value = "both")]
     clipboard: fl_api::Clipboard,
+    /// Forward Firefox's sound to the browser (a PulseAudio of each session's own), unless a
+    /// request says no: on, off. Where pulseaudio or GStreamer is missing sessions go without, and
+    /// the log says why.
+    #[arg(long, env = "FIREFOX_LAUNCHER_AUDIO", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set, default_value = "on")]
+    audio: bool,
     /// Where Firefox's file dialog opens, so uploads start from the Jupyter workspace (default:
     /// serve's working directory, which is Jupyter's when jupyter-server-proxy starts it).
     #[arg(long, env = "FIREFOX_LAUNCHER_WORKSPACE")]
@@ -246,12 +254,28 @@ async fn serve(args: ServeArgs, home: PathBuf) -> anyhow::Result<()> {
         client_defaults,
         downloads: absolute(args.downloads.map_or_else(default_downloads, Ok)?, "--downloads")?,
         clipboard: args.clipboard,
+        audio: audio_default(args.audio),
         workspace: absolute(args.workspace.map_or_else(|| std::env::current_dir().context("the working directory"), Ok)?, "--workspace")?,
         persistent_profile: home.join("profile"),
     };
     let follow_parent = !args.no_follow_parent;
     fl_server::serve(fl_server::ServeOptions { listen, home, state, follow_parent }).await?;
     Ok(())
+}
+
+/// `--audio`, where the machine has what sound needs; said in the log either way.
+fn audio_default(asked: bool) -> bool {
+    if !asked {
+        tracing::info!("sound off (--audio off)");
+        return false;
+    }
+    match fl_session::sound::missing() {
+        Some(why) => {
+            tracing::warn!("sound off: {why}");
+            false
+        }
+        None => true,
+    }
 }
 
 fn doctor(tools: &ToolArgs, json: bool) -> anyhow::Result<()> {
@@ -294,12 +318,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(_) | Command::Doctor { .. } => unreachable!("handled above"),
         Command::List(o) => print(o.json, &client.list().await?, fl_client::render_list),
-        Command::Start { url, persistent, clipboard, downloads, output } => {
+        Command::Start { url, persistent, clipboard, downloads, no_audio, output } => {
             let downloads = downloads.map(|d| absolute(d, "--downloads")).transpose()?;
             let request = fl_api::CreateRequest {
                 url: url.map(|u| if u == "-" { url_from_stdin() } else { Ok(u) }).transpose()?,
                 profile: persistent.then_some(fl_api::Profile::Persistent),
                 clipboard,
+                audio: no_audio.then_some(false),
                 downloads: downloads.map(|d| d.display().to_string()),
             };
             let session = client.create(&request).await?;

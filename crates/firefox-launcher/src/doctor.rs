@@ -54,7 +54,22 @@ pub fn run(setup: &Setup<'_>) -> Vec<Check> {
         python_modules(setup.xpra),
         shared_memory(Path::new("/dev/shm")),
         own_client(fl_session_page::Page::embedded().map(fl_session_page::Page::len)),
+        sound(fl_session::sound::missing()),
     ]
+}
+
+/// Sound is optional: without it sessions start silent (and `serve` logs why).
+fn sound(missing: Option<String>) -> Check {
+    const NAME: &str = "sound";
+    match missing {
+        None => ok(NAME, "pulseaudio, pactl and GStreamer for Xpra: sessions forward Firefox's sound".into()),
+        Some(why) => Check {
+            name: NAME,
+            status: Status::Warning,
+            detail: format!("sessions will be silent: {why}"),
+            fix: "install it: `apt install pulseaudio python3-gst-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good` (Debian, Ubuntu) or `dnf install pulseaudio pulseaudio-utils python3-gobject gstreamer1-plugins-base gstreamer1-plugins-good` (RHEL, Rocky, Fedora)".into(),
+        },
+    }
 }
 
 /// Xpra, and whether sessions run on its version (3.1 to 6.x).
@@ -203,5 +218,14 @@ mod tests {
         assert!(missing.detail.contains("npm run bundle"), "{}", missing.detail);
         let there = own_client(Ok(12));
         assert_eq!((there.status, there.detail.as_str()), (Status::Ok, "firefox-launcher's own client, built in (12 files)"));
+    }
+
+    #[test]
+    fn missing_sound_is_a_warning_that_names_the_packages() {
+        let silent = sound(Some("`pulseaudio` is not on PATH (Debian package pulseaudio)".into()));
+        assert_eq!(silent.status, Status::Warning, "sessions still start");
+        assert!(silent.detail.starts_with("sessions will be silent: `pulseaudio`"), "{}", silent.detail);
+        assert!(silent.fix.contains("python3-gst-1.0"), "{}", silent.fix);
+        assert_eq!(sound(None).status, Status::Ok);
     }
 }

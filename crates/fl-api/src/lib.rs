@@ -44,6 +44,9 @@ pub struct SessionView {
     pub profile: Profile,
     #[serde(default)]
     pub clipboard: Clipboard,
+    /// Whether Firefox's sound is forwarded to the browser.
+    #[serde(default)]
+    pub audio: bool,
     /// Where finished downloads are moved (absolute).
     #[serde(default)]
     pub downloads_dir: String,
@@ -133,6 +136,9 @@ pub struct CreateRequest {
     pub profile: Option<Profile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clipboard: Option<Clipboard>,
+    /// `false`: no sound for this session (the service's default is on where the machine can).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<bool>,
     /// An absolute directory for finished downloads, instead of the service's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub downloads: Option<String>,

@@ -54,7 +54,7 @@ fn session_json(state: &AppState, port: u16) -> Result<Response, ApiError> {
     })?;
     let clipboard = serde_json::to_value(view.clipboard).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "off".into());
     let info = XpraInfo { version: version.to_string(), major: version.major, minor: version.minor };
-    let config = PageConfig::new(info, clipboard, &state.options().client_defaults);
+    let config = PageConfig::new(info, clipboard, view.audio, &state.options().client_defaults);
     let mut response = axum::Json(config).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)

@@ -40,6 +40,9 @@ pub struct StateOptions {
     pub downloads: std::path::PathBuf,
     /// Which way the clipboard works unless a request says.
     pub clipboard: fl_api::Clipboard,
+    /// Sessions have sound unless a request says no: `serve --audio` and what the machine has
+    /// ([`fl_session::sound::missing`], checked once at start).
+    pub audio: bool,
     /// Where Firefox's file dialog opens (absolute).
     pub workspace: std::path::PathBuf,
     /// The one profile kept across sessions, `<home>/profile`.
@@ -60,6 +63,7 @@ impl StateOptions {
             client_defaults: fl_session_page::ClientDefaults::default(),
             downloads: home.join("Downloads"),
             clipboard: fl_api::Clipboard::Both,
+            audio: false,
             workspace: home.to_owned(),
             persistent_profile: home.join("profile"),
         }
@@ -70,6 +74,7 @@ impl StateOptions {
         fl_session::SessionOptions {
             persistent_profile: None,
             clipboard: self.clipboard,
+            audio: self.audio,
             downloads: self.downloads.clone(),
             workspace: self.workspace.clone(),
         }

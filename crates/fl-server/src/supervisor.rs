@@ -116,6 +116,7 @@ fn reserve(
     let port = hold.port();
     let (tx, rx) = mpsc::channel(4);
     let (profile, clipboard, downloads_dir) = chosen(options);
+    let audio = options.audio;
     let view = SessionView {
         port,
         status: SessionStatus::Starting,
@@ -131,6 +132,7 @@ fn reserve(
         title: String::new(),
         profile,
         clipboard,
+        audio,
         downloads_dir,
         downloads: Vec::new(),
         key: String::new(),
@@ -162,6 +164,7 @@ pub(crate) fn view_of(session: &Session, status: SessionStatus) -> SessionView {
         title: String::new(),
         profile,
         clipboard,
+        audio: session.options().audio,
         downloads_dir,
         downloads: Vec::new(),
         key: String::new(),

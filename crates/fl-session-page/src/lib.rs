@@ -118,6 +118,8 @@ pub struct PageConfig {
     pub encoder: &'static str,
     /// Which way text may cross: `both`, `to-firefox`, `from-firefox`, `off`.
     pub clipboard: String,
+    /// Whether the session forwards Firefox's sound (the page then asks Xpra for it).
+    pub audio: bool,
     pub video: bool,
     pub encoding: String,
 }
@@ -130,12 +132,13 @@ pub struct XpraInfo {
 }
 
 impl PageConfig {
-    pub fn new(version: XpraInfo, clipboard: String, defaults: &ClientDefaults) -> Self {
+    pub fn new(version: XpraInfo, clipboard: String, audio: bool, defaults: &ClientDefaults) -> Self {
         Self {
             encoder: encoder_for(version.major, version.minor),
             video: defaults.video.for_xpra(version.major),
             xpra: version,
             clipboard,
+            audio,
             encoding: defaults.encoding.to_string(),
         }
     }
@@ -169,12 +172,12 @@ mod tests {
     #[test]
     fn the_config_says_version_encoder_clipboard_and_defaults() {
         let info = XpraInfo { version: "6.5.5".into(), major: 6, minor: 5 };
-        let config = PageConfig::new(info, "to-firefox".into(), &ClientDefaults { video: Video::Auto, encoding: Encoding::Webp });
+        let config = PageConfig::new(info, "to-firefox".into(), true, &ClientDefaults { video: Video::Auto, encoding: Encoding::Webp });
         let json = serde_json::to_value(&config).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"xpra": {"version": "6.5.5", "major": 6, "minor": 5}, "encoder": "rencodeplus",
-                "clipboard": "to-firefox", "video": true, "encoding": "webp"})
+                "clipboard": "to-firefox", "audio": true, "video": true, "encoding": "webp"})
         );
     }
 

@@ -28,6 +28,8 @@ pub struct XpraCommand<'a> {
     pub layout: &'a Layout,
     pub profile: &'a Path,
     pub clipboard: fl_api::Clipboard,
+    /// Firefox's sound forwarded from a PulseAudio of the session's own ([`crate::sound`]).
+    pub audio: bool,
     pub picture: &'a crate::Picture,
     pub marker: &'a str,
 }
@@ -76,12 +78,7 @@ impl XpraCommand<'_> {
             "--daemon=no".into(),
             "--systemd-run=no".into(),
             "--mdns=no".into(),
-            "--pulseaudio=no".into(),
             "--notifications=no".into(),
-            // `no`, not `off`: with GStreamer installed, `off` means "supported, not started" and
-            // a client could start either later; `no` disables them.
-            "--speaker=no".into(),
-            "--microphone=no".into(),
             "--webcam=no".into(),
             "--printing=no".into(),
             "--file-transfer=no".into(),
@@ -99,6 +96,7 @@ impl XpraCommand<'_> {
             // Xpra 4 dropped the option (and its D-Bus proxy with it).
             args.push("--dbus-proxy=no".into());
         }
+        args.extend(crate::sound::xpra_args(l, self.audio, self.marker));
         args.extend(self.picture.xpra_args());
         args.into_iter().map(OsString::from).collect()
     }
@@ -114,6 +112,7 @@ impl XpraCommand<'_> {
         if self.version.is_modern() && Path::new(XKB_RULES).is_dir() {
             env.push(("XPRA_XKB_CONFIG_ROOT", XKB_RULES.into()));
         }
+        env.extend(crate::sound::env(self.audio));
         env
     }
 
@@ -134,11 +133,11 @@ impl XpraCommand<'_> {
             // session) and waits 5 s more: sessions of root (CI, containers) took 15 s to start
             // instead of 5. No session needs the system bus. Older Xpra ignores the variable.
             ("XPRA_SYSTEM_DBUS", "0".into()),
-            // Where a session's sound server would listen (inside its own runtime directory); with
-            // none there, Firefox finds no sound server. Set all the same: without PULSE_SERVER,
+            // Where the session's sound server listens (inside its own runtime directory); without
+            // sound none does, and Firefox finds none. Set all the same: without PULSE_SERVER,
             // libpulse in a process of a user other than root autospawns `pulseaudio --start`,
             // which daemonizes out of the session's process group and outlives it.
-            ("PULSE_SERVER", pulse_server(l)),
+            ("PULSE_SERVER", crate::sound::server_address(l)),
             // Xpra 3.1 reads the keymap through the core protocol unless told otherwise, and
             // mistakes AltGr's level there (the fifth column) for a second group's: a character
             // on AltGr ('[' on a German layout) typed without AltGr held came out as the base
@@ -146,13 +145,6 @@ impl XpraCommand<'_> {
             ("XPRA_XKB", "1".into()),
         ]
     }
-}
-
-/// `unix:<the session's runtime dir>/pulse/native`, libpulse's address of a unix socket.
-fn pulse_server(layout: &Layout) -> OsString {
-    let mut address = OsString::from("unix:");
-    address.push(layout.xdg("runtime").join("pulse").join("native"));
-    address
 }
 
 /// Where Debian (and every distribution packaging xkeyboard-config) keeps the XKB rules.
@@ -192,6 +184,20 @@ mod tests {
         let env = command.env();
         let pulse = env.iter().find(|(name, _)| *name == "PULSE_SERVER").map(|(_, v)| v.clone());
         assert_eq!(pulse, Some(OsString::from("unix:/s/xdg/runtime/pulse/native")));
+        assert!(!env.iter().any(|(name, _)| *name == "XPRA_PRIVATE_PULSEAUDIO"), "{env:?}");
+    }
+
+    #[test]
+    fn with_sound_xpra_starts_our_pulseaudio_and_forwards_the_speaker_only() {
+        let layout = Layout::new("/s".into());
+        let command = XpraCommand { audio: true, ..command(&layout) };
+        let args: Vec<_> = command.args().into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        for expected in ["--pulseaudio=yes", "--speaker=on", "--microphone=no"] {
+            assert!(args.iter().any(|a| a == expected), "{expected}: {args:?}");
+        }
+        assert!(args.iter().any(|a| a.starts_with("--pulseaudio-command=env FL_SESSION_MARKER='m' XDG_RUNTIME_DIR='/s/xdg/runtime' ")), "{args:?}");
+        let env = command.env();
+        assert!(env.iter().any(|(name, value)| *name == "XPRA_PRIVATE_PULSEAUDIO" && value == "0"), "{env:?}");
     }
 
     #[test]
@@ -219,6 +225,7 @@ mod tests {
             layout,
             profile: Path::new("/s/profile"),
             clipboard: fl_api::Clipboard::Both,
+            audio: false,
             picture: &DEFAULT_PICTURE,
             marker: "m",
         }

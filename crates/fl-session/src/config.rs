@@ -32,10 +32,13 @@ pub struct SessionConfig {
 
 /// Finds Firefox on `PATH`: `firefox`, then `firefox-esr`.
 pub fn find_firefox() -> Option<PathBuf> {
+    ["firefox", "firefox-esr"].iter().find_map(|name| find_on_path(name))
+}
+
+/// The first executable `name` in a directory of `PATH`.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    ["firefox", "firefox-esr"].iter().find_map(|name| {
-        std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| is_executable(p))
-    })
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| is_executable(p))
 }
 
 pub fn is_executable(path: &std::path::Path) -> bool {

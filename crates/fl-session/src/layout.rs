@@ -81,6 +81,10 @@ impl Layout {
     pub fn conf(&self) -> PathBuf {
         self.root.join("conf")
     }
+    /// Settings Xpra reads from [`Layout::conf`] (only what the command line cannot say).
+    pub fn write_xpra_conf(&self, text: &str) -> std::io::Result<()> {
+        create_private_file(&self.conf().join("xpra.conf"), text.as_bytes())
+    }
     pub fn xauthority(&self) -> PathBuf {
         self.root.join("Xauthority")
     }

@@ -15,6 +15,7 @@ mod leader;
 mod picture;
 mod ready;
 mod record;
+pub mod sound;
 mod teardown;
 mod upstream;
 mod version;
@@ -65,6 +66,9 @@ pub struct SessionOptions {
     /// The caller makes sure no other session uses it at the same time.
     pub persistent_profile: Option<PathBuf>,
     pub clipboard: fl_api::Clipboard,
+    /// Firefox's sound forwarded to the browser (the caller checked that the machine can,
+    /// [`sound::missing`]; a session whose path is too long for the socket goes without).
+    pub audio: bool,
     /// Where finished downloads are moved; empty: they stay in the session (and go with it).
     pub downloads: PathBuf,
     /// Where Firefox's file dialog opens; empty: GTK's default.
@@ -293,6 +297,20 @@ fn downloads_of(layout: &layout::Layout, options: &SessionOptions) -> Option<fl_
     (!target.as_os_str().is_empty()).then(|| fl_downloads::Downloads::new(layout.downloads_staging(), target.clone()))
 }
 
+/// Whether a session asked to have sound gets it: not when its path is too long for the socket.
+fn audio(layout: &layout::Layout, spec: &SessionSpec) -> bool {
+    if !spec.options.audio {
+        return false;
+    }
+    match sound::unfit(layout) {
+        Some(why) => {
+            tracing::warn!(port = spec.port, "sound off: {why}");
+            false
+        }
+        None => true,
+    }
+}
+
 fn spawn_xpra(
     cfg: &SessionConfig,
     layout: &layout::Layout,
@@ -308,9 +326,13 @@ fn spawn_xpra(
         layout,
         profile: &profile,
         clipboard: spec.options.clipboard,
+        audio: audio(layout, spec),
         picture: &cfg.picture,
         marker: &spec.marker,
     };
+    if let Some(conf) = sound::xpra_conf(version, command.audio) {
+        layout.write_xpra_conf(&conf).map_err(|source| StartError::Prepare { path: layout.conf(), source })?;
+    }
     // Xpra's output goes to a file in the session directory, never to a pipe nobody reads.
     let log = std::fs::OpenOptions::new().append(true).create_new(true).open(layout.log()).map_err(prepare_error)?;
     let log_err = log.try_clone().map_err(prepare_error)?;

@@ -1,5 +1,5 @@
 //! `POST /api/sessions`, body empty or `{"url": "https://...", "profile": "persistent",
-//! "clipboard": "to-firefox", "downloads": "/abs/dir"}`: starts a session and answers 201 once
+//! "clipboard": "to-firefox", "audio": false, "downloads": "/abs/dir"}`: starts a session and answers 201 once
 //! Firefox is on screen. Adds a map entry (status "starting") for the whole start; a failed start
 //! removes it and everything it created. The downloads folder is created (0700) if missing.
 
@@ -49,6 +49,8 @@ fn session_options(state: &AppState, request: CreateRequest) -> Result<SessionOp
     Ok(SessionOptions {
         persistent_profile: (request.profile == Some(Profile::Persistent)).then(|| state.options().persistent_profile.clone()),
         clipboard: request.clipboard.unwrap_or(defaults.clipboard),
+        // A request can turn sound off, not on where the service or the machine has none.
+        audio: defaults.audio && request.audio != Some(false),
         downloads,
         ..defaults
     })
@@ -138,6 +140,8 @@ mod tests {
         let request = parse_body(body).unwrap();
         assert_eq!((request.profile, request.clipboard), (Some(Profile::Persistent), Some(fl_api::Clipboard::ToFirefox)));
         assert!(matches!(parse_body(br#"{"clipboard":"sideways"}"#), Err(ApiError::InvalidJson(_))));
+        assert_eq!(parse_body(br#"{"audio":false}"#).unwrap().audio, Some(false));
+        assert!(matches!(parse_body(br#"{"audio":"no"}"#), Err(ApiError::InvalidJson(_))));
     }
 
     #[test]

@@ -1,0 +1,144 @@
+//! A session's own sound server (issue 22): a PulseAudio that Xpra starts inside the session, on a
+//! unix socket in the session's 0700 runtime directory, from which Xpra forwards Firefox's sound
+//! to the browser.
+//!
+//! Neither Xpra's default works for us (measured on 3.1.3 and 6.5.5): 3.1 creates its private
+//! pulse directory with a non-recursive mkdir under `$XDG_RUNTIME_DIR/xpra`, which our layout does
+//! not have, and refuses to start; 6.5 loads its microphone sink first, so Firefox plays into it
+//! and the speaker forwards silence, and leaves `/tmp/pulse-*` and files in `$HOME` behind. So
+//! the sidecar gives Xpra the whole command: one sink (the speaker, hence the default from the
+//! first instant), the unix socket without cookie (the directory is the user's alone), no pid
+//! file (two sessions of one user must not see each other), no daemonizing (it stays in Xpra's
+//! process group and goes with it), no TCP module.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::layout::Layout;
+
+/// `sun_path` holds 108 bytes with its terminating NUL.
+const SUN_PATH_MAX: usize = 107;
+
+/// What a session's sound needs on this machine, by executable and GObject typelib.
+const PROGRAMS: [(&str, &str); 2] = [("pulseaudio", "pulseaudio"), ("pactl", "pulseaudio-utils")];
+const TYPELIB: &str = "Gst-1.0.typelib";
+const TYPELIB_DIRS: [&str; 3] = ["/usr/lib/x86_64-linux-gnu/girepository-1.0", "/usr/lib64/girepository-1.0", "/usr/lib/girepository-1.0"];
+
+/// Why sessions cannot have sound on this machine, naming the Debian package to install; `None`
+/// when they can. (Xpra's GStreamer elements come with `gstreamer1.0-plugins-base` and `-good`,
+/// which `python3-gst-1.0`'s typelib does not pull in; Xpra itself reports those it lacks.)
+pub fn missing() -> Option<String> {
+    for (program, package) in PROGRAMS {
+        if crate::config::find_on_path(program).is_none() {
+            return Some(format!("`{program}` is not on PATH (Debian package {package})"));
+        }
+    }
+    if !TYPELIB_DIRS.iter().any(|dir| Path::new(dir).join(TYPELIB).is_file()) {
+        return Some(format!("GStreamer's {TYPELIB} is missing, so Xpra cannot capture sound (Debian package python3-gst-1.0)"));
+    }
+    None
+}
+
+/// The session's sound socket, `<runtime dir>/pulse/native` (where libpulse looks first too).
+pub fn socket(layout: &Layout) -> PathBuf {
+    layout.xdg("runtime").join("pulse").join("native")
+}
+
+/// libpulse's address of [`socket`]: every session's Firefox gets it, with sound or without
+/// (without an address, libpulse of a user other than root autospawns a daemon of its own).
+pub(crate) fn server_address(layout: &Layout) -> OsString {
+    let mut address = OsString::from("unix:");
+    address.push(socket(layout));
+    address
+}
+
+/// Why this session cannot have sound although the machine can; `None` when it can.
+pub(crate) fn unfit(layout: &Layout) -> Option<String> {
+    let socket = socket(layout);
+    let len = socket.as_os_str().len();
+    (len > SUN_PATH_MAX).then(|| format!("its sound socket path is {len} bytes, more than a unix socket takes ({SUN_PATH_MAX}): {}", socket.display()))
+}
+
+/// Xpra's sound options: speaker forwarding from our PulseAudio, or nothing at all (`no`, not
+/// `off`, which with GStreamer installed means "supported, not started").
+pub(crate) fn xpra_args(layout: &Layout, on: bool, marker: &str) -> Vec<String> {
+    if !on {
+        return vec!["--pulseaudio=no".into(), "--speaker=no".into(), "--microphone=no".into()];
+    }
+    vec!["--pulseaudio=yes".into(), "--speaker=on".into(), "--microphone=no".into(), format!("--pulseaudio-command={}", pulseaudio_command(layout, marker))]
+}
+
+/// Run without a shell (Xpra splits it like a shell would): `env` gives PulseAudio its runtime and
+/// state directories inside the session, which neither Xpra version passes itself, and the
+/// session's marker, which Xpra's own allowlist of PulseAudio's environment drops (so teardown
+/// would not know it if it ever left the process group).
+fn pulseaudio_command(layout: &Layout, marker: &str) -> String {
+    let runtime = layout.xdg("runtime");
+    let pulse = runtime.join("pulse");
+    let quote = |p: &Path| crate::layout::shlex_quote(&p.to_string_lossy());
+    format!(
+        "env {marker_env}={marker} XDG_RUNTIME_DIR={runtime} PULSE_STATE_PATH={pulse} PULSE_CONFIG_PATH={pulse} \
+         pulseaudio -n --daemonize=no --system=no --use-pid-file=no --exit-idle-time=-1 \
+         --disable-shm=yes --log-target=stderr --log-level=2 \
+         '--load=module-null-sink sink_name=Xpra-Speaker sink_properties=device.description=Xpra-Speaker' \
+         {socket_module}",
+        marker_env = crate::MARKER_ENV,
+        marker = crate::layout::shlex_quote(marker),
+        runtime = quote(&runtime),
+        pulse = quote(&pulse),
+        socket_module = crate::layout::shlex_quote(&format!(
+            "--load=module-native-protocol-unix socket={} auth-cookie-enabled=0 auth-anonymous=1",
+            socket(layout).display()
+        )),
+    )
+}
+
+/// Xpra's environment for a session with sound: our address stands (3.1 would set its private
+/// one), and no bell is played into the session at each stream start.
+pub(crate) fn env(on: bool) -> Vec<(&'static str, OsString)> {
+    if !on {
+        return Vec::new();
+    }
+    vec![("XPRA_PRIVATE_PULSEAUDIO", "0".into()), ("XPRA_NEW_STREAM_SOUND", "0".into())]
+}
+
+/// The session's `xpra.conf`: no configure commands (they set default sinks we do not have). On
+/// the command line the option would add to Xpra's defaults instead of replacing them; 3.1 runs
+/// each as a shell command, 6.x takes `none`.
+pub(crate) fn xpra_conf(version: crate::XpraVersion, on: bool) -> Option<String> {
+    on.then(|| format!("pulseaudio-configure-commands = {}\n", if version.is_modern() { "none" } else { "true" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_and_the_command_stay_inside_the_session() {
+        let layout = Layout::new("/s".into());
+        assert_eq!(socket(&layout), Path::new("/s/xdg/runtime/pulse/native"));
+        assert_eq!(server_address(&layout), OsString::from("unix:/s/xdg/runtime/pulse/native"));
+        let args = xpra_args(&layout, true, "m-1");
+        let command = args.iter().find_map(|a| a.strip_prefix("--pulseaudio-command=")).unwrap();
+        assert!(command.starts_with("env FL_SESSION_MARKER='m-1' XDG_RUNTIME_DIR='/s/xdg/runtime' "), "{command}");
+        assert!(command.contains("socket=/s/xdg/runtime/pulse/native auth-cookie-enabled=0"), "{command}");
+        assert!(command.contains("--daemonize=no") && command.contains("--use-pid-file=no"), "{command}");
+        assert!(!command.contains("tcp"), "{command}");
+        assert_eq!(xpra_args(&layout, false, "m-1"), ["--pulseaudio=no", "--speaker=no", "--microphone=no"]);
+    }
+
+    #[test]
+    fn a_socket_path_too_long_for_a_unix_socket_turns_sound_off() {
+        assert_eq!(unfit(&Layout::new("/s".into())), None);
+        let deep = Layout::new(PathBuf::from("/").join("d".repeat(90)));
+        assert!(unfit(&deep).unwrap().contains("more than a unix socket takes"));
+    }
+
+    #[test]
+    fn the_configure_commands_are_turned_off_as_each_version_reads_them() {
+        let v = |major| crate::XpraVersion { major, minor: 1, patch: 0 };
+        assert_eq!(xpra_conf(v(3), true).as_deref(), Some("pulseaudio-configure-commands = true\n"));
+        assert_eq!(xpra_conf(v(6), true).as_deref(), Some("pulseaudio-configure-commands = none\n"));
+        assert_eq!(xpra_conf(v(6), false), None);
+    }
+}

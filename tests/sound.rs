@@ -1,0 +1,110 @@
+//! Issue 22, the service's half: each session with sound has a PulseAudio of its own, in its
+//! process group, on a unix socket in its private directory, listening on no TCP port, gone with
+//! the session; a session without sound has none. On Xpra 3.1.3 and 6.5.
+//! (What the tab plays is the browser suites' to check.)
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fl_api::SessionView;
+use fl_sys::ProcessInfo;
+use support::{Server, TestHome, wait_until};
+
+fn socket_of(session: &SessionView) -> PathBuf {
+    Path::new(&session.dir).join("xdg/runtime/pulse/native")
+}
+
+fn pulseaudio_of(server: &Server, session: &SessionView) -> Vec<ProcessInfo> {
+    let suffix = format!("-{}", session.port);
+    server
+        .session_processes()
+        .into_iter()
+        .filter(|p| p.comm == "pulseaudio")
+        .filter(|p| std::fs::read(format!("/proc/{}/environ", p.identity.pid)).is_ok_and(|env| {
+            env.split(|b| *b == 0).any(|kv| kv.starts_with(fl_session::MARKER_ENV.as_bytes()) && kv.ends_with(suffix.as_bytes()))
+        }))
+        .collect()
+}
+
+/// The inodes of the sockets `pid` holds.
+fn socket_inodes(pid: i32) -> Vec<String> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return Vec::new() };
+    fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| target.to_str()?.strip_prefix("socket:[")?.strip_suffix(']').map(str::to_owned))
+        .collect()
+}
+
+/// Inodes of TCP sockets (v4 and v6) in the listening state, machine-wide.
+fn tcp_listeners() -> Vec<String> {
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|text| {
+            text.lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    (fields.get(3) == Some(&"0A")).then(|| fields.get(9).map(|s| (*s).to_owned())).flatten()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+async fn a_session_with_sound_has_its_own_sound_server_and_leaves_nothing(xpra: &str) {
+    let home = TestHome::new();
+    let server = Server::start(&home, &["--xpra", xpra, "--audio", "on"], &[]).await;
+    let session = server.client.start(Some("about:blank".into())).await.unwrap();
+    assert!(session.audio, "the session says it has no sound: {session:?}");
+    let socket = socket_of(&session);
+    wait_until(Duration::from_secs(10), "the session's sound socket", || socket.exists()).await;
+
+    let pulse = pulseaudio_of(&server, &session);
+    assert_eq!(pulse.len(), 1, "one PulseAudio of the session's own: {pulse:?}");
+    let pgid = session.pgid.unwrap();
+    assert_eq!(fl_sys::group_members(pgid).iter().filter(|p| p.comm == "pulseaudio").count(), 1, "in the session's process group");
+    let dir = std::fs::metadata(socket.parent().unwrap()).unwrap();
+    assert_eq!((dir.permissions().mode() & 0o777, dir.uid()), (0o700, fl_sys::current_uid()), "the socket's directory is private");
+    let listening = tcp_listeners();
+    let held = socket_inodes(pulse[0].identity.pid);
+    assert!(!held.is_empty(), "PulseAudio holds no socket at all: the check would prove nothing");
+    assert!(held.iter().all(|inode| !listening.contains(inode)), "PulseAudio listens on TCP");
+    // Firefox plays into it: the address every process of the session gets.
+    let firefox_told = fl_sys::find_by_env(fl_sys::current_uid(), "PULSE_SERVER", |v| v == format!("unix:{}", socket.display()).as_bytes());
+    assert!(firefox_told.iter().any(|p| p.comm.starts_with("firefox")), "{firefox_told:?}");
+
+    server.client.stop(session.port).await.unwrap();
+    assert!(!pulse[0].identity.is_alive(), "PulseAudio outlived its session");
+    assert!(!Path::new(&session.dir).exists(), "the session's directory (and the socket) outlived it");
+}
+
+async fn a_session_without_sound_has_no_sound_server(xpra: &str) {
+    let home = TestHome::new();
+    let server = Server::start(&home, &["--xpra", xpra, "--audio", "on"], &[]).await;
+    let silent = serde_json::json!({"url": "about:blank", "audio": false});
+    let response = server.client.request(hyper::Method::POST, "/api/sessions", &[("content-type", "application/json")], Some(silent.to_string().into_bytes())).await.unwrap();
+    assert_eq!(response.status(), hyper::StatusCode::CREATED);
+    let session: SessionView = serde_json::from_slice(response.body()).unwrap();
+    assert!(!session.audio);
+    // Long enough for a PulseAudio that Xpra started with the session (it comes up in ~1 s).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(pulseaudio_of(&server, &session).is_empty(), "a session without sound runs a PulseAudio");
+    assert!(!socket_of(&session).exists());
+    server.client.stop(session.port).await.unwrap();
+}
+
+#[tokio::test]
+async fn sound_on_xpra_3_1_runs_in_the_session_and_goes_with_it() {
+    a_session_with_sound_has_its_own_sound_server_and_leaves_nothing("/usr/bin/xpra").await;
+    a_session_without_sound_has_no_sound_server("/usr/bin/xpra").await;
+}
+
+#[tokio::test]
+async fn sound_on_xpra_6_runs_in_the_session_and_goes_with_it() {
+    let xpra = support::xpra6();
+    a_session_with_sound_has_its_own_sound_server_and_leaves_nothing(&xpra).await;
+    a_session_without_sound_has_no_sound_server(&xpra).await;
+}
