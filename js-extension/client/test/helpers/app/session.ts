@@ -46,6 +46,11 @@ export interface AppSessionOptions {
   readonly chromiumArgs?: readonly string[];
   /** Runs on the page's fresh context before the page opens: init scripts, bindings, listeners. */
   readonly prepare?: (context: BrowserContext, s: AppSession) => Promise<void>;
+  /** More Xpra switches and environment (after the helper's own: a repeated switch overrides). */
+  readonly xpraArgs?: () => readonly string[];
+  readonly xpraEnv?: () => Readonly<Record<string, string>>;
+  /** session.json (default: SESSION_JSON of the version). */
+  readonly sessionJson?: unknown;
   /** The page's files (default: the real dist/): a deliberately broken copy, to see a test fail. */
   readonly dist?: string | undefined;
 }
@@ -156,9 +161,10 @@ export function appSession(version: XpraVersion, opts: AppSessionOptions): AppSe
       // Xpra 3.1 answers websocket upgrades on its socket only with its web server on (a web root
       // given, as the sidecar gives it): an empty one here, so it serves nothing else.
       www = mkdtempSync(join(tmpdir(), "fl-app-www-"));
-      const xpra = (held.xpra = await startXpra(version, { child: opts.child(), extraArgs: version === "3.1" ? [`--html=${www}`] : [] }));
+      const extraArgs = [...(version === "3.1" ? [`--html=${www}`] : []), ...(opts.xpraArgs?.() ?? [])];
+      const xpra = (held.xpra = await startXpra(version, { child: opts.child(), extraArgs, ...(opts.xpraEnv ? { env: opts.xpraEnv() } : {}) }));
       await opts.afterXpra?.(s);
-      const server = (held.server = await startPageServer(xpra.socket, SESSION_JSON[version], { dist }));
+      const server = (held.server = await startPageServer(xpra.socket, opts.sessionJson ?? SESSION_JSON[version], { dist }));
       const chromium = (held.chromium = await startChromium({ args: [...(opts.chromiumArgs ?? [])] }));
       const context = (held.context = await chromium.browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 }));
       context.on("console", (m) => logs.push(`console.${m.type()}: ${m.text()}`));
