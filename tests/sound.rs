@@ -54,11 +54,43 @@ fn tcp_listeners() -> Vec<String> {
         .collect()
 }
 
+/// A PATH as a Jupyter server's: its virtualenv's `python3`/`python3.11` first, which have
+/// neither `xpra` nor GStreamer's `gi` (here they fail outright, as pyenv's shims do).
+fn jupyter_like_path(home: &TestHome) -> String {
+    let bin = home.path().join("venv-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for name in ["python3", "python3.11"] {
+        let python = bin.join(name);
+        std::fs::write(&python, "#!/bin/sh\necho \"$0: no module named xpra\" >&2\nexit 1\n").unwrap();
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
+/// Xpra's log, once it says Firefox is started (which Xpra does after setting up sound).
+async fn wait_for_firefox_started(session: &SessionView) -> String {
+    let log = Path::new(&session.dir).join("xpra.log");
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_until(Duration::from_secs(20), "Xpra's log says it started Firefox", || read().contains("started command")).await;
+    read()
+}
+
+/// Xpra asks its sound process what it can do before it starts Firefox; when that fails, the
+/// session has no sound to offer (3.1: "failed to query sound subsystem", 6.x: "... audio ...").
+async fn assert_xpra_queried_its_sound(session: &SessionView) {
+    // Positive control: the log read is the one where the query's outcome is written, and the
+    // query is over (it comes before Firefox's start).
+    let text = wait_for_firefox_started(session).await;
+    assert!(!text.contains("failed to query sound subsystem") && !text.contains("failed to query audio subsystem"), "Xpra's sound process failed:\n{text}");
+}
+
 async fn a_session_with_sound_has_its_own_sound_server_and_leaves_nothing(xpra: &str) {
     let home = TestHome::new();
-    let server = Server::start(&home, &["--xpra", xpra, "--audio", "on"], &[]).await;
+    let path = jupyter_like_path(&home);
+    let server = Server::start(&home, &["--xpra", xpra, "--audio", "on"], &[("PATH", &path)]).await;
     let session = server.client.start(Some("about:blank".into())).await.unwrap();
     assert!(session.audio, "the session says it has no sound: {session:?}");
+    assert_xpra_queried_its_sound(&session).await;
     let socket = socket_of(&session);
     wait_until(Duration::from_secs(10), "the session's sound socket", || socket.exists()).await;
 
@@ -89,8 +121,8 @@ async fn a_session_without_sound_has_no_sound_server(xpra: &str) {
     assert_eq!(response.status(), hyper::StatusCode::CREATED);
     let session: SessionView = serde_json::from_slice(response.body()).unwrap();
     assert!(!session.audio);
-    // Long enough for a PulseAudio that Xpra started with the session (it comes up in ~1 s).
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Xpra starts its PulseAudio, when it has one, before Firefox.
+    wait_for_firefox_started(&session).await;
     assert!(pulseaudio_of(&server, &session).is_empty(), "a session without sound runs a PulseAudio");
     assert!(!socket_of(&session).exists());
     server.client.stop(session.port).await.unwrap();

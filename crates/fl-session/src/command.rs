@@ -24,6 +24,8 @@ pub const MARKER_ENV: &str = "FL_SESSION_MARKER";
 
 pub struct XpraCommand<'a> {
     pub version: crate::XpraVersion,
+    /// The `xpra` executable (Xpra 3.1 needs telling how to run itself again, see [`crate::sound`]).
+    pub xpra: &'a Path,
     pub firefox: &'a Path,
     pub layout: &'a Layout,
     pub profile: &'a Path,
@@ -112,7 +114,7 @@ impl XpraCommand<'_> {
         if self.version.is_modern() && Path::new(XKB_RULES).is_dir() {
             env.push(("XPRA_XKB_CONFIG_ROOT", XKB_RULES.into()));
         }
-        env.extend(crate::sound::env(self.audio));
+        env.extend(crate::sound::env(self.audio, self.version, self.xpra));
         env
     }
 
@@ -220,6 +222,7 @@ mod tests {
 
     fn command(layout: &Layout) -> XpraCommand<'_> {
         XpraCommand {
+            xpra: Path::new("/usr/bin/xpra"),
             version: crate::XpraVersion { major: 3, minor: 1, patch: 3 },
             firefox: Path::new("/f"),
             layout,

@@ -322,6 +322,7 @@ fn spawn_xpra(
     let version = cfg.xpra_version().map_err(|source| StartError::Xpra { port: spec.port, source })?;
     let command = command::XpraCommand {
         version,
+        xpra: &cfg.xpra,
         firefox: &cfg.firefox,
         layout,
         profile: &profile,

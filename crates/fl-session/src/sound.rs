@@ -94,12 +94,42 @@ fn pulseaudio_command(layout: &Layout, marker: &str) -> String {
 }
 
 /// Xpra's environment for a session with sound: our address stands (3.1 would set its private
-/// one), and no bell is played into the session at each stream start.
-pub(crate) fn env(on: bool) -> Vec<(&'static str, OsString)> {
+/// one), no bell is played into the session at each stream start, and 3.1 runs its sound process
+/// with its own interpreter.
+pub(crate) fn env(on: bool, version: crate::XpraVersion, xpra: &Path) -> Vec<(&'static str, OsString)> {
     if !on {
         return Vec::new();
     }
-    vec![("XPRA_PRIVATE_PULSEAUDIO", "0".into()), ("XPRA_NEW_STREAM_SOUND", "0".into())]
+    let mut env = vec![("XPRA_PRIVATE_PULSEAUDIO", "0".into()), ("XPRA_NEW_STREAM_SOUND", "0".into())];
+    if !version.is_modern()
+        && let Some(command) = sound_command(xpra)
+    {
+        env.push(("XPRA_SOUND_COMMAND", command));
+    }
+    env
+}
+
+/// How Xpra 3.1 is to start its sound process. Left to itself it runs `python3.11 <xpra>` found
+/// on PATH (the interpreter's name, not its path), and the first `python3.11` on a Jupyter
+/// server's PATH is its virtualenv's, which has neither `xpra` nor `gi`: the sound query fails
+/// ("failed to query sound subsystem") and the session has no sound. The interpreter that runs
+/// the server is the one its script names. 6.x runs `sys.executable` itself. `None` when the
+/// executable names no absolute interpreter (then Xpra's default is all there is).
+fn sound_command(xpra: &Path) -> Option<OsString> {
+    let interpreter = interpreter_of(xpra)?;
+    let quote = |p: &Path| crate::layout::shlex_quote(&p.to_string_lossy());
+    Some(format!("{} {}", quote(&interpreter), quote(xpra)).into())
+}
+
+/// The absolute interpreter a script's `#!` line names (`#!/usr/bin/python3` → `/usr/bin/python3`).
+fn interpreter_of(script: &Path) -> Option<PathBuf> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(script).and_then(|mut f| f.read(&mut head)).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?.split(|b| *b == b'\n').next()?;
+    let first = std::str::from_utf8(line).ok()?.split_whitespace().next()?;
+    let interpreter = Path::new(first);
+    (interpreter.is_absolute() && interpreter.is_file()).then(|| interpreter.to_path_buf())
 }
 
 /// The session's `xpra.conf`: no configure commands (they set default sinks we do not have). On
@@ -132,6 +162,25 @@ mod tests {
         assert_eq!(unfit(&Layout::new("/s".into())), None);
         let deep = Layout::new(PathBuf::from("/").join("d".repeat(90)));
         assert!(unfit(&deep).unwrap().contains("more than a unix socket takes"));
+    }
+
+    #[test]
+    fn xpra_3_1_runs_its_sound_process_with_the_interpreter_its_script_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let sh = script("sh-xpra", "#!/bin/sh -e\nexec true\n");
+        let v = |major| crate::XpraVersion { major, minor: 1, patch: 0 };
+        let command = |xpra: &Path, major| env(true, v(major), xpra).into_iter().find(|(k, _)| *k == "XPRA_SOUND_COMMAND").map(|(_, c)| c);
+        assert_eq!(command(&sh, 3), Some(format!("'/bin/sh' '{}'", sh.display()).into()));
+        assert_eq!(command(&sh, 6), None, "6.x runs sys.executable itself");
+        assert_eq!(command(&script("env-xpra", "#!python3\n"), 3), None, "a relative interpreter is PATH's again");
+        assert_eq!(command(&script("elf", "\x7fELF"), 3), None);
+        assert_eq!(command(&dir.path().join("absent"), 3), None);
+        assert!(env(false, v(3), &sh).is_empty());
     }
 
     #[test]
