@@ -443,7 +443,7 @@ async fn a_stranger_gets_nothing_from_sessions_of_xpra_6() {
 async fn stranger_race(xpra: &str, rounds: usize) {
     use std::time::Duration;
     let (stranger, home) = stranger_and_open_home();
-    let server = Server::start(&home, &["--warm", "1", "--max-sessions", "3", "--xpra", xpra], &[]).await;
+    let server = Server::start(&home, &["--warm", "1", "--max-sessions", "3", "--xpra", xpra, "--audio", "on"], &[]).await;
     let token = server.client.token().unwrap().to_owned();
     let nonce = fl_sys::random_secret().unwrap();
     let address = |what: &str| format!("http://127.0.0.1:9/{what}?code={nonce}");
@@ -454,6 +454,12 @@ async fn stranger_race(xpra: &str, rounds: usize) {
     let config = serde_json::json!({"secrets": [nonce, token], "stop": stop_file, "max_seconds": 600});
     watch.send(&config.to_string()).await;
     assert_eq!(watch.line().await, "watching");
+    // The control for the sound servers' sockets: one of the test's, open to all, found by the
+    // watch as it finds theirs (by its name in /proc/net/unix).
+    let control_sound = stop.path().join("control/pulse/native");
+    std::fs::create_dir_all(control_sound.parent().unwrap()).unwrap();
+    let _control_sound = fl_sys::with_umask(0, || std::os::unix::net::UnixListener::bind(&control_sound).unwrap());
+    let mut sound_sockets = std::collections::BTreeSet::new();
 
     // The X servers of this service's sessions, pooled ones included, as they come and go: the
     // watch's verdicts are judged for these (another X server on the machine is not ours).
@@ -480,6 +486,10 @@ async fn stranger_race(xpra: &str, rounds: usize) {
         let pooled = server.client.start(Some(address(&format!("pooled-{round}")))).await.unwrap();
         let cold = fl_api::CreateRequest { url: Some(address(&format!("cold-{round}"))), clipboard: Some(fl_api::Clipboard::Off), ..Default::default() };
         let cold = server.client.create(&cold).await.unwrap();
+        for session in [&pooled, &cold] {
+            assert!(session.audio, "control: the session has no sound server to probe: {session:?}");
+            sound_sockets.insert(Path::new(&session.dir).join("xdg/runtime/pulse/native"));
+        }
         if round == 0 {
             let display: u32 = cold.display.as_deref().unwrap().trim_start_matches(':').parse().unwrap();
             let xauthority = Path::new(&cold.dir).join("Xauthority");
@@ -489,6 +499,9 @@ async fn stranger_race(xpra: &str, rounds: usize) {
             let out = String::from_utf8_lossy(&out.stdout).into_owned();
             assert!(out.contains("access control enabled") && !out.contains("LOCAL:"), "xhost on :{display}: {out}");
             assert_no_tcp_door(&stranger, &server, &cold).await;
+            let sound = Path::new(&cold.dir).join("xdg/runtime/pulse/native");
+            support::wait_until(Duration::from_secs(10), "the session's sound socket", || sound.exists()).await;
+            std::os::unix::net::UnixStream::connect(&sound).expect("control: the owner connects to the session's sound server");
         }
         server.client.stop(pooled.port).await.unwrap();
         server.client.stop(cold.port).await.unwrap();
@@ -521,6 +534,20 @@ async fn stranger_race(xpra: &str, rounds: usize) {
     let into_ours: Vec<i32> = report["accepted_pids"].as_array().unwrap().iter().map(|p| p.as_i64().unwrap() as i32).filter(|p| ours.contains(p)).collect();
     assert!(into_ours.is_empty(), "the stranger got into the X servers {into_ours:?} of the sessions: {report}");
     assert_eq!(report["leaks"], serde_json::json!([]), "a start address or the token on a command line: {report}");
+    assert_no_sound_door(&report["sound"], &control_sound, &home.home(), &sound_sockets);
+}
+
+/// The watch's connections to sound servers' sockets: the test's control answered it, every
+/// session's socket was tried, and no socket under the service's home let it in.
+fn assert_no_sound_door(sound: &serde_json::Value, control: &Path, home: &Path, sessions: &std::collections::BTreeSet<std::path::PathBuf>) {
+    let seen = sound.as_object().unwrap();
+    let outcomes = |path: &Path| seen.get(path.to_str().unwrap()).cloned().unwrap_or_default();
+    assert!(outcomes(control)["connected"].as_u64().unwrap_or(0) > 0, "control: the watch did not get into the test's open sound socket: {sound}");
+    for socket in sessions {
+        assert!(seen.contains_key(socket.to_str().unwrap()), "control: the watch never tried the sound socket {}: {sound}", socket.display());
+    }
+    let entered: Vec<_> = seen.iter().filter(|(path, o)| Path::new(path).starts_with(home) && o.get("connected").is_some()).collect();
+    assert!(entered.is_empty(), "the stranger connected to sessions' sound servers: {entered:?}");
 }
 
 /// The stranger's probe of one unix socket path: from the moment the path exists, it connects as
