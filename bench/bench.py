@@ -12,6 +12,8 @@ Measures, on this machine and side by side:
   7. the picture in real Chromium: frames/s, stalls, key-to-photon latency, bandwidth and CPU per
      frame of our client on Xpra 3.1.3 and 6.5 against a noVNC peer (stream.py), and the picture
      settings compared (stream-tune);
+  9. sound (issue 22): tone start to sound in the tab, the sound's bandwidth, and the animation's
+     frames/s with sound on and off, on Xpra 3.1.3 and 6.5 (sound.py);
 and writes BENCHMARKS.md.
 
 Only the standard library (it runs under Debian's /usr/bin/python3, like xpra itself).
@@ -38,6 +40,7 @@ import threading
 import time
 from pathlib import Path
 
+import sound
 import stream
 
 REPO = Path(__file__).resolve().parent.parent
@@ -1340,6 +1343,15 @@ def write_stream_section(ctx, res, started, finished):
     return rows
 
 
+def write_sound_section(ctx, res, started, finished):
+    xpra6 = "?"
+    try:
+        xpra6 = subprocess.run([ctx.xpra6, "--version"], capture_output=True, text=True, timeout=60).stdout.strip() or "?"
+    except OSError:
+        pass
+    return sound.write_section(ctx, res, started, finished, machine_info(), xpra6, _chromium_version())
+
+
 def _chromium_version():
     try:
         return subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30).stdout.strip() or "Chromium ?"
@@ -1378,12 +1390,19 @@ def main():
     ap.add_argument("--stream-client", default="", help="stream: extra query for our client's page, over each row's own (e.g. video=false)")
     ap.add_argument("--stream-rounds", type=int, default=2, help="stream-tune: rounds over the settings")
     ap.add_argument("--no-peer", dest="stream_peer", action="store_false", help="stream: skip Jupyter (rows own31, own65 and peer)")
-    ap.add_argument("--only", default="main,warm,proxy,stream,stream-tune", help="comma-separated phases: main, warm, proxy, stream, stream-tune")
+    ap.add_argument("--sound-paths", default=",".join(sound.PATHS), help="sound: which Xpra (own31: Debian's 3.1.3; own65: --xpra6)")
+    ap.add_argument("--sound-trials", type=int, default=20, help="sound: tones timed per Xpra")
+    ap.add_argument("--sound-rounds", type=int, default=3, help="sound: animation windows with sound on and with sound off, each")
+    ap.add_argument("--only", default="main,warm,proxy,stream,stream-tune,sound",
+                    help="comma-separated phases: main, warm, proxy, stream, stream-tune, sound")
     ap.add_argument("--command", default="scripts/bench")
     a = ap.parse_args()
     unknown = [p for p in a.stream_paths.split(",") if p not in stream.PATHS]
     if unknown:
         ap.error(f"--stream-paths: no row {', '.join(unknown)} (rows: {', '.join(stream.PATHS)})")
+    unknown = [p for p in a.sound_paths.split(",") if p not in sound.PATHS]
+    if unknown:
+        ap.error(f"--sound-paths: no row {', '.join(unknown)} (rows: {', '.join(sound.PATHS)})")
 
     if a.cleanup:
         n = stop_marked(a.cleanup)
@@ -1398,7 +1417,7 @@ def main():
     own_tmp = not a.tmp
     for k in ("four_rest", "rounds", "claims", "idle_seconds", "wrk_seconds", "wrk_connections", "stream_mib", "stream_reps", "pings", "output", "max_load", "command",
               "stream_seconds", "stream_warmup", "stream_paths", "stream_sizes", "stream_client", "stream_rounds", "stream_presses", "stream_peer",
-              "xpra6"):
+              "xpra6", "sound_paths", "sound_trials", "sound_rounds"):
         setattr(ctx, k, getattr(a, k))
     ctx.procs = []
     ctx.extra_notes = []
@@ -1453,11 +1472,18 @@ def main():
             stream.phase_stream(ctx, res, Serve, log)
         if "stream-tune" in phases:
             stream.phase_stream_tune(ctx, res, Serve, log)
+        if "sound" in phases:
+            sound.phase_sound(ctx, res, Serve, log)
         finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-        if set(phases) == {"stream"} and Path(ctx.output).exists():
-            rows = write_stream_section(ctx, res, started, finished)
+        # The stream and sound phases alone write only their own sections; any other phase, the whole file.
+        rows = []
+        if set(phases) <= {"stream", "sound"} and Path(ctx.output).exists():
+            if "stream" in phases:
+                rows += write_stream_section(ctx, res, started, finished)
         else:
-            rows = write_report(ctx, res, started, finished)
+            rows += write_report(ctx, res, started, finished)
+        if "sound" in phases:
+            rows += write_sound_section(ctx, res, started, finished)
         json_out = ctx.tmp / "results.json"
         json_out.write_text(json.dumps({k: v for k, v in res.items() if not k.startswith("serve_log")}, indent=1, default=str))
         keep = os.environ.get("FL_BENCH_KEEP_JSON")

@@ -134,8 +134,8 @@ class Jupyter:
     """A Jupyter server whose jupyter-server-proxy routes /firefox-launcher/ to the bench's sidecar
     and /desktop/ to jupyter-remote-desktop-proxy (the peer)."""
 
-    def __init__(self, ctx, sessions, peer_url, log):
-        self.dir = ctx.tmp / "jupyter"
+    def __init__(self, ctx, sessions, peer_url, log, warm_peer=True, name="jupyter"):
+        self.dir = ctx.tmp / name
         self.dir.mkdir()
         self.token = os.urandom(16).hex()
         profile = self.dir / "peer-profile"
@@ -180,7 +180,10 @@ class Jupyter:
             time.sleep(0.2)
         log(f"jupyter server on port {self.port}")
         # The peer's desktop starts on the first request to its websocket route: start it now,
-        # so its first measurement does not include Xtigervnc's and Firefox's start.
+        # so its first measurement does not include Xtigervnc's and Firefox's start (not when
+        # the caller has no peer row: the sound phase).
+        if not warm_peer:
+            return
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         conn.request("GET", f"/desktop-websockify/?token={self.token}")
         conn.getresponse().read()

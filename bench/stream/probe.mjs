@@ -45,6 +45,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { CHROMIUM_FLAGS } from '../../js-extension/ui-tests/common.mjs';
 import { decodePng, pixelOf } from '../../js-extension/ui-tests/screen.mjs';
+import { TONE_HZ, audioHook, soundTests } from './sound.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '../../js-extension/ui-tests/package.json'));
@@ -605,6 +606,10 @@ const result = { id: spec.id, url: spec.url.replace(/(token|password)=[^&]+/g, '
 try {
   const context = await browser.newContext({ viewport: { width: spec.width, height: spec.height } });
   await context.addInitScript(hook, PAINT ? 'paint' : 'pixel');
+  if (spec.modes.includes('sound')) {
+    // The sound phase (bench/sound.py, sound.mjs): the probe of the page's audio and two wrapped Web APIs.
+    await context.addInitScript(audioHook, TONE_HZ);
+  }
   // Chromium: every process this probe started (Playwright's launch gives no pid).
   cpuRoots = [...(spec.cpu?.roots ?? []), { childrenOf: process.pid, cls: 'browser' }];
   const page = await context.newPage();
@@ -620,6 +625,11 @@ try {
     throw new Error('the page showed the session but dispatched no firefox-launcher:paint event (docs/page-surface.md)');
   }
   for (const mode of spec.modes) {
+    if (mode === 'sound') {
+      const reports = async () => (await fetch(`${spec.pages}/reports?id=${encodeURIComponent(spec.id)}`)).json();
+      result.sound = await soundTests(page, spec, { setMode, streaming, mainBox, socketBytes, bytesSince, reports });
+      continue;
+    }
     result[mode] = mode === 'latency' ? await latency(page) : await streaming(page, mode);
   }
   if (PAINT) {
