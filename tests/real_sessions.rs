@@ -11,7 +11,7 @@ use hyper::{Method, StatusCode};
 use support::{Server, TestHome, port_is_free};
 
 async fn real_server(home: &TestHome) -> Server {
-    Server::start(home, &[], &[]).await
+    Server::start(home, &["--audio", "on"], &[]).await
 }
 
 /// Asks xpra itself (not our readiness check) which windows the session has.
@@ -52,7 +52,7 @@ async fn assert_serves_client(server: &Server, session: &SessionView) {
 
 fn assert_gone(home: &TestHome, session: &SessionView, processes: &[ProcessInfo]) {
     assert!(processes.iter().all(|p| !p.identity.is_alive()), "still running: {processes:?}");
-    assert!(!home.session_dirs().contains(&format!("session-{}", session.port)), "directory left");
+    assert!(!home.session_dirs().contains(&format!("session-{}", session.port)), "directory left (its sound socket with it)");
     assert!(port_is_free(session.port), "port {} still taken", session.port);
     assert_no_stale_x_files(session, processes);
 }
@@ -79,9 +79,13 @@ async fn two_sessions(server: &Server) -> [(SessionView, Vec<ProcessInfo>); 2] {
     })
 }
 
+/// A session's processes, its sound server among them: every test that checks they are gone
+/// (stop, shutdown, Firefox's exit, a killed service) checks the sound server goes too.
 fn processes_of(server: &Server, session: &SessionView) -> Vec<ProcessInfo> {
     let mine = marked_processes_of(server, session);
     assert!(mine.iter().any(|p| p.comm == "Xvfb"), "Xvfb carries the session marker: {mine:?}");
+    assert!(session.audio, "the session has no sound (does the machine lack pulseaudio? see `doctor`): {session:?}");
+    assert!(mine.iter().any(|p| p.comm == "pulseaudio"), "the session's sound server carries its marker: {mine:?}");
     mine
 }
 

@@ -111,6 +111,22 @@ async fn a_session_with_sound_has_its_own_sound_server_and_leaves_nothing(xpra: 
     server.client.stop(session.port).await.unwrap();
     assert!(!pulse[0].identity.is_alive(), "PulseAudio outlived its session");
     assert!(!Path::new(&session.dir).exists(), "the session's directory (and the socket) outlived it");
+
+    a_crashed_xpra_leaves_no_sound_server(&server).await;
+}
+
+/// Xpra SIGKILLed (a crash, the OOM killer): it cannot stop its PulseAudio, which the service's
+/// teardown of the session takes down with the rest of its group.
+async fn a_crashed_xpra_leaves_no_sound_server(server: &Server) {
+    let session = server.client.start(Some("about:blank".into())).await.unwrap();
+    wait_until(Duration::from_secs(10), "the session's sound socket", || socket_of(&session).exists()).await;
+    let pulse = pulseaudio_of(server, &session);
+    assert_eq!(pulse.len(), 1, "control: the session's PulseAudio runs: {pulse:?}");
+    let xpra = fl_sys::scan().into_iter().find(|p| p.identity.pid == session.pid.unwrap() as i32).expect("the session's Xpra");
+    fl_sys::signal_process(&xpra.identity, fl_sys::Signal::SIGKILL).unwrap();
+    wait_until(Duration::from_secs(20), "the session of the killed Xpra to end", || !Path::new(&session.dir).exists()).await;
+    wait_until(Duration::from_secs(5), "its PulseAudio to be gone", || !pulse[0].identity.is_alive()).await;
+    assert!(server.client.list().await.unwrap().sessions.is_empty());
 }
 
 async fn a_session_without_sound_has_no_sound_server(xpra: &str) {
