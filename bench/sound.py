@@ -59,7 +59,7 @@ def phase_sound(ctx, res, Serve, log):
                 url += "&" + sess.variant["query"]
             roots = sess.cpu_roots() + [{"pid": jupyter.proc.pid, "cls": "proxy", "tree": False}]
             r = stream.probe(ctx, pages, {"id": sess.variant["id"], "path": name, "url": url, "width": width, "height": height,
-                                          "serverPort": jupyter.port, "reader": "paint", "cpu": {"roots": roots}, "modes": ["sound"],
+                                          "serverPort": jupyter.port, "reader": "paint", "cpu": {"roots": roots, "sound": True}, "modes": ["sound"],
                                           "trials": ctx.sound_trials, "rounds": ctx.sound_rounds}, log)
             r["path"] = name
             rows.append(r)
@@ -93,6 +93,24 @@ def _fps(row, which, key="fps"):
     return _med([w.get(key) for w in (row.get("sound") or {}).get("fps", []) if w.get("which") == which])
 
 
+CPU_CLASSES = (("server", "Xpra"), ("sound", "sound"), ("firefox", "Firefox"), ("browser", "Chromium"), ("proxy", "proxy"))
+
+
+def _cpu_text(w):
+    """CPU ms per frame shown by class (sound = the session's PulseAudio and Xpra's sound process), and % of one core."""
+    cpu, frames = w.get("cpu_ms"), w.get("frames")
+    if not isinstance(cpu, dict) or not frames:
+        return "–"
+    busy = sum(cpu.values()) / (w.get("seconds") or 1) / 10
+    return " + ".join(f"{cpu.get(k, 0.0) / frames:.1f} {label}" for k, label in CPU_CLASSES) + f" ({busy:.0f} % of a core)"
+
+
+def _cpu_share(row, which):
+    """Median % of one core per class over the windows of one kind."""
+    ws = [w for w in (row.get("sound") or {}).get("fps", []) if w.get("which") == which and isinstance(w.get("cpu_ms"), dict)]
+    return {k: _med([w["cpu_ms"].get(k, 0.0) / (w.get("seconds") or 1) / 10 for w in ws]) for k, _ in CPU_CLASSES} if ws else None
+
+
 def report_rows(res):
     """Rows 9 for the summary table: (row, figure, target, status)."""
     s = res.get("sound")
@@ -115,6 +133,10 @@ def report_rows(res):
             continue
         o = snd.get("onset") or {}
         p50, p95 = o.get("p50_ms"), o.get("p95_ms")
+        incidents = snd.get("incidents") or []
+        if incidents:
+            out.append((f"9{letter}0. Sound came, {label}", f"{len(incidents)} time(s) no sound within the wait, recovered by mute and "
+                        "unmute (below, \"Incidents\")", "(always)", "**missed**"))
         ok = p50 is not None and p50 <= ONSET_TARGET_MS and not o.get("missed")
         out.append((f"9{letter}1. Tone start to sound in the tab, p50/p95, {label}",
                     f"**{_fmt(p50)}/{_fmt(p95)} ms** heard by the tab's probe (n={o.get('n')}, {o.get('missed')} missed); "
@@ -129,14 +151,24 @@ def report_rows(res):
                     f"**{_fmt(wire, '{:.1f}')} kbit/s** on the wire (sound on − muted); raw Opus {_fmt(opus, '{:.1f}')} kbit/s "
                     f"in {_fmt(on.get('packets_per_s'), '{:.1f}')} packets/s",
                     f"≤ {BANDWIDTH_TARGET_KBIT} kbit/s", "met" if ok else "**missed**"))
-        f_on, f_off = _fps(r, "on"), _fps(r, "off")
+        f_on, f_off, f_tm = _fps(r, "on"), _fps(r, "off"), _fps(r, "tone-muted")
         ratio = f_on / f_off if f_on is not None and f_off else None
         ok = ratio is not None and ratio >= FPS_TARGET
         out.append((f"9{letter}3. Animation frames/s, sound on vs off, {label}",
                     f"on {_fmt(f_on, '{:.1f}')} vs off {_fmt(f_off, '{:.1f}')}: **×{_fmt(ratio, '{:.2f}')}** "
-                    f"(medians of {s.get('rounds')} windows each; painted by Firefox {_fmt(_fps(r, 'on', 'page_fps'))} vs {_fmt(_fps(r, 'off', 'page_fps'))})",
+                    f"(medians of {s.get('rounds')} windows each; painted by Firefox {_fmt(_fps(r, 'on', 'page_fps'))} vs {_fmt(_fps(r, 'off', 'page_fps'))}); "
+                    f"the tone in Firefox but muted (not forwarded): {_fmt(f_tm, '{:.1f}')} (×{_fmt(f_tm / f_off if f_tm is not None and f_off else None, '{:.2f}')})"
+                    + _cpu_delta(r),
                     "on ≥ 0.95 × off (within 5 %)", "met" if ok else "**missed**"))
     return out
+
+
+def _cpu_delta(row):
+    on, off = _cpu_share(row, "on"), _cpu_share(row, "off")
+    if not on or not off:
+        return ""
+    parts = [f"{label} {on[k]:.0f} vs {off[k]:.0f}" for k, label in CPU_CLASSES if on[k] is not None and off[k] is not None]
+    return "; % of a core on vs off: " + ", ".join(parts)
 
 
 def ctx_paths(s):
@@ -173,7 +205,9 @@ def how_lines(ctx):
         "   - **Frames/s:** the stream phase's animation measure (row 7: frames shown at the client per second over",
         f"     {ctx.stream_seconds:.0f} s after {ctx.stream_warmup:.0f} s of warm-up, with its screenshot check), on the same session: sound **on** = the",
         "     animation with a steady tone in Firefox, forwarded and played in the tab; **off** = the animation without",
-        f"     tone, muted (no sound packets: checked). {ctx.sound_rounds} windows each, alternating which goes first; medians.",
+        f"     tone, muted (no sound packets: checked); **tone-muted** = the animation with the steady tone in Firefox, muted",
+        f"     (what Firefox's own sound costs, without forwarding). {ctx.sound_rounds} windows of each, the order turning from",
+        "     round to round; medians. CPU: as row 7, with the session's PulseAudio and Xpra's sound process as \"sound\".",
     ]
 
 
@@ -200,6 +234,13 @@ def raw_lines(res):
                      f"{_fmt(o.get('queued_p50_ms'))} | {ms(g.get('firefox_output_latency'))}/{ms(g.get('firefox_base_latency'))} | "
                      f"{ms(gl.get('output'))}/{ms(gl.get('base'))} |")
     lines.append("")
+    for r in s["rows"]:
+        for i in (r.get("sound") or {}).get("incidents") or []:
+            lines.append(f"- Incident, {VARIANTS[r['path']]['label']}: {i[:1200]}")
+    load = [f"{VARIANTS.get(r.get('path'), {}).get('label', r.get('path'))} {r['load1'][0]:.2f} → {r['load1'][1]:.2f}" for r in s["rows"] if r.get("load1")]
+    if load:
+        lines.append(f"- 1-minute load average at the start and end of each Xpra's measurement: {'; '.join(load)} (2 cores).")
+    lines.append("")
     lines.append("Each tone (wall-clock ms of its start, heard ms, played by the graph ms):\n")
     for r in s["rows"]:
         o = (r.get("sound") or {}).get("onset")
@@ -223,15 +264,15 @@ def raw_lines(res):
                      f"{on['dropped'] + off['dropped']}, {on['decode_errors'] + off['decode_errors']}, {on['refused'] + off['refused']} |")
     lines.append("")
     lines.append("Animation windows (frames/s shown / painted by Firefox / longest stall ms / MB/s down; sound packets in the window; "
-                 "CPU ms per frame shown, Xpra + Firefox + Chromium + proxy, and % of one core):\n")
+                 "CPU ms per frame shown, Xpra + sound + Firefox + Chromium + proxy, and % of one core; sound = the session's "
+                 "PulseAudio and Xpra's sound process, Xpra = the rest of Xpra's tree and Xvfb):\n")
     lines.append("| Xpra | round | sound | animation | sound packets (dropped) | CPU per frame shown |")
     lines.append("| --- | --- | --- | --- | --- | --- |")
     for r in s["rows"]:
         for w in (r.get("sound") or {}).get("fps", []):
-            fake = {"anim": w}
             lines.append(f"| {VARIANTS[r['path']]['label']} | {w.get('round')} | {w.get('which')} | "
                          f"{_fmt(w.get('fps'), '{:.1f}')} / {_fmt(w.get('page_fps'))} / {_fmt(w.get('longest_stall_ms'))} / "
-                         f"{_fmt(stream._mb(w.get('bytes_per_s')), '{:.2f}')} | {w.get('sound_packets')} ({w.get('sound_dropped')}) | {stream._cpu_text(fake)} |")
+                         f"{_fmt(stream._mb(w.get('bytes_per_s')), '{:.2f}')} | {w.get('sound_packets')} ({w.get('sound_dropped')}) | {_cpu_text(w)} |")
     lines.append("")
     return lines
 

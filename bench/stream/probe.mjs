@@ -234,6 +234,20 @@ function bytesSince(before, after) {
 const HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const FIREFOX = new Set(['firefox-esr', 'firefox', 'firefox-bin']);
 const isXServer = comm => comm.startsWith('Xvfb') || comm === 'Xtigervnc' || comm === 'Xvnc';
+/**
+ * The sound phase (spec.cpu.sound): the session's PulseAudio and Xpra's sound process (3.1:
+ * `xpra _sound_record`, 6.5: `xpra _audio_record`) are counted as "sound", not Xpra.
+ */
+function isSound(pid, comm) {
+  if (comm === 'pulseaudio') {
+    return true;
+  }
+  try {
+    return /\0_(sound|audio)_record\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
 
 /** Every process now: pid → { ppid, comm, ticks (utime+stime), start }. */
 function processTable() {
@@ -298,7 +312,7 @@ function cpuSnapshot(roots) {
     if (!p || out.has(pid)) {
       return;
     }
-    const mine = FIREFOX.has(p.comm) ? 'firefox' : isXServer(p.comm) ? 'server' : cls;
+    const mine = FIREFOX.has(p.comm) ? 'firefox' : isXServer(p.comm) ? 'server' : spec.cpu?.sound && isSound(pid, p.comm) ? 'sound' : cls;
     out.set(pid, { cls: mine, ticks: p.ticks, start: p.start, comm: p.comm });
     if (tree) {
       for (const child of children.get(pid) ?? []) {
