@@ -140,7 +140,8 @@ def report_rows(res):
         ok = p50 is not None and p50 <= ONSET_TARGET_MS and not o.get("missed")
         out.append((f"9{letter}1. Tone start to sound in the tab, p50/p95, {label}",
                     f"**{_fmt(p50)}/{_fmt(p95)} ms** heard by the tab's probe (n={o.get('n')}, {o.get('missed')} missed); "
-                    f"played by the tab's graph at {_fmt(o.get('graph_p50_ms'))}/{_fmt(o.get('graph_p95_ms'))} ms",
+                    f"played by the tab's graph at {_fmt(o.get('graph_p50_ms'))}/{_fmt(o.get('graph_p95_ms'))} ms; "
+                    f"first/last tone {_fmt(_first_last(o)[0])}/{_fmt(_first_last(o)[1])} ms, the delay changing {_fmt(drift(o), '{:+.1f}')} ms per second",
                     f"p50 ≤ {ONSET_TARGET_MS} ms", "met" if ok else "**missed**"))
         b = snd.get("bandwidth") or {}
         wire = _kbit(b.get("sound_wire_bytes_per_s"))
@@ -163,12 +164,29 @@ def report_rows(res):
     return out
 
 
+def drift(onset):
+    """How fast the delay changed over the run: least-squares slope of the graph's (else the
+    probe's) delay against the tone's time, ms per second; None with fewer than 5 tones."""
+    pts = [(t[0] / 1000, t[2] if t[2] is not None else t[1]) for t in onset.get("trials", []) if t[3] and (t[2] is not None or t[1] is not None)]
+    if len(pts) < 5:
+        return None
+    mx = statistics.mean(x for x, _ in pts)
+    my = statistics.mean(y for _, y in pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else None
+
+
 def _cpu_delta(row):
     on, off = _cpu_share(row, "on"), _cpu_share(row, "off")
     if not on or not off:
         return ""
     parts = [f"{label} {on[k]:.0f} vs {off[k]:.0f}" for k, label in CPU_CLASSES if on[k] is not None and off[k] is not None]
     return "; % of a core on vs off: " + ", ".join(parts)
+
+
+def _first_last(onset):
+    heard = [t[1] for t in onset.get("trials", []) if t[3] and t[1] is not None]
+    return (heard[0], heard[-1]) if heard else (None, None)
 
 
 def ctx_paths(s):
@@ -192,11 +210,14 @@ def how_lines(ctx):
         "     this machine and share its wall clock. From 500 ms before each second the tab polls its probe every",
         "     ~4 ms (`setInterval` 2 ms, as Chromium clamps it); **heard** = the first answer whose analyser peak",
         "     (fftSize 8192, no smoothing: a 186 ms window, so a rising tone passes -60 dBFS some tens of ms after",
-        "     its first sample) is at 1000 ± 40 Hz above -60 dBFS. **Played by the graph** = the wall-clock time at",
+        "     its first sample) is at 1000 ± 40 Hz above -60 dBFS, after one that was not (so a late previous tone is",
+        "     not taken for this one; a tone not heard within 1.9 s is missed). **Played by the graph** = the wall-clock time at",
         "     which the client's AudioContext plays the first sample above 0.05 (from the `AudioBufferSourceNode.start`",
         "     call that schedules the piece holding it: its context time, mapped to the wall clock at the call; the",
         "     device's output latency after that is not included). The tone's time is checked against the page's",
-        f"     report of what it scheduled. {ctx.sound_trials} tones per Xpra; the target is judged on \"heard\".",
+        f"     report of what it scheduled. {ctx.sound_trials} tones per Xpra, one every 2 s on a stream that runs from the first",
+        "     click; the target is judged on \"heard\". The delay's change: least-squares slope of each tone's delay (graph)",
+        "     against its time.",
         f"   - **Bandwidth:** a steady tone on the still page, {ctx.stream_seconds:.0f} s with sound on, then {ctx.stream_seconds:.0f} s with the",
         "     tab's mute button on (the client sends `sound-control stop`: Xpra sends no sound): the difference of what",
         "     Chromium's sockets to the Jupyter server received (`ss -ti`: TCP payload, so Xpra's packet header and",

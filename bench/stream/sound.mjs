@@ -41,13 +41,21 @@ export function audioHook(freq) {
         const ctx = this.context;
         const b = this.buffer;
         const ch = b.getChannelData(0);
+        let loud = false;
         for (let i = 0; i < ch.length; i++) {
           if (Math.abs(ch[i]) > a.threshold) {
-            const at = Math.max(when, ctx.currentTime) + i / b.sampleRate;
-            a.graph = now() + (at - ctx.currentTime) * 1000;
-            a.graphLatency = { output: ctx.outputLatency, base: ctx.baseLatency };
+            loud = true;
+            // Only after a silent piece since arming: a late previous tone is not this one's onset.
+            if (a.graphQuiet) {
+              const at = Math.max(when, ctx.currentTime) + i / b.sampleRate;
+              a.graph = now() + (at - ctx.currentTime) * 1000;
+              a.graphLatency = { output: ctx.outputLatency, base: ctx.baseLatency };
+            }
             break;
           }
+        }
+        if (!loud) {
+          a.graphQuiet = true;
         }
       }
       return start.call(this, when, ...rest);
@@ -73,18 +81,21 @@ export function audioHook(freq) {
   a.trial = (at, untilMs) => new Promise(resolve => {
     const go = () => {
       a.graph = null;
+      a.graphQuiet = false;
       a.armed = true;
       let hit = null;
-      let early = null;
+      // The probe must first hear no tone since arming: when the delay grows past ~1 s the
+      // previous tone is still in the analyser's window at arming time.
+      let quiet = false;
       let polls = 0;
       const timer = setInterval(() => {
         const d = a.ask();
         polls++;
-        if (hit === null && a.hears(d)) {
+        const hears = a.hears(d);
+        if (!hears) {
+          quiet = true;
+        } else if (hit === null && quiet) {
           hit = { t: now(), db: d.peakDb, hz: d.peakHz, queuedMs: d.queuedMs };
-          if (hit.t < at && early === null) {
-            early = hit.t - at;
-          }
         }
         if ((hit !== null && a.graph !== null) || now() > at + untilMs) {
           clearInterval(timer);
@@ -192,7 +203,7 @@ export async function soundTests(page, spec, h) {
   const trials = [];
   while (trials.length < spec.trials) {
     const at = Math.ceil((Date.now() + 600) / 2000) * 2000;
-    const r = await page.evaluate(([a, u]) => window.__flAudio.trial(a, u), [at, 1500]);
+    const r = await page.evaluate(([a, u]) => window.__flAudio.trial(a, u), [at, 1900]);
     const scheduled = ((await latest()).tones ?? []).includes(at);
     trials.push({ ...r, scheduled });
     if (trials.length > spec.trials * 2) {
