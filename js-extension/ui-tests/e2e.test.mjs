@@ -30,6 +30,14 @@
 // browser gets them through jupyter-server-proxy, carry the sidecar's strict
 // Content-Security-Policy; and no part of the client trips that policy.
 //
+// Sound (issue 22): a page in Firefox loops a 440 Hz tone (an <audio loop>, started by a click
+// into Firefox's page through the tab: Firefox's autoplay policy wants a gesture; Chromium runs
+// with its desktop autoplay policy, and the tile's click must be enough for the tab): the tab's
+// analyser peaks at 440 ± 10 Hz; silence while the page pauses it (after hearing it), and while
+// the tab's mute button is pressed (Xpra stops sending), the tone back after unmuting; a session
+// started with the sound setting off ("audio": false) has data-audio off, no sound controls and
+// no PulseAudio. The sound controls are the only elements the page may add besides its screen.
+//
 // The session page (our client) is observed through what it shows of itself
 // (js-extension/client/docs/page-surface.md: `#screen[data-state]
 // [data-keyboard-layout]`, `canvas.window[.fill][data-wid][aria-label]`, the
@@ -53,7 +61,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_FLAGS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
-import { sessionProcs, stillRunning } from './procs.mjs';
+import { allProcs, sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint } from './screen.mjs';
 
 const BASE = process.env.JUPYTER_URL;
@@ -70,6 +78,16 @@ const STARTED_MS = 90_000;
 // handler would mark every window it can reach.
 const TITLE_X = '<img src=x onerror="top.__x=1;parent.__x=1;window.__x=1">';
 const TITLE_Y = '<img src=y onerror="top.__y=1">';
+// The sound controls the session page adds when its session has sound (issue 22,
+// js-extension/client/docs/page-surface.md), by id: their tag, and all they may hold (the page's
+// own words and attributes, never a title). The only elements besides the screen and its windows.
+const SOUND_ELEMENTS = { sound: 'BUTTON', 'sound-note': 'DIV' };
+const SOUND_TEXTS = { sound: ['', '\u{1F50A}', '\u{1F507}'], 'sound-note': ['Click to turn on sound'] };
+const SOUND_ATTRIBUTES = {
+  sound: ['type=button', 'id=sound', 'class=sound-control', 'hidden=', 'title=Mute', 'title=Turn sound on', 'aria-label=Mute',
+    'aria-label=Turn sound on', 'aria-pressed=true', 'aria-pressed=false'],
+  'sound-note': ['id=sound-note', 'class=sound-note', 'hidden=']
+};
 
 assert.ok(BASE && BASE.endsWith('/user/alice/'), `JUPYTER_URL must end with /user/alice/ (got ${BASE})`);
 assert.ok(TOKEN, 'JUPYTER_TOKEN must be set');
@@ -82,6 +100,38 @@ let pageOrigin = '';
 const hostileTitles = new Map();
 /** Files the download pages hand out, by page id: {name, bytes}. */
 const downloadFiles = new Map();
+/** The tone pages (issue 22), by page id: {want: 'play'|'pause' (the test's), state: what the page last said}. */
+const tonePages = new Map();
+const TONE_HZ = 440;
+
+/**
+ * One second of a TONE_HZ sine (a whole number of periods: it loops without a click), stereo,
+ * 48 kHz, 16 bits, at -9 dBFS, as a WAV file.
+ */
+function toneWav() {
+  const rate = 48000;
+  const frames = rate;
+  const b = Buffer.alloc(44 + frames * 4);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + frames * 4, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(2, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 4, 28);
+  b.writeUInt16LE(4, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(frames * 4, 40);
+  for (let i = 0; i < frames; i++) {
+    const v = Math.round(11600 * Math.sin((2 * Math.PI * TONE_HZ * i) / rate));
+    b.writeInt16LE(v, 44 + i * 4);
+    b.writeInt16LE(v, 46 + i * 4);
+  }
+  return b;
+}
+const TONE_WAV = toneWav();
 
 function log(...args) {
   console.log(`[e2e ${new Date().toISOString().slice(11, 23)}]`, ...args);
@@ -133,7 +183,50 @@ before(async () => {
     const title = req.url.match(/^\/title\/(\w+)$/);
     const download = req.url.match(/^\/download\/(\w+)$/);
     const attachment = req.url.match(/^\/attachment\/(\w+)$/);
-    if (download && downloadFiles.has(download[1])) {
+    const tone = req.url.match(/^\/tone\/(\w+)(\/want\?state=([\w%-]*))?$/);
+    if (req.url === '/tone.wav') {
+      res.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': TONE_WAV.length, 'Cache-Control': 'no-store' });
+      res.end(TONE_WAV);
+    } else if (tone && tonePages.has(tone[1]) && tone[2]) {
+      // The page says what it does, and is told what the test wants.
+      const t = tonePages.get(tone[1]);
+      const state = decodeURIComponent(tone[3]);
+      if (t.state !== state) {
+        log(`tone page ${tone[1]}: ${state}`);
+      }
+      t.state = state;
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
+      res.end(t.want);
+    } else if (tone && tonePages.has(tone[1])) {
+      // A page that loops TONE_HZ in an <audio> element while the test wants it to play.
+      // Firefox's autoplay policy blocks it until a gesture in the page: a click into the page
+      // (through our client) starts it.
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><meta charset="utf-8"><title>tone page</title>
+<body style="margin:0;background:rgb(${r},${g},${b})"><audio id="a" loop preload="auto" src="/tone.wav"></audio>
+<script>
+const a = document.getElementById('a');
+let want = 'play';
+let state = 'loading';
+a.addEventListener('playing', () => { state = 'playing'; });
+a.addEventListener('pause', () => { state = 'paused'; });
+a.addEventListener('error', () => { state = 'error'; });
+const apply = () => {
+  if (want === 'play' && a.paused) {
+    a.play().catch(e => { state = 'blocked:' + e.name; });
+  } else if (want === 'pause' && !a.paused) {
+    a.pause();
+  }
+};
+document.addEventListener('mousedown', apply);
+document.addEventListener('click', apply);
+const said = () => state === 'loading' ? 'loading:rs' + a.readyState + ':ns' + a.networkState + ':e' + (a.error ? a.error.code : 0) : state;
+const poll = () => fetch('/tone/${tone[1]}/want?state=' + encodeURIComponent(said()), { cache: 'no-store' })
+  .then(r => r.text()).then(w => { want = w; apply(); }).catch(() => {}).finally(() => setTimeout(poll, 150));
+apply();
+poll();
+</script></body>`);
+    } else if (download && downloadFiles.has(download[1])) {
       // A page that downloads a file as soon as it loads.
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(`<!doctype html><title>download page</title>
@@ -189,7 +282,9 @@ setInterval(() => fetch('/title/${hostile[1]}', { cache: 'no-store' }).then(r =>
     headless: true,
     // Playwright turns the popup blocker off; a person's browser has it on.
     ignoreDefaultArgs: ['--disable-popup-blocking'],
-    args: [...CHROMIUM_FLAGS, '--disable-quic']
+    // The autoplay policy of a person's Chromium (its desktop default, said explicitly): sound
+    // needs a gesture in the page or a same-origin frame above it.
+    args: [...CHROMIUM_FLAGS, '--disable-quic', '--autoplay-policy=document-user-activation-required']
   });
 });
 
@@ -457,18 +552,43 @@ function assertClientHeaders(response, what) {
  * TITLE_X/TITLE_Y having run.
  */
 async function titleState(frame) {
-  return frame.evaluate(() => ({
+  return frame.evaluate(sound => ({
     titles: [...document.querySelectorAll('#screen canvas.window')].map(c => c.getAttribute('aria-label') ?? ''),
     pageTitle: document.title,
     elementsInTitles: [...document.body.querySelectorAll('*')]
-      .filter(e => e.id !== 'screen' && !(e.tagName === 'CANVAS' && e.classList.contains('window') && e.parentElement?.id === 'screen')).length
+      .filter(e => e.id !== 'screen' && !(e.tagName === 'CANVAS' && e.classList.contains('window') && e.parentElement?.id === 'screen'))
+      .filter(e => !(sound[e.id] === e.tagName && e.parentElement === document.body)).length
       + document.head.querySelectorAll('title *').length,
+    // The sound controls (issue 22), which the count above leaves out: everything in them.
+    soundElements: [...document.querySelectorAll(Object.keys(sound).map(id => `#${CSS.escape(id)}`).join(','))].map(e => ({
+      id: e.id,
+      tag: e.tagName,
+      inBody: e.parentElement === document.body,
+      children: e.childElementCount,
+      text: e.textContent,
+      attributes: [...e.attributes].map(a => `${a.name}=${a.value}`)
+    })),
     strayImages: [...document.querySelectorAll('img')].map(i => i.getAttribute('src')).filter(s => s === 'x' || s === 'y'),
     x: window.__x,
     y: window.__y,
     topX: window.top.__x,
     topY: window.top.__y
-  }));
+  }), SOUND_ELEMENTS);
+}
+
+/** The sound controls in `titleState` hold only the page's own words: no element, no title, no markup. */
+function assertSoundControlsOwnText(st, what) {
+  log(`${what}: sound controls ${JSON.stringify(st.soundElements)}`);
+  const ids = st.soundElements.map(e => e.id);
+  assert.equal(new Set(ids).size, ids.length, `${what}: one element per sound control id: ${JSON.stringify(ids)}`);
+  for (const e of st.soundElements) {
+    const desc = `${what}: #${e.id} ${JSON.stringify(e)}`;
+    assert.equal(e.tag, SOUND_ELEMENTS[e.id], `${desc}: its tag`);
+    assert.ok(e.inBody, `${desc}: a child of <body>`);
+    assert.equal(e.children, 0, `${desc}: no element inside`);
+    assert.ok(SOUND_TEXTS[e.id].includes(e.text), `${desc}: only the page's own text`);
+    assert.deepEqual(e.attributes.filter(a => !SOUND_ATTRIBUTES[e.id].includes(a)), [], `${desc}: attributes besides the page's own`);
+  }
 }
 
 async function waitForTitle(frame, text, what, timeoutMs = 30_000) {
@@ -491,7 +611,8 @@ async function proveTitlesStayText({ frame, windows, hostile, requests, violatio
     const st = await titleState(frame).catch(() => ({}));
     const loaded = requests.filter(u => /\/[xy]$/.test(new URL(u).pathname));
     const seen = violations.map(v => `${v.directive} ${v.blocked} ${v.element ?? v.source}`);
-    return new Error(`${e.message}; elements besides the screen and its windows: ${st.elementsInTitles}, <img src=x|y>: ${JSON.stringify(st.strayImages)}, ` +
+    return new Error(`${e.message}; elements besides the screen and its windows: ${st.elementsInTitles}, sound controls: ${JSON.stringify(st.soundElements)}, ` +
+      `<img src=x|y>: ${JSON.stringify(st.strayImages)}, ` +
       `requests for x|y: ${JSON.stringify(loaded)}, CSP violations: ${JSON.stringify(seen)}`);
   };
   // Positive controls: Firefox's page is drawn, and titles do flow.
@@ -513,7 +634,8 @@ async function proveTitlesStayText({ frame, windows, hostile, requests, violatio
   await new Promise(r => setTimeout(r, 1500));
 
   const st = await titleState(frame);
-  assert.equal(st.elementsInTitles, 0, `${what}: no element in the page besides its screen and window canvases`);
+  assert.equal(st.elementsInTitles, 0, `${what}: no element in the page besides its screen, window canvases and sound controls`);
+  assertSoundControlsOwnText(st, what);
   assert.deepEqual(st.strayImages, [], `${what}: no <img src=x|y> in the client`);
   for (const [name, value] of Object.entries({ x: st.x, y: st.y, topX: st.topX, topY: st.topY })) {
     assert.equal(value, undefined, `${what}: client window ${name}`);
@@ -842,7 +964,9 @@ test('the tab is the browser: Firefox fills the tab and follows its size, withou
   // No Xpra chrome: nothing on the page but Firefox's windows (no title bar, no menu), and the
   // window filling the tab is the one the client made fill it.
   await page.screenshot({ path: join(ARTIFACTS, '08-tab-is-the-browser.png') });
-  assert.deepEqual(await chromeShown(frame), [], 'elements shown besides #screen and its window canvases');
+  // Our own sound controls (issue 22) may show: the mute button in the corner, the autoplay note.
+  const shown = (await chromeShown(frame)).filter(e => !['button#sound.sound-control', 'div#sound-note.sound-note'].includes(e));
+  assert.deepEqual(shown, [], 'elements shown besides #screen, its window canvases and the sound controls');
   assert.match((await fillState(page, frame, id)).window.cls, /\bfill\b/, 'Firefox\'s window is the filling one');
 
   const { body: session } = await sidecar(`api/sessions/${port}`);
@@ -1285,4 +1409,266 @@ test('the same page through the sidecar\'s own TCP listener; the client ignores 
   if (failure) {
     throw failure;
   }
+});
+
+// ── Sound (issue 22) ─────────────────────────────────────────────────────────
+// A page in Firefox loops a 440 Hz tone; the tab plays Firefox's sound (Xpra's raw Opus, decoded
+// by WebCodecs in the session page). Observed through the page's own surface (page-surface.md,
+// "Sound"): data-audio, #sound, #sound-note, and the probe's analyser peak on what is played.
+
+/** A tone page for Firefox (served above): play()/pause() say what the test wants, `state` what the page last said. */
+function tonePage() {
+  const id = randomBytes(8).toString('hex');
+  const entry = { want: 'play', state: 'none' };
+  tonePages.set(id, entry);
+  return {
+    url: `${pageOrigin}/tone/${id}`,
+    get state() {
+      return entry.state;
+    },
+    play: () => void (entry.want = 'play'),
+    pause: () => void (entry.want = 'pause'),
+    dispose: () => tonePages.delete(id)
+  };
+}
+
+/**
+ * The session page's answer to the audio probe (dispatched on #screen, answered synchronously):
+ * {state, context, peakHz, peakDb, queuedMs, sampleRate, muted, streams, packets, refused, stats};
+ * null when nothing answers (a session without sound).
+ */
+function audioProbe(frame) {
+  return frame.evaluate(() => {
+    const root = document.getElementById('screen');
+    if (!root) {
+      return null;
+    }
+    let detail = null;
+    const answer = e => void (detail = e.detail);
+    root.addEventListener('firefox-launcher:audio', answer);
+    try {
+      root.dispatchEvent(new CustomEvent('firefox-launcher:audio-probe'));
+    } finally {
+      root.removeEventListener('firefox-launcher:audio', answer);
+    }
+    return detail;
+  });
+}
+
+const probeText = p => (p ? `${p.state} ${p.context} peak ${Math.round(p.peakHz * 10) / 10} Hz ${Math.round(p.peakDb * 10) / 10} dB, ` +
+  `queued ${p.queuedMs} ms, streams ${p.streams}, packets ${p.packets}, refused ${p.refused}, ${JSON.stringify(p.stats)}` : String(p));
+
+/** The tone in the tab: playing, its peak within 10 Hz of 440 (the analyser's bin near it), at a level one hears. */
+const hearsTone = p => p && p.state === 'playing' && Math.abs(p.peakHz - TONE_HZ) <= 10 && p.peakDb > -50 && p.peakDb <= 0;
+/**
+ * Nothing one hears: the analyser's silence, or its strongest bin below -70 dB (20 dB under the
+ * quietest tone `hearsTone` accepts; the tone plays at about -23 dB, a pause measured -81 dB to none).
+ */
+const isSilent = p => p && (p.peakDb === -Infinity || p.peakDb < -70);
+
+/**
+ * Probes every 100 ms until `ok(probe)` holds for `times` probes in a row; the last probe, or an
+ * error naming the last one seen.
+ */
+async function waitForProbe(frame, what, ok, timeoutMs, times = 1) {
+  let last = null;
+  let row = 0;
+  const t0 = Date.now();
+  try {
+    const p = await waitFor(what, async () => {
+      last = await audioProbe(frame);
+      row = ok(last) ? row + 1 : 0;
+      return row >= times ? last : null;
+    }, timeoutMs, 100);
+    log(`${what}: after ${Date.now() - t0} ms: ${probeText(p)}`);
+    return p;
+  } catch (e) {
+    throw new Error(`${e.message}; the last probe: ${probeText(last)}`);
+  }
+}
+
+/** The PulseAudio processes of a session: in its tree, or anywhere naming its directory (an escaped one). */
+function pulseaudiosOf(session, procs) {
+  const names = p => {
+    try {
+      return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(session.dir) || readFileSync(`/proc/${p.pid}/environ`, 'utf8').includes(session.dir);
+    } catch {
+      return false;
+    }
+  };
+  const inTree = new Set(procs.map(p => p.pid));
+  return allProcs().filter(p => /pulseaudio/.test(p.comm) && (inTree.has(p.pid) || names(p)));
+}
+
+/** A click into the middle of Firefox's window, through the client: a real gesture in Firefox's page. */
+async function clickIntoFirefox(frame) {
+  const [win] = await clientWindows(frame);
+  assert.ok(win?.fill, `Firefox's window fills the page: ${JSON.stringify(win)}`);
+  await frame.locator('#screen').click({ position: { x: win.x + win.w / 2, y: win.y + win.h / 2 } });
+}
+
+/**
+ * A session started from the Launcher's tile on a tone page, with sound (the service's and the
+ * setting's default), in a JupyterLab tab, until its tab plays the tone at 440 Hz. Chromium: the
+ * tile's click is the gesture for the tab's sound. Firefox: its autoplay policy blocks the page
+ * until a click into it, given through the tab.
+ */
+async function toneSession(t, what) {
+  const ours = await stopWhenDone(t);
+  const tone = tonePage();
+  t.after(() => tone.dispose());
+  await setSettings({ startUrl: tone.url, openIn: 'tab' });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  t.after(() => context.close().catch(() => {}));
+  const { page, tile, errors } = await openLab(context);
+  await tile.click();
+  const { port } = await firefoxTab(page);
+  ours.add(port);
+  const frame = await clientFrame(page, port);
+  await waitFor(`${what}: Firefox's page drawn`, async () => isPageColour(await centrePixel(frame)), 60_000);
+  const { body: session } = await sidecar(`api/sessions/${port}`);
+  assert.equal(session.audio, true, `${what}: the session has sound (the default): ${JSON.stringify(session)}`);
+  const procs = sessionProcsOf(session);
+  const pulse = pulseaudiosOf(session, procs);
+  log(`${what}: PulseAudio of the session: ${pulse.map(p => `${p.pid}:${p.comm}`).join(' ')}`);
+  assert.ok(pulse.length === 1 && procs.some(p => p.pid === pulse[0].pid), `${what}: one PulseAudio, in the session's tree: ${JSON.stringify(pulse)}`);
+
+  // Chromium: the click on the tile started the tab's sound (no "Click to turn on sound").
+  const audio = await waitFor(`${what}: the tab's sound past 'starting'`, async () => {
+    const state = await frame.evaluate(() => document.getElementById('screen')?.dataset.audio ?? null);
+    return state && state !== 'starting' ? state : null;
+  }, 30_000);
+  assert.equal(audio, 'playing', `${what}: data-audio is ${audio} after the click that opened the tab`);
+  const first = await audioProbe(frame);
+  const note = await frame.evaluate(() => {
+    const n = document.getElementById('sound-note');
+    return n && !n.hidden ? n.textContent : null;
+  });
+  log(`${what}: before any click in the tab: data-audio ${first.state}, context ${first.context}, note ${JSON.stringify(note)}`);
+  assert.equal(first.state, 'playing', `${what}: the tab's sound runs after the click that opened it: ${probeText(first)}, note ${JSON.stringify(note)}`);
+  assert.equal(note, null, `${what}: no 'Click to turn on sound'`);
+  assert.equal(await frame.locator('#sound').isVisible(), true, `${what}: the mute button is shown`);
+
+  // Firefox: the page's play() is blocked until a gesture in it.
+  const said = await waitFor(`${what}: the tone page running in Firefox`, () => (/^(playing|blocked:)/.test(tone.state) ? tone.state : null), 60_000);
+  log(`${what}: the tone page before a click: ${said}`);
+  if (said !== 'playing') {
+    await clickIntoFirefox(frame);
+    await waitFor(`${what}: the tone page playing after a click into it`, () => tone.state === 'playing', 20_000)
+      .catch(e => { throw new Error(`${e.message}; it says ${tone.state}`); });
+  }
+  const heard = await waitForProbe(frame, `${what}: ${TONE_HZ} Hz in the tab`, hearsTone, 40_000);
+  assert.equal(heard.refused, 0, `${what}: every sound packet well formed`);
+  assert.equal(heard.stats.decodeErrors, 0, `${what}: no decode error`);
+  assert.ok(heard.queuedMs <= 320, `${what}: queued ${heard.queuedMs} ms`);
+  const stop = async () => {
+    assert.equal((await sidecar(`api/sessions/${port}`, { method: 'DELETE' })).status, 200);
+    await assertSessionGone(session, procs);
+    assert.deepEqual(stillRunning(pulse).map(p => `${p.pid}:${p.comm}`), [], `${what}: the session's PulseAudio is gone`);
+  };
+  return { page, frame, session, tone, heard, errors, stop };
+}
+
+test('sound: a 440 Hz tone from a page in Firefox is heard in the tab at 440 Hz; silent while the page pauses it, heard again when it plays', { timeout: 300_000 }, async t => {
+  const t0 = Date.now();
+  const { frame, tone, errors, stop } = await toneSession(t, 'tone');
+  log(`tone: heard ${Date.now() - t0} ms after the test began`);
+
+  tone.pause();
+  await waitFor('tone: the page paused', () => tone.state === 'paused', 20_000);
+  // Silent in 3 probes in a row (the analyser's window is 186 ms: a gap between packets is not silence).
+  const quiet = await waitForProbe(frame, 'tone: silence while the page pauses', isSilent, 20_000, 3);
+  assert.ok(['playing', 'starting'].includes(quiet.state), `tone: the stream still on (not muted): ${probeText(quiet)}`);
+
+  tone.play();
+  await waitFor('tone: the page plays again', () => tone.state === 'playing', 20_000);
+  await waitForProbe(frame, `tone: ${TONE_HZ} Hz again`, hearsTone, 20_000);
+  await stop();
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
+test('sound: the tab\'s mute button silences the tone and Xpra stops sending; unmuting brings it back', { timeout: 300_000 }, async t => {
+  const { frame, tone, errors, stop } = await toneSession(t, 'mute');
+  const button = frame.locator('#sound');
+  assert.equal(await button.getAttribute('aria-pressed'), 'false');
+  assert.equal(await button.getAttribute('aria-label'), 'Mute');
+  await button.click();
+  const muted = await audioProbe(frame);
+  log(`mute: right after the click: ${probeText(muted)}`);
+  assert.equal(muted.state, 'muted', 'data-audio says muted');
+  assert.equal(muted.muted, true);
+  assert.equal(await button.getAttribute('aria-pressed'), 'true');
+  assert.equal(await frame.evaluate(() => document.activeElement?.id), 'screen', 'the keyboard stays with the session');
+  await waitForProbe(frame, 'mute: silence', p => p.state === 'muted' && isSilent(p), 20_000, 3);
+  // Xpra stops sending: two probes a second apart count the same packets.
+  let lastCount = null;
+  await waitFor('mute: no more sound packets', async () => {
+    const p = await audioProbe(frame);
+    const now = { packets: p.packets, at: Date.now() };
+    if (lastCount && now.at - lastCount.at >= 1000) {
+      const same = now.packets === lastCount.packets;
+      log(`mute: packets ${lastCount.packets} -> ${now.packets} in ${now.at - lastCount.at} ms`);
+      lastCount = now;
+      return same;
+    }
+    lastCount ??= now;
+    return false;
+  }, 15_000, 250);
+  assert.equal(tone.state, 'playing', 'mute: Firefox\'s page still plays (the silence is the mute)');
+
+  await button.click();
+  const back = await waitForProbe(frame, `unmute: ${TONE_HZ} Hz again`, p => hearsTone(p) && !p.muted && p.streams >= 2, 30_000);
+  assert.equal(await button.getAttribute('aria-pressed'), 'false');
+  assert.ok(back.packets > lastCount.packets, `unmute: packets flow again (${lastCount.packets} -> ${back.packets})`);
+  await stop();
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
+test('sound: a session started with the sound setting off has no sound: data-audio off, no sound controls, no PulseAudio', { timeout: 240_000 }, async t => {
+  const ours = await stopWhenDone(t);
+  const tone = tonePage();
+  t.after(() => tone.dispose());
+  await setSettings({ startUrl: tone.url, openIn: 'tab', sound: false });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  t.after(() => context.close().catch(() => {}));
+  // What the extension asks the sidecar for.
+  const asked = [];
+  context.on('request', r => {
+    if (r.method() === 'POST' && /\/firefox-launcher\/api\/sessions$/.test(new URL(r.url()).pathname)) {
+      asked.push(r.postData());
+    }
+  });
+  const { page, tile, errors } = await openLab(context);
+  await tile.click();
+  const { port } = await firefoxTab(page);
+  ours.add(port);
+  log(`sound off: the request: ${asked.join(' | ')}`);
+  assert.equal(asked.length, 1, 'one start request');
+  assert.equal(JSON.parse(asked[0]).audio, false, `the request says "audio": false: ${asked[0]}`);
+  const frame = await clientFrame(page, port);
+  await waitFor('sound off: Firefox\'s page drawn', async () => isPageColour(await centrePixel(frame)), 60_000);
+  const { body: session } = await sidecar(`api/sessions/${port}`);
+  assert.equal(session.audio, false, `the session JSON says no sound: ${JSON.stringify(session)}`);
+  const procs = sessionProcsOf(session);
+
+  // Firefox's page tries to play (a click into it, as with sound).
+  await clickIntoFirefox(frame);
+  const said = await waitFor('sound off: the tone page past loading', () => (/^(playing|blocked:|error)/.test(tone.state) ? tone.state : null), 30_000)
+    .catch(e => `${e.message} (${tone.state})`);
+  log(`sound off: the tone page says ${said}`);
+
+  const surface = await frame.evaluate(() => ({
+    audio: document.getElementById('screen')?.dataset.audio ?? null,
+    controls: document.querySelectorAll('#sound, #sound-note, .sound-control, .sound-note').length
+  }));
+  log(`sound off: ${JSON.stringify(surface)}`);
+  assert.equal(surface.audio, 'off', 'data-audio');
+  assert.equal(surface.controls, 0, 'no #sound, no #sound-note');
+  assert.equal(await audioProbe(frame), null, 'the probe gets no answer (no player)');
+  const pulse = pulseaudiosOf(session, sessionProcs(session.pid, session.pgid));
+  assert.deepEqual(pulse.map(p => `${p.pid}:${p.comm}`), [], 'no PulseAudio in the session, nor any naming its directory');
+
+  assert.equal((await sidecar(`api/sessions/${port}`, { method: 'DELETE' })).status, 200);
+  await assertSessionGone(session, procs);
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
 });
