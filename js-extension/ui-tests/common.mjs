@@ -117,18 +117,22 @@ export async function waitConnected(frame, what, timeoutMs = 60_000) {
     });
 }
 
+/** The page's own sound controls (issue 22): the mute button in the corner, the autoplay note. */
+export const SOUND_CONTROLS = ['button#sound.sound-control', 'div#sound-note.sound-note'];
+
 /**
- * Elements the session page shows besides its screen and the windows on it (Xpra's title bars,
- * menus, dialogs of a client's own): each as `tag#id.class`, visible ones only.
+ * Elements the session page shows besides its screen, the windows on it and the `allowed` ones
+ * (Xpra's title bars, menus, dialogs of a client's own): each as `tag#id.class`, visible ones only.
  */
-export function chromeShown(frame) {
-  return frame.evaluate(() => [...document.body.querySelectorAll('*')]
+export async function chromeShown(frame, allowed = []) {
+  return (await frame.evaluate(() => [...document.body.querySelectorAll('*')]
     .filter(e => e.id !== 'screen' && !(e.tagName === 'CANVAS' && e.classList.contains('window') && e.parentElement?.id === 'screen'))
     .filter(e => {
       const r = e.getBoundingClientRect();
       return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
     })
-    .map(e => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(/\s+/).join('.')}` : ''}`));
+    .map(e => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(/\s+/).join('.')}` : ''}`)))
+    .filter(e => !allowed.includes(e));
 }
 
 // ---- the X side of a session ----

@@ -60,7 +60,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
+import { CHROMIUM_FLAGS, SOUND_CONTROLS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { allProcs, sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint } from './screen.mjs';
 
@@ -965,7 +965,7 @@ test('the tab is the browser: Firefox fills the tab and follows its size, withou
   // window filling the tab is the one the client made fill it.
   await page.screenshot({ path: join(ARTIFACTS, '08-tab-is-the-browser.png') });
   // Our own sound controls (issue 22) may show: the mute button in the corner, the autoplay note.
-  const shown = (await chromeShown(frame)).filter(e => !['button#sound.sound-control', 'div#sound-note.sound-note'].includes(e));
+  const shown = await chromeShown(frame, SOUND_CONTROLS);
   assert.deepEqual(shown, [], 'elements shown besides #screen, its window canvases and the sound controls');
   assert.match((await fillState(page, frame, id)).window.cls, /\bfill\b/, 'Firefox\'s window is the filling one');
 
