@@ -144,6 +144,24 @@ async fn a_session_without_sound_has_no_sound_server(xpra: &str) {
     server.client.stop(session.port).await.unwrap();
 }
 
+/// A session directory too deep for a unix socket path (`sun_path` is 108 bytes) starts without
+/// sound, and its view and its page's settings say so, rather than promising sound it lacks.
+#[tokio::test]
+async fn a_session_too_deep_for_the_sound_socket_starts_silent_and_says_so() {
+    // /tmp/<51>XXXXXX/fl/sessions/session-NNNNN is 88 bytes: the sound socket 25 more (113), Xpra's
+    // own socket 15 more (103, it fits).
+    let home = TestHome::with_prefix(&format!("fl-test-{}", "d".repeat(43)));
+    let server = Server::start(&home, &["--xpra", "/usr/bin/xpra", "--audio", "on"], &[]).await;
+    let session = server.client.start(Some("about:blank".into())).await.unwrap();
+    assert!(socket_of(&session).as_os_str().len() > 107, "control: the test's path is not too long: {}", socket_of(&session).display());
+    assert!(!session.audio, "the session says it has sound: {session:?}");
+    assert!(server.log().contains("sound off: its sound socket path is"), "{}", server.log());
+    let listed = server.client.list().await.unwrap().sessions;
+    assert!(listed.iter().all(|s| !s.audio), "{listed:?}");
+    assert!(pulseaudio_of(&server, &session).is_empty(), "a PulseAudio runs without a socket it could use");
+    server.client.stop(session.port).await.unwrap();
+}
+
 #[tokio::test]
 async fn sound_on_xpra_3_1_runs_in_the_session_and_goes_with_it() {
     a_session_with_sound_has_its_own_sound_server_and_leaves_nothing("/usr/bin/xpra").await;

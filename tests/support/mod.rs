@@ -61,7 +61,11 @@ pub struct TestHome {
 
 impl TestHome {
     pub fn new() -> Self {
-        Self { dir: tempfile::Builder::new().prefix("fl-test-").tempdir().unwrap() }
+        Self::with_prefix("fl-test-")
+    }
+    /// One whose path is `/tmp/<prefix>` and six random characters (a long prefix makes deep paths).
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self { dir: tempfile::Builder::new().prefix(prefix).tempdir_in("/tmp").unwrap() }
     }
     pub fn path(&self) -> &Path {
         self.dir.path()

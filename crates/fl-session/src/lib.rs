@@ -120,6 +120,9 @@ impl Session {
             other => StartError::Fs(other),
         })?;
         let layout = layout::Layout::new(root);
+        // Decided once, here: the record, the session's options and so its view say what it has.
+        let mut spec = spec;
+        spec.options.audio = audio(&layout, &spec);
         let mut record = SessionRecord {
             port: spec.port,
             url: spec.url.clone(),
@@ -297,7 +300,8 @@ fn downloads_of(layout: &layout::Layout, options: &SessionOptions) -> Option<fl_
     (!target.as_os_str().is_empty()).then(|| fl_downloads::Downloads::new(layout.downloads_staging(), target.clone()))
 }
 
-/// Whether a session asked to have sound gets it: not when its path is too long for the socket.
+/// Whether a session asked to have sound gets it: not when its path is too long for the socket
+/// (then its view says so too).
 fn audio(layout: &layout::Layout, spec: &SessionSpec) -> bool {
     if !spec.options.audio {
         return false;
@@ -327,7 +331,7 @@ fn spawn_xpra(
         layout,
         profile: &profile,
         clipboard: spec.options.clipboard,
-        audio: audio(layout, spec),
+        audio: spec.options.audio,
         picture: &cfg.picture,
         marker: &spec.marker,
     };
