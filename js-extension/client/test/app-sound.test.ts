@@ -12,13 +12,17 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { xpraAvailable, type XpraVersion } from "./helpers/session/xpra-server.js";
 import { appSession, SESSION_JSON, sleep, type AppSession } from "./helpers/app/session.js";
 
 const TEST_TIMEOUT_MS = 90_000;
+
+/** The runtime directories a PulseAudio client without XDG_RUNTIME_DIR makes (libpulse). */
+const pulseDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith("pulse-"));
+const pulseDirsBefore = new Set(pulseDirs());
 
 /** 3 s of a 440 Hz stereo tone, 48 kHz s16le, as a WAV file. */
 function toneWav(path: string): void {
@@ -74,7 +78,7 @@ function probe(s: AppSession): Promise<Probe> {
 }
 
 /** An Xpra session whose app plays the tone into its own PulseAudio; the page told it has sound. */
-function soundSession(version: XpraVersion, chromiumArgs: string[]): AppSession {
+function soundSession(version: XpraVersion, chromiumArgs: string[], untouched = false): AppSession {
   let dir = "";
   const ensure = (): string => {
     if (!dir) {
@@ -87,6 +91,10 @@ function soundSession(version: XpraVersion, chromiumArgs: string[]): AppSession 
   const session = appSession(version, {
     child: () => `sh -c 'while true; do paplay ${join(ensure(), "tone.wav")} || sleep 0.5; done'`,
     chromiumArgs,
+    untouched,
+    // As crates/fl-session/src/sound.rs writes it: no configure commands. 3.1's defaults run
+    // pactl without the session's address or runtime directory (a /tmp/pulse-XXXX each time).
+    xpraConf: `pulseaudio-configure-commands = ${version === "3.1" ? "true" : "none"}\n`,
     xpraArgs: () => [
       "--pulseaudio=yes",
       "--speaker=on",
@@ -160,14 +168,19 @@ for (const version of ["3.1", "6.5"] as const) {
 
 describe("sound in the page before a click (autoplay policy), Xpra 6.5", { skip: !xpraAvailable("6.5") && "no Xpra 6.5" }, () => {
   // Chromium's desktop default, said explicitly (a headless default could differ).
-  const s = soundSession("6.5", ["--autoplay-policy=document-user-activation-required"]);
+  // Untouched until the page is open: Playwright's evaluate is a user gesture (see AppSessionOptions).
+  const s = soundSession("6.5", ["--autoplay-policy=document-user-activation-required"], true);
 
   test("the page says 'Click to turn on sound' until a click, then plays", { timeout: TEST_TIMEOUT_MS }, async () => {
     const note = () => s.frame.evaluate(() => {
       const n = document.getElementById("sound-note");
       return n && !n.hidden ? n.textContent : null;
     });
-    await s.waitFor("the suspended state", 30_000, async () => (await probe(s)).state === "suspended");
+    await s.waitFor("the suspended state", 30_000, async () => {
+      const p = await probe(s);
+      s.logs.push(`probe: ${JSON.stringify(p)}`);
+      return p.state === "suspended";
+    });
     assert.equal(await note(), "Click to turn on sound");
     await s.frame.click("#screen", { position: { x: 300, y: 300 } });
     const p = await s.waitFor("440 Hz after the click", 40_000, async () => {
@@ -177,4 +190,10 @@ describe("sound in the page before a click (autoplay policy), Xpra 6.5", { skip:
     assert.equal(p.context, "running");
     assert.equal(await note(), null, "the note is gone");
   });
+});
+
+// Last, after every block's own stop: Xpra, its PulseAudio and pactl, paplay and Chromium each
+// kept to their session's directories.
+test("no PulseAudio client of these sessions left a directory in /tmp", () => {
+  assert.deepEqual(pulseDirs().filter((n) => !pulseDirsBefore.has(n)), []);
 });

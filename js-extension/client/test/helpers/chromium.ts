@@ -11,10 +11,18 @@
  * Everything started here is stopped by close(), and close() is safe to call twice and after a
  * failed start; a test runner that dies anyway still takes the browser down through an exit hook
  * that kills Chromium's process group (Playwright starts it as a group leader).
+ *
+ * Chromium's audio goes nowhere and touches nothing outside its own temp directory: without
+ * XDG_RUNTIME_DIR its PulseAudio library made a /tmp/pulse-XXXX directory and a cookie in the
+ * user's ~/.config/pulse (and may autospawn a sound server) at every AudioContext. It gets its
+ * own runtime directory and a PulseAudio address that does not exist (no autospawn then), so it
+ * plays into its fallback sink; the page's audio graph, which the sound tests read, runs the same.
  */
 import { createServer, type Server } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { extname, resolve, sep } from "node:path";
+import { tmpdir } from "node:os";
+import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type BrowserServer, type Page } from "playwright-core";
 
@@ -128,6 +136,16 @@ function killGroup(pid: number): void {
   }
 }
 
+/** This process's environment with Chromium's sound kept inside `runtime` (see the top). */
+function quietAudioEnv(runtime: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  env["XDG_RUNTIME_DIR"] = runtime;
+  env["PULSE_SERVER"] = `unix:${join(runtime, "no-sound-server")}`;
+  env["PULSE_COOKIE"] = join(runtime, "pulse-cookie");
+  return env;
+}
+
 /** Launch Chromium and the file server. Stop both with close(), in an after/finally hook. */
 export async function startChromium(opts: ChromiumOptions = {}): Promise<ChromiumSession> {
   const routes = new Map<string, { body: Uint8Array | string; type: string }>();
@@ -137,8 +155,10 @@ export async function startChromium(opts: ChromiumOptions = {}): Promise<Chromiu
   let server: BrowserServer | undefined;
   let browser: Browser | undefined;
   let pid = 0;
+  const runtime = mkdtempSync(join(tmpdir(), "fl-chromium-run-"));
   const onExit = (): void => {
     if (pid > 0) killGroup(pid);
+    rmSync(runtime, { recursive: true, force: true });
   };
   let closed = false;
   const close = async (): Promise<void> => {
@@ -150,6 +170,7 @@ export async function startChromium(opts: ChromiumOptions = {}): Promise<Chromiu
     } finally {
       // Whatever the steps above did, nothing of Chromium's group outlives the session.
       if (pid > 0) killGroup(pid);
+      rmSync(runtime, { recursive: true, force: true });
       process.off("exit", onExit);
       http.closeAllConnections();
       await new Promise<void>((ok) => http.close(() => ok()));
@@ -161,7 +182,10 @@ export async function startChromium(opts: ChromiumOptions = {}): Promise<Chromiu
       executablePath: CHROMIUM,
       headless: true,
       timeout: opts.launchTimeout ?? 30000,
-      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", ...(opts.args ?? [])],
+      // Audio in the browser process: Chromium's audio service process gets an emptied
+      // environment, which would undo quietAudioEnv.
+      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-features=AudioServiceOutOfProcess", ...(opts.args ?? [])],
+      env: quietAudioEnv(runtime),
     });
     pid = server.process().pid ?? 0;
     process.on("exit", onExit);

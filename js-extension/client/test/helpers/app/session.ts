@@ -44,11 +44,20 @@ export interface AppSessionOptions {
   readonly afterXpra?: (s: AppSession) => Promise<void>;
   /** Extra Chromium switches. */
   readonly chromiumArgs?: readonly string[];
+  /**
+   * The start waits for the page through its console alone ("xpra client: open") and never
+   * evaluates in it. Playwright evaluates with `userGesture: true`: one call that lands before
+   * the page's script has run leaves the frame with a user activation, and the autoplay policy
+   * then lets the page's sound start without a click.
+   */
+  readonly untouched?: boolean;
   /** Runs on the page's fresh context before the page opens: init scripts, bindings, listeners. */
   readonly prepare?: (context: BrowserContext, s: AppSession) => Promise<void>;
   /** More Xpra switches and environment (after the helper's own: a repeated switch overrides). */
   readonly xpraArgs?: () => readonly string[];
   readonly xpraEnv?: () => Readonly<Record<string, string>>;
+  /** The server's xpra.conf. */
+  readonly xpraConf?: string;
   /** session.json (default: SESSION_JSON of the version). */
   readonly sessionJson?: unknown;
   /** The page's files (default: the real dist/): a deliberately broken copy, to see a test fail. */
@@ -162,7 +171,7 @@ export function appSession(version: XpraVersion, opts: AppSessionOptions): AppSe
       // given, as the sidecar gives it): an empty one here, so it serves nothing else.
       www = mkdtempSync(join(tmpdir(), "fl-app-www-"));
       const extraArgs = [...(version === "3.1" ? [`--html=${www}`] : []), ...(opts.xpraArgs?.() ?? [])];
-      const xpra = (held.xpra = await startXpra(version, { child: opts.child(), extraArgs, ...(opts.xpraEnv ? { env: opts.xpraEnv() } : {}) }));
+      const xpra = (held.xpra = await startXpra(version, { child: opts.child(), extraArgs, ...(opts.xpraEnv ? { env: opts.xpraEnv() } : {}), ...(opts.xpraConf !== undefined ? { conf: opts.xpraConf } : {}) }));
       await opts.afterXpra?.(s);
       const server = (held.server = await startPageServer(xpra.socket, opts.sessionJson ?? SESSION_JSON[version], { dist }));
       const chromium = (held.chromium = await startChromium({ args: [...(opts.chromiumArgs ?? [])] }));
@@ -170,10 +179,14 @@ export function appSession(version: XpraVersion, opts: AppSessionOptions): AppSe
       context.on("console", (m) => logs.push(`console.${m.type()}: ${m.text()}`));
       context.on("weberror", (e) => logs.push(`page error: ${e.error().message}`));
       await opts.prepare?.(context, s);
+      let said = false;
+      if (opts.untouched) context.on("console", (m) => void (said ||= m.text() === "xpra client: open"));
       const page = (held.page = await context.newPage());
       await withTimeout(page.goto(server.origin + PARENT_PATH), 30_000, "the parent page");
       const frame = (held.frame = await poll("the session frame", 10_000, async () => page.frames().find((f) => f.url().endsWith(PAGE_PATH)), false));
-      const open = () => frame.evaluate(() => document.querySelector("#screen")?.getAttribute("data-state") === "open");
+      const open = opts.untouched
+        ? async () => said
+        : () => frame.evaluate(() => document.querySelector("#screen")?.getAttribute("data-state") === "open");
       await poll("the page open", 30_000, () => withTimeout(open(), 10_000, "the page's state"), false);
     },
     { timeout: START_TIMEOUT_MS },

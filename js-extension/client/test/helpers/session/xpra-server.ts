@@ -49,6 +49,8 @@ export interface StartOptions {
   readonly screen?: string;
   readonly extraArgs?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** The server's xpra.conf (in its private conf directory), as the sidecar writes one. */
+  readonly conf?: string;
   readonly readyTimeoutMs?: number;
 }
 
@@ -62,6 +64,7 @@ export async function startXpra(version: XpraVersion, o: StartOptions = {}): Pro
   for (const d of ["sockets", "conf", "cache", "config", "data", "runtime"]) {
     fs.mkdirSync(path.join(dir, d), { mode: 0o700 });
   }
+  if (o.conf !== undefined) fs.writeFileSync(path.join(dir, "conf", "xpra.conf"), o.conf, { mode: 0o600 });
   const socket = path.join(dir, "xpra.sock");
   const xauth = path.join(dir, "Xauthority");
   fs.writeFileSync(xauth, "", { mode: 0o600 });
