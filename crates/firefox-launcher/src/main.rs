@@ -6,6 +6,11 @@ mod doctor;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Firefox starts this program as the control extension's native messaging host, with
+    // exactly the host manifest's path and the extension's id as arguments.
+    if fl_control::host::called_by_firefox(&std::env::args_os().collect::<Vec<_>>()) {
+        return fl_control::host::run();
+    }
     let cli = cli::Cli::parse();
     let debug = cli.debug();
     let filter = if debug { "debug" } else { "info" };

@@ -144,6 +144,54 @@ pub struct CreateRequest {
     pub downloads: Option<String>,
 }
 
+/// What a session's Firefox shows: `GET /api/sessions/{port}/page`, and the answer to a goto.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageInfo {
+    pub url: String,
+    pub title: String,
+}
+
+/// The body of `POST /api/sessions/{port}/goto`: loads `url` in the session's tab and answers
+/// once it has loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GotoRequest {
+    pub url: String,
+}
+
+/// The body of `POST /api/sessions/{port}/evaluate`: JavaScript run in the session's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateRequest {
+    pub source: String,
+}
+
+/// The answer to an evaluate: the value as JSON, and where it ran: `page` (the page's own
+/// world, its globals visible) or `isolated` (the page's CSP forbids eval there: the DOM only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluateResult {
+    pub value: serde_json::Value,
+    pub world: String,
+}
+
+/// Something JupyterLab should do for the user, asked from code: `show` (open or focus the tab
+/// of the session on `port`: `s.show()`, a link opened by a kernel's `webbrowser`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: u64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub port: u16,
+}
+
+/// The answer to `GET /api/events?after=ID`: the events after `ID` (waited for when there are
+/// none yet), and the id to ask after next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventList {
+    pub events: Vec<Event>,
+    pub last: u64,
+}
+
 /// The answer to `DELETE /api/sessions/{port}`: how the session ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StopSummary {

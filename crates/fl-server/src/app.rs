@@ -5,9 +5,12 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 
-use crate::api::{create_session, delete_session, get_session, health, list_downloads, list_sessions, metrics};
+use crate::api::{
+    control_evaluate, control_goto, control_page, control_screenshot, create_session, delete_session, events, get_session, health,
+    list_downloads, list_sessions, metrics, show_session,
+};
 use crate::state::AppState;
 use crate::{auth, guard, page, proxy};
 
@@ -27,6 +30,9 @@ async fn no_sniffing(request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'"));
     }
+    // No other site's page may embed an answer (a screenshot as an <img>, say): such requests
+    // carry no Origin for the guard to refuse.
+    headers.insert(header::HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("same-origin"));
     response
 }
 
@@ -37,6 +43,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/sessions", get(list_sessions::list_sessions).post(create_session::create_session))
         .route("/api/sessions/{port}", get(get_session::get_session).delete(delete_session::delete_session))
         .route("/api/sessions/{port}/downloads", get(list_downloads::list_downloads))
+        .route("/api/sessions/{port}/page", get(control_page::page))
+        .route("/api/sessions/{port}/goto", post(control_goto::goto))
+        .route("/api/sessions/{port}/evaluate", post(control_evaluate::evaluate))
+        .route("/api/sessions/{port}/screenshot", get(control_screenshot::screenshot))
+        .route("/api/sessions/{port}/show", post(show_session::show_session))
+        .route("/api/events", get(events::events))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token));
     // Session pages get the client's CSP on every answer, a refused token's included.
     let sessions = Router::new()

@@ -59,6 +59,12 @@ pub enum ApiError {
     },
     #[error("{0}")]
     ClientUnavailable(String),
+    #[error("session on port {port}: {source}")]
+    Control {
+        port: u16,
+        #[source]
+        source: fl_control::ControlError,
+    },
     #[error("proxying to session on port {port} failed: {source}")]
     ProxyHttp {
         port: u16,
@@ -94,7 +100,20 @@ impl ApiError {
             Self::Start(_) => (S::INTERNAL_SERVER_ERROR, "start_failed"),
             Self::Upstream { .. } | Self::ProxyHttp { .. } => (S::BAD_GATEWAY, "upstream_unavailable"),
             Self::ClientUnavailable(_) => (S::SERVICE_UNAVAILABLE, "client_unavailable"),
+            Self::Control { source, .. } => control_status(source),
         }
+    }
+}
+
+fn control_status(e: &fl_control::ControlError) -> (StatusCode, &'static str) {
+    use fl_control::ControlError as C;
+    match e {
+        C::NotConnected { .. } => (StatusCode::SERVICE_UNAVAILABLE, "control_unavailable"),
+        C::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "control_timeout"),
+        // What the page or Firefox refused (a script's exception, a page that failed to load):
+        // the request was understood, the browser could not do it.
+        C::Failed { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "control_failed"),
+        C::Io { .. } | C::BadAnswer { .. } => (StatusCode::BAD_GATEWAY, "control_broken"),
     }
 }
 

@@ -117,6 +117,20 @@ fn connection_limits() -> ConnectionLimits {
     }
 }
 
+/// Firefox starts the control extension's host from a manifest in the user's home, which names
+/// this program (`fl-control`). Without it sessions run, and their control requests say why not.
+fn install_control_host() {
+    let home = std::env::var_os("HOME").map(PathBuf::from).filter(|h| h.is_absolute());
+    match (home, std::env::current_exe()) {
+        (Some(home), Ok(exe)) => match fl_control::write_host_manifest(&home, &exe) {
+            Ok(path) => tracing::debug!(path = %path.display(), "control host manifest written"),
+            Err(e) => tracing::warn!("sessions cannot be driven from code: cannot write the control host's manifest under {}: {e}", home.display()),
+        },
+        (None, _) => tracing::warn!("sessions cannot be driven from code: HOME is not an absolute path"),
+        (_, Err(e)) => tracing::warn!("sessions cannot be driven from code: cannot tell this program's path: {e}"),
+    }
+}
+
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     if let Some(token) = &options.state.token {
         crate::credentials::check_token_length(token)?;
@@ -134,6 +148,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let signals = shutdown_signals()?;
     crate::lifecycle::start_reaper(&state);
     let adopted = crate::recovery::recover(&state).await;
+    install_control_host();
     let (listener, address) = bind(&options.listen).await?;
     write_runtime_file(
         &options.home,

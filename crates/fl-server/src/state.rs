@@ -116,6 +116,8 @@ pub(crate) struct Inner {
     pub session_cookie: Option<String>,
     /// Firefox's window titles last read, per session.
     pub titles: crate::title::Titles,
+    /// What code asked JupyterLab to show (`crate::events`).
+    pub events: crate::events::Events,
 }
 
 /// Shared, cheaply clonable state of one running service.
@@ -142,6 +144,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 pool_changed: tokio::sync::Notify::new(),
                 titles: Default::default(),
+                events: Default::default(),
             }),
         }
     }
@@ -152,6 +155,10 @@ impl AppState {
 
     pub(crate) fn titles(&self) -> &crate::title::Titles {
         &self.inner.titles
+    }
+
+    pub(crate) fn events(&self) -> &crate::events::Events {
+        &self.inner.events
     }
 
     /// Cancelled when the service begins to shut down.

@@ -65,7 +65,7 @@ async fn urls_other_than_web_pages_are_refused() {
     let (state, _tmp) = state(None);
     let request = Request::post("/api/sessions")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(r#"{"url":"file:///etc/passwd"}"#))
+        .body(Body::from(r#"{"url":"javascript:alert(1)"}"#))
         .unwrap();
     let (status, _, json) = send(&state, request).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -83,6 +83,10 @@ async fn unknown_and_malformed_ports_are_404_and_400() {
         ("/sessions/4242/", StatusCode::NOT_FOUND, "not_found"),
         ("/sessions/..%2F/", StatusCode::BAD_REQUEST, "invalid_port"),
         ("/api/nothing", StatusCode::NOT_FOUND, "no_route"),
+        ("/api/sessions/4242/page", StatusCode::NOT_FOUND, "not_found"),
+        ("/api/sessions/4242/screenshot", StatusCode::NOT_FOUND, "not_found"),
+        ("/api/sessions/x/page", StatusCode::BAD_REQUEST, "invalid_port"),
+        ("/api/events?after=soon", StatusCode::BAD_REQUEST, "invalid_request"),
     ] {
         let (got, _, json) = send(&state, get(uri)).await;
         assert_eq!((got, json["code"].as_str().unwrap()), (status, code), "{uri}");
@@ -90,6 +94,16 @@ async fn unknown_and_malformed_ports_are_404_and_400() {
     let delete = Request::delete("/api/sessions/4242").body(Body::empty()).unwrap();
     let (status, _, json) = send(&state, delete).await;
     assert_eq!((status, json["code"].as_str().unwrap()), (StatusCode::NOT_FOUND, "not_found"));
+    // An unknown port is a 404 for every control route (with a body each accepts).
+    let control = [("/api/sessions/4242/goto", r#"{"url":"https://a/"}"#), ("/api/sessions/4242/evaluate", r#"{"source":"1"}"#)];
+    for (path, body) in control.into_iter().chain([("/api/sessions/4242/show", "{}")]) {
+        let post = Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap();
+        let (status, _, json) = send(&state, post).await;
+        assert_eq!((status, json["code"].as_str().unwrap()), (StatusCode::NOT_FOUND, "not_found"), "{path}");
+    }
+    // A new follower of the events gets the id to follow from, at once.
+    let (status, _, json) = send(&state, get("/api/events")).await;
+    assert_eq!((status, json), (StatusCode::OK, serde_json::json!({"events": [], "last": 0})));
 }
 
 #[tokio::test]
@@ -198,7 +212,8 @@ fn authed(method: &str, uri: &str) -> axum::http::request::Builder {
 async fn a_web_page_cannot_drive_the_api() {
     let (state, _tmp) = state(Some(TOKEN));
     // A cross-site fetch or form, even one that somehow carries the token.
-    for (method, uri) in [("POST", "/api/sessions"), ("DELETE", "/api/sessions/4242")] {
+    let control = [("POST", "/api/sessions/4242/goto"), ("POST", "/api/sessions/4242/evaluate")];
+    for (method, uri) in [("POST", "/api/sessions"), ("DELETE", "/api/sessions/4242")].into_iter().chain(control) {
         let request = authed(method, uri)
             .header(header::HOST, "127.0.0.1:8888")
             .header(header::ORIGIN, "https://evil.example")
@@ -318,6 +333,7 @@ async fn every_answer_is_data_that_no_browser_sniffs_or_runs() {
         authed("GET", "/api/health").body(Body::empty()).unwrap(),
         authed("GET", "/api/sessions").body(Body::empty()).unwrap(),
         authed("GET", "/api/sessions/4242").body(Body::empty()).unwrap(),
+        authed("GET", "/api/sessions/4242/screenshot").body(Body::empty()).unwrap(),
         authed("GET", "/nowhere").body(Body::empty()).unwrap(),
         get("/api/sessions"),
         get("/"),
@@ -328,6 +344,7 @@ async fn every_answer_is_data_that_no_browser_sniffs_or_runs() {
         assert_eq!(headers.get(header::X_CONTENT_TYPE_OPTIONS).map(|v| v.to_str().unwrap()), Some("nosniff"), "{uri} ({status})");
         let csp = headers.get(header::CONTENT_SECURITY_POLICY).map(|v| v.to_str().unwrap());
         assert_eq!(csp, Some("default-src 'none'"), "{uri} ({status})");
+        assert_eq!(headers.get("cross-origin-resource-policy").map(|v| v.to_str().unwrap()), Some("same-origin"), "{uri} ({status})");
     }
     // Session pages keep their own policy (the client's), with nosniff too.
     let (_, headers, _) = send(&state, get("/sessions/4242/")).await;

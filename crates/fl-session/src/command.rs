@@ -140,6 +140,8 @@ impl XpraCommand<'_> {
             // libpulse in a process of a user other than root autospawns `pulseaudio --start`,
             // which daemonizes out of the session's process group and outlives it.
             ("PULSE_SERVER", crate::sound::server_address(l)),
+            // Where the control extension's native host listens (Firefox passes its environment on).
+            (fl_control::SOCKET_ENV, l.control_socket().into()),
             // Xpra 3.1 reads the keymap through the core protocol unless told otherwise, and
             // mistakes AltGr's level there (the fifth column) for a second group's: a character
             // on AltGr ('[' on a German layout) typed without AltGr held came out as the base

@@ -57,6 +57,9 @@ const XPRA_HEADERS: &str = "Content-Security-Policy=default-src 'none'; base-uri
 X-Content-Type-Options=nosniff\n\
 Referrer-Policy=no-referrer\n";
 
+/// The control socket's name, as long as Xpra's (`xpra.sock`): where one fits, so does the other.
+pub(crate) const CONTROL_SOCKET: &str = "ctl.sock";
+
 impl Layout {
     pub fn new(root: PathBuf) -> Self {
         Self { root }
@@ -76,6 +79,11 @@ impl Layout {
     /// Xpra's websocket (and on 3.1 its placeholder page), on a unix socket only we can reach.
     pub fn xpra_socket(&self) -> PathBuf {
         self.sockets().join("xpra.sock")
+    }
+    /// Where the control extension's native host listens (`fl-control`): beside Xpra's socket,
+    /// and no longer, so a session whose Xpra socket fits in `sun_path` has a control socket too.
+    pub fn control_socket(&self) -> PathBuf {
+        self.sockets().join(CONTROL_SOCKET)
     }
     /// Empty on purpose: Debian's `/etc/xpra` adds a `start=` we must not run.
     pub fn conf(&self) -> PathBuf {
@@ -122,6 +130,7 @@ impl Layout {
         create_private_file(&self.xpra_www().join("index.html"), XPRA_PLACEHOLDER.as_bytes())?;
         create_private_file(&self.xpra_http_headers().join("10_firefox_launcher.txt"), XPRA_HEADERS.as_bytes())?;
         create_private_file(&self.xdg("config").join("user-dirs.dirs"), self.user_dirs(workspace).as_bytes())?;
+        fl_control::install_extension(profile)?;
         // Replaced, not created: a persistent profile keeps the last session's, which named
         // another staging directory.
         replace_file(&profile.join("user.js"), self.user_js().as_bytes())
@@ -136,7 +145,7 @@ impl Layout {
             ("browser.download.always_ask_before_handling_new_types", "false".to_owned()),
             ("browser.download.start_downloads_in_tmp_dir", "false".to_owned()),
         ];
-        let mut js = format!("{USER_JS}// Downloads: no dialog, into the session's staging directory; moved out when finished.\n");
+        let mut js = format!("{USER_JS}{}// Downloads: no dialog, into the session's staging directory; moved out when finished.\n", fl_control::USER_PREFS);
         for (name, value) in downloads {
             js.push_str(&format!("user_pref(\"{name}\", {value});\n"));
         }
@@ -286,6 +295,8 @@ mod tests {
         layout.populate(&layout.profile(), Path::new(r#"/work/a "$b`\"#)).unwrap();
         let user_js = std::fs::read_to_string(layout.profile().join("user.js")).unwrap();
         assert!(user_js.contains("toolkit.telemetry.enabled\", false"));
+        assert!(user_js.contains("xpinstall.signatures.required\", false"), "{user_js}");
+        assert!(layout.profile().join("extensions").join(fl_control::EXTENSION_ID).join("manifest.json").is_file());
         let staging = format!("user_pref(\"browser.download.dir\", \"{}/downloads\");", tmp.path().display());
         assert!(user_js.contains(&staging), "{user_js}");
         let dirs = std::fs::read_to_string(layout.xdg("config").join("user-dirs.dirs")).unwrap();

@@ -33,6 +33,11 @@ pub enum UpstreamError {
 }
 
 impl Upstream {
+    /// The control extension's socket of the same session (`Layout::control_socket`).
+    pub fn control_socket(&self) -> PathBuf {
+        self.socket.with_file_name(crate::layout::CONTROL_SOCKET)
+    }
+
     pub fn new(socket: PathBuf) -> Self {
         Self { socket }
     }

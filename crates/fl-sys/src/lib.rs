@@ -26,7 +26,7 @@ pub use proc::{
     ProcError, ProcIdentity, ProcessInfo, boot_id, find_by_env, group_members, process_info, scan,
 };
 pub use nix::errno::Errno;
-pub use shared_dir::{CheckedEntry, OwnFile, SharedDir, SharedFileError, SocketState, connect_own_socket};
+pub use shared_dir::{CheckedEntry, OwnFile, SharedDir, SharedFileError, SocketState, connect_own_socket, peer_uid};
 pub use signal::{Delivery, ProcessGroup, Signal, signal_process};
 pub use spawn::{Pipe, move_fd_in_child};
 pub use splice::{SplicePipe, shutdown_write};

@@ -270,6 +270,11 @@ pub fn connect_own_socket(path: &Path) -> Result<UnixStream, SharedFileError> {
     Ok(stream)
 }
 
+/// The uid of the process at the other end of a connected unix socket (`SO_PEERCRED`).
+pub fn peer_uid(stream: &UnixStream) -> Result<u32, Errno> {
+    getsockopt(stream, sockopt::PeerCredentials).map(|c| c.uid())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
