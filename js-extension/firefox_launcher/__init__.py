@@ -6,6 +6,7 @@
     s.goto("http://localhost:6006/")                              # waits for the load
     s.evaluate("document.querySelectorAll('a').length")           # a JSON value back
     s.screenshot()                                                # PNG; shown inline in a notebook
+    s.show()                                                      # its tab, in the user's JupyterLab
     s.stop()
 
 Every call goes to the user's own firefox-launcher service (the sidecar), found as its command
@@ -24,7 +25,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FirefoxLauncherError", "Screenshot", "Session", "attach", "sessions", "start"]
+__all__ = ["FirefoxLauncherError", "Screenshot", "Session", "attach", "open_url", "sessions", "start"]
 
 #: How long a request may take: a session's start waits for Firefox on screen.
 _TIMEOUT = 180.0
@@ -180,6 +181,12 @@ class Session:
             raise FirefoxLauncherError(f"the screenshot came back as {kind!r}, not a PNG")
         return Screenshot(payload)
 
+    def show(self) -> Session:
+        """Opens (or brings forward) the session's tab in the user's JupyterLab, so a person can
+        watch and take over."""
+        self._service.json("POST", f"{self._base}/show")
+        return self
+
     def stop(self) -> None:
         """Stops the session: Firefox, its display, its files. Stopping a stopped one is a no-op."""
         try:
@@ -199,6 +206,17 @@ def start(url: str | None = None, *, audio: bool | None = None) -> Session:
         body["audio"] = bool(audio)
     service = _Service()
     return Session(service, service.json("POST", "/api/sessions", body))
+
+
+def open_url(url: str) -> Session:
+    """Shows ``url`` in the user's newest session (a new one if none runs) and brings its tab
+    forward in JupyterLab: what ``webbrowser.open`` does in kernels and terminals of a Jupyter
+    server with this package (``BROWSER``)."""
+    running = sessions()
+    if not running:
+        return start(url).show()
+    newest = max(running, key=lambda s: str(s._view.get("created_at", "")))
+    return newest.goto(url).show()
 
 
 def sessions() -> list[Session]:

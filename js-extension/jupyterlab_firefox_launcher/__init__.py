@@ -1,8 +1,9 @@
 """JupyterLab side of firefox-launcher.
 
 Ships the labextension (launcher tile, sessions panel), the
-jupyter-server-proxy registration (see :mod:`.serverproxy`) and the
-bundled ``firefox-launcher`` sidecar binary.
+jupyter-server-proxy registration (see :mod:`.serverproxy`), the server
+extension that points kernels' and terminals' ``BROWSER`` at Firefox (see
+:mod:`.browser`) and the bundled ``firefox-launcher`` sidecar binary.
 """
 
 try:
@@ -13,3 +14,14 @@ except ImportError:  # running from a source tree that was never built
 
 def _jupyter_labextension_paths():
     return [{"src": "labextension", "dest": "jupyterlab-firefox-launcher"}]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "jupyterlab_firefox_launcher"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    """Kernels and terminals of this server open links in a Firefox session (``BROWSER``)."""
+    from .browser import install
+
+    install(serverapp)
