@@ -5,7 +5,8 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { IStartRequest, startRequestBody } from './options';
-import { healthApiUrl, sessionApiUrl, sessionsApiUrl } from './urls';
+import { eventsApiUrl, healthApiUrl, sessionApiUrl, sessionsApiUrl } from './urls';
+import { IEventList, parseEventList } from './events';
 import {
   describeError,
   ISession,
@@ -80,6 +81,19 @@ export class SidecarApi {
       `look up Firefox :${port}`
     );
     return parseSession(body);
+  }
+
+  /**
+   * `GET /api/events?after=<id>`: what code asked JupyterLab to show, waited
+   * for up to 20 s; without an id, at once, the id to follow from.
+   */
+  async events(after: number | null): Promise<IEventList> {
+    const body = await this._call(
+      eventsApiUrl(this._settings.baseUrl, after),
+      { method: 'GET' },
+      'follow the Firefox sidecar'
+    );
+    return parseEventList(body);
   }
 
   /** `DELETE /api/sessions/<port>` */

@@ -23,6 +23,7 @@ import {
 } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ILauncher } from '@jupyterlab/launcher';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { SidecarApi, SidecarError } from './api';
@@ -33,7 +34,9 @@ import {
   IDownload,
   revealPath
 } from './downloads';
+import { followEvents } from './events';
 import { firefoxIcon } from './icons';
+import { addOpenCommands } from './open';
 import { SessionManager } from './manager';
 import {
   asClipboardMode,
@@ -95,14 +98,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Start Firefox sessions from the JupyterLab launcher.',
   autoStart: true,
-  optional: [ILauncher, ICommandPalette, ISettingRegistry, ILayoutRestorer, ILabShell],
+  optional: [ILauncher, ICommandPalette, ISettingRegistry, ILayoutRestorer, ILabShell, IFileBrowserFactory],
   activate: (
     app: JupyterFrontEnd,
     launcher: ILauncher | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    fileBrowser: IFileBrowserFactory | null
   ) => {
     const serverSettings = app.serviceManager.serverSettings;
     const api = new SidecarApi(serverSettings);
@@ -201,11 +205,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
      * that cannot be sent (a relative downloadsDir with no known root) fails
      * the start, in words.
      */
-    const startSession = async (profile?: Profile | null) => {
+    const startSession = async (profile?: Profile | null, url?: string) => {
       let request: IStartRequest;
       try {
         request = {
-          url: options.startUrl,
+          url: url ?? options.startUrl,
           profile: profile ?? options.profile,
           clipboard: options.clipboard,
           downloads: resolveDownloadsDir(options.downloadsDir, roots),
@@ -311,7 +315,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return tab;
     };
 
-    const start = async (profile?: Profile) => {
+    const start = async (profile?: Profile, url?: string) => {
       // The "starting" toast appears only for starts that take a while: a
       // start refused at once goes straight to the error dialog (and a toast
       // dismissed right after being emitted can outlive its dismissal).
@@ -331,7 +335,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       // error itself, racing with the disposal.
       let reveal = () => {};
       const revealed = new Promise<void>(resolve => (reveal = resolve));
-      const starting = startSession(profile);
+      const starting = startSession(profile, url);
       if (options.openIn === 'browser-tab') {
         waiting = new WaitingTab({
           allowedPrefix: new URL(
@@ -543,7 +547,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         announce(session, download);
       }
     });
+    addOpenCommands(app, url => start(undefined, url), fileBrowser, palette);
     void manager.refresh();
+    // Code asks for a session's tab (`s.show()`, a kernel's `webbrowser.open`):
+    // it opens here, in JupyterLab (a browser tab would need a click).
+    void followEvents({
+      fetch: after => api.events(after),
+      onShow: async port => openTab(await sessionFromArgs({ port })),
+      signal: new AbortController().signal
+    });
     // Once per page: a sidecar of another version than this extension is said in words.
     api
       .health()

@@ -33,6 +33,12 @@ export function sessionsApiUrl(baseUrl: string): string {
   return joinUrl(baseUrl, PROXY_NAME, 'api', 'sessions');
 }
 
+/** `<baseUrl>firefox-launcher/api/events`, `?after=<id>` when following from an id. */
+export function eventsApiUrl(baseUrl: string, after: number | null): string {
+  const url = joinUrl(baseUrl, PROXY_NAME, 'api', 'events');
+  return after === null ? url : `${url}?after=${Math.max(0, Math.floor(after))}`;
+}
+
 /** `<baseUrl>firefox-launcher/api/sessions/<port>` */
 export function sessionApiUrl(baseUrl: string, port: number): string {
   return joinUrl(baseUrl, PROXY_NAME, 'api', 'sessions', String(checkPort(port)));
@@ -115,4 +121,23 @@ export function withClientOptions(clientUrl: string, options: IClientOptions): s
   }
   const q = query.toString();
   return q ? `${clientUrl}?${q}` : clientUrl;
+}
+
+/** A `file:///` URL for `path` (relative to the server's root), each segment percent-encoded. */
+export function fileUrl(serverRoot: string, path: string): string {
+  const root = serverRoot.replace(/\/+$/, '');
+  const segments = `${root}/${path}`.split('/').filter(s => s !== '' && s !== '.');
+  if (!root.startsWith('/') || segments.includes('..')) {
+    throw new Error(`cannot tell the file's absolute path (server root ${JSON.stringify(serverRoot)})`);
+  }
+  return 'file:///' + segments.map(encodeURIComponent).join('/');
+}
+
+/** What a person may type: a web address, with `https://` added when no scheme is given. */
+export function typedUrl(text: string): string | null {
+  const t = text.trim();
+  if (!t) {
+    return null;
+  }
+  return /^[a-z][a-z0-9+.-]*:/i.test(t) ? t : `https://${t}`;
 }

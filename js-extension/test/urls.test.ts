@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 
 import {
   absoluteUrl,
+  fileUrl,
   isSafeRelativePath,
   joinUrl,
   KEYBOARD_LAYOUT_PATTERN,
@@ -11,6 +12,7 @@ import {
   sessionClientUrl,
   sessionsApiUrl,
   sidecarRoot,
+  typedUrl,
   withClientOptions
 } from '../src/urls';
 
@@ -103,4 +105,17 @@ test('the schema\'s pattern is the one the code applies', () => {
   assert.equal(p.type, 'string');
   assert.equal(p.default, '');
   assert.equal(p.pattern, `^$|${KEYBOARD_LAYOUT_PATTERN.source}`);
+});
+
+test('an HTML file of the file browser becomes a file:/// URL of its absolute path', () => {
+  assert.equal(fileUrl('/home/alice', 'reports/a b#1.html'), 'file:///home/alice/reports/a%20b%231.html');
+  assert.equal(fileUrl('/home/alice/', './x.html'), 'file:///home/alice/x.html');
+  assert.throws(() => fileUrl('', 'x.html'), /absolute path/);
+  assert.throws(() => fileUrl('/home/alice', '../bob/x.html'), /absolute path/);
+});
+
+test('a typed address gets https:// when it names no scheme', () => {
+  assert.equal(typedUrl(' example.org/a '), 'https://example.org/a');
+  assert.equal(typedUrl('http://localhost:8787/status'), 'http://localhost:8787/status');
+  assert.equal(typedUrl('   '), null);
 });

@@ -671,7 +671,7 @@ async function assertSessionGone(session, procs) {
 }
 
 test('a sidecar error is shown in words and leaves no tab', { timeout: 120_000 }, async () => {
-  await setSettings({ startUrl: 'file:///etc/passwd', openIn: 'tab' });
+  await setSettings({ startUrl: 'javascript:alert(1)', openIn: 'tab' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
     const { page, tile, errors } = await openLab(context);
@@ -1670,5 +1670,92 @@ test('sound: a session started with the sound setting off has no sound: data-aud
 
   assert.equal((await sidecar(`api/sessions/${port}`, { method: 'DELETE' })).status, 200);
   await assertSessionGone(session, procs);
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
+/** POST/DELETE on the Jupyter server's own REST API, with its token. */
+async function jupyterApi(path, method, body) {
+  const res = await fetch(new URL(path, BASE), {
+    method,
+    headers: { Authorization: `token ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Runs `code` in the kernel `id` of the test Jupyter server, over its websocket from the JupyterLab
+ * page (as a notebook does; Node 20 has no WebSocket). Resolves with the reply's content and what
+ * the kernel printed.
+ */
+function runInKernel(page, id, code) {
+  const url = new URL(`api/kernels/${id}/channels?token=${TOKEN}`, BASE);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return page.evaluate(({ url, code }) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const msgId = crypto.randomUUID();
+    const printed = [];
+    const timer = setTimeout(() => reject(new Error(`no execute_reply in 120 s; printed: ${printed.join('')}`)), 120_000);
+    ws.onerror = () => reject(new Error('the kernel websocket failed'));
+    ws.onopen = () => ws.send(JSON.stringify({
+      header: { msg_id: msgId, username: 'e2e', session: crypto.randomUUID(), msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
+      parent_header: {}, metadata: {}, channel: 'shell',
+      content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true }
+    }));
+    ws.onmessage = e => {
+      const m = JSON.parse(e.data);
+      if (m.parent_header?.msg_id !== msgId) return;
+      if (m.msg_type === 'stream') printed.push(m.content.text);
+      if (m.msg_type === 'error') printed.push(`${m.content.ename}: ${m.content.evalue}`);
+      if (m.msg_type === 'execute_reply') {
+        clearTimeout(timer);
+        ws.close();
+        resolve({ reply: m.content, printed: printed.join('') });
+      }
+    };
+  }), { url: url.href, code });
+}
+
+test('a link a kernel opens (webbrowser.open) shows in a Firefox tab of JupyterLab, then in the same session', { timeout: 300_000 }, async t => {
+  const ours = await stopWhenDone(t);
+  await setSettings({ startUrl, openIn: 'tab' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
+  // The page follows the sidecar's events from its first request on; links opened before that
+  // are not replayed, so the kernel runs once the page follows.
+  const following = context.waitForEvent('response', {
+    predicate: r => /\/firefox-launcher\/api\/events$/.test(new URL(r.url()).pathname) && r.status() === 200,
+    timeout: 60_000
+  });
+  const { page, errors } = await openLab(context);
+  await following;
+  const kernel = await jupyterApi('api/kernels', 'POST', { name: 'python3' });
+  assert.equal(kernel.status, 201, `starting a kernel: ${JSON.stringify(kernel.body)}`);
+  t.after(() => jupyterApi(`api/kernels/${kernel.body.id}`, 'DELETE').catch(() => {}));
+  const nonce = randomBytes(6).toString('hex');
+  const links = [`${pageOrigin}/from-kernel-${nonce}-1`, `${pageOrigin}/from-kernel-${nonce}-2`];
+  const open = async link => {
+    const { reply, printed } = await runInKernel(page, kernel.body.id,
+      `import os, webbrowser\nprint(os.environ.get("BROWSER"))\nassert webbrowser.open(${JSON.stringify(link)}), "webbrowser.open said no"`);
+    log(`kernel: ${reply.status}; printed: ${printed.trim()}`);
+    assert.equal(reply.status, 'ok', `the kernel's webbrowser.open failed: ${printed}`);
+    assert.match(printed, /-m firefox_launcher %s/, 'the kernel has our BROWSER');
+  };
+
+  await open(links[0]);
+  const { port } = await firefoxTab(page);
+  ours.add(port);
+  const shown = await sidecar(`api/sessions/${port}/page`);
+  assert.equal(shown.body.url, links[0], `the session shows the link: ${JSON.stringify(shown.body)}`);
+  const frame = await clientFrame(page, port);
+  await waitFor('the link\'s page drawn in the tab', async () => isPageColour(await centrePixel(frame)), 60_000);
+
+  // The next link goes to the same session, whose tab is brought forward.
+  await open(links[1]);
+  await waitFor('the session to show the second link', async () => (await sidecar(`api/sessions/${port}/page`)).body.url === links[1], 60_000);
+  const { body: list } = await sidecar('api/sessions');
+  assert.deepEqual(list.sessions.map(s => s.port), [port], 'one session: the newest is reused');
+  assert.equal(await page.locator('.jp-FirefoxTab').count(), 1, 'one Firefox tab');
   assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
 });
