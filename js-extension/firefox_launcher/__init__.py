@@ -184,7 +184,7 @@ class Session:
     def show(self) -> Session:
         """Opens (or brings forward) the session's tab in the user's JupyterLab, so a person can
         watch and take over."""
-        self._service.json("POST", f"{self._base}/show")
+        self._service.json("POST", f"{self._base}/show", {})
         return self
 
     def stop(self) -> None:

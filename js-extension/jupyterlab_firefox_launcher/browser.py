@@ -34,6 +34,9 @@ def install(serverapp) -> None:
         os.environ["BROWSER"] = browser_value(os.environ.get("BROWSER"))
         serverapp.log.info("firefox-launcher: links opened by kernels and terminals go to Firefox (BROWSER=%s)", os.environ["BROWSER"])
 
-    from tornado.ioloop import IOLoop
+    loop = getattr(serverapp, "io_loop", None)
+    if loop is None:
+        from tornado.ioloop import IOLoop
 
-    IOLoop.current().add_callback(set_browser)
+        loop = IOLoop.current()
+    loop.add_callback(set_browser)
