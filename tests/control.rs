@@ -67,8 +67,14 @@ async fn a_session_is_driven_from_code(xpra: &str) {
     let session = server.client.start(Some(format!("{origin}/first"))).await.unwrap();
     let base = format!("/api/sessions/{}", session.port);
 
-    let page: PageInfo = ok(&server, Method::GET, &format!("{base}/page"), None).await;
-    assert_eq!(page, PageInfo { url: format!("{origin}/first"), title: "First page".into() });
+    // The session is ready once Firefox is on screen; its start page then hands over to the URL.
+    let mut page: PageInfo = ok(&server, Method::GET, &format!("{base}/page"), None).await;
+    let settled = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while (page.loading || page.url != format!("{origin}/first")) && std::time::Instant::now() < settled {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = ok(&server, Method::GET, &format!("{base}/page"), None).await;
+    }
+    assert_eq!(page, PageInfo { url: format!("{origin}/first"), title: "First page".into(), loading: false });
     let evaluated: EvaluateResult = ok(&server, Method::POST, &format!("{base}/evaluate"), Some(serde_json::json!({"source": "[document.title, window.pageVar]"}))).await;
     assert_eq!(evaluated.value, serde_json::json!(["First page", 42]));
     assert_eq!(evaluated.world, "page");

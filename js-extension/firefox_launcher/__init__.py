@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,21 @@ class Session:
     def _page(self) -> dict:
         return self._service.json("GET", f"{self._base}/page")
 
+    def _wait_for_first_page(self) -> None:
+        """A session is ready once Firefox is on screen; its own start page (a local file in the
+        session's directory) then hands over to the address. Waits until that has happened and
+        the page has loaded (at most ``_FIRST_LOAD`` seconds: a page that never finishes loading
+        is still returned)."""
+        deadline = time.monotonic() + _FIRST_LOAD
+        start_page = f"/session-{self.port}/start.html"
+        wanted = self._view.get("url") or "about:blank"
+        while time.monotonic() < deadline:
+            page = self._page()
+            handed_over = wanted == "about:blank" or not (page["url"] == "about:blank" or page["url"].endswith(start_page))
+            if handed_over and not page.get("loading"):
+                return
+            time.sleep(0.1)
+
     @property
     def url(self) -> str:
         """The URL the session's tab shows now."""
@@ -196,16 +212,22 @@ class Session:
                 raise
 
 
+#: How long :func:`start` waits for the session's first page to load, after Firefox is up.
+_FIRST_LOAD = 60.0
+
+
 def start(url: str | None = None, *, audio: bool | None = None) -> Session:
     """Starts a new session (at ``url``, or the service's start page) and returns it once
-    Firefox is on screen."""
+    Firefox is on screen and its first page has loaded."""
     body: dict[str, Any] = {}
     if url is not None:
         body["url"] = url
     if audio is not None:
         body["audio"] = bool(audio)
     service = _Service()
-    return Session(service, service.json("POST", "/api/sessions", body))
+    session = Session(service, service.json("POST", "/api/sessions", body))
+    session._wait_for_first_page()
+    return session
 
 
 def open_url(url: str) -> Session:

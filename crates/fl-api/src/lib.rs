@@ -149,6 +149,9 @@ pub struct CreateRequest {
 pub struct PageInfo {
     pub url: String,
     pub title: String,
+    /// The tab is still loading (a session just started, a page navigating on its own).
+    #[serde(default)]
+    pub loading: bool,
 }
 
 /// The body of `POST /api/sessions/{port}/goto`: loads `url` in the session's tab and answers

@@ -21,7 +21,7 @@ async function activeTab() {
 }
 
 function pageOf(tab) {
-  return { url: tab.url, title: tab.title };
+  return { url: tab.url, title: tab.title, loading: tab.status === "loading" };
 }
 
 /** Resolves when the tab's top frame has loaded after `start()`, rejects when it failed. */
