@@ -9,7 +9,7 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::{Server, TestHome, fake_xpra};
@@ -454,12 +454,17 @@ async fn stranger_race(xpra: &str, rounds: usize) {
     let config = serde_json::json!({"secrets": [nonce, token], "stop": stop_file, "max_seconds": 600});
     watch.send(&config.to_string()).await;
     assert_eq!(watch.line().await, "watching");
-    // The control for the sound servers' sockets: one of the test's, open to all, found by the
-    // watch as it finds theirs (by its name in /proc/net/unix).
-    let control_sound = stop.path().join("control/pulse/native");
-    std::fs::create_dir_all(control_sound.parent().unwrap()).unwrap();
-    let _control_sound = fl_sys::with_umask(0, || std::os::unix::net::UnixListener::bind(&control_sound).unwrap());
-    let mut sound_sockets = std::collections::BTreeSet::new();
+    // The controls for the sessions' private sockets (sound servers, control hosts): the test's
+    // own, open to all, found by the watch as it finds theirs (by name in /proc/net/unix).
+    let open_sockets = [stop.path().join("control/pulse/native"), stop.path().join("control/sock/ctl.sock")];
+    let _listeners: Vec<_> = open_sockets
+        .iter()
+        .map(|path| {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fl_sys::with_umask(0, || std::os::unix::net::UnixListener::bind(path).unwrap())
+        })
+        .collect();
+    let mut private_sockets = std::collections::BTreeSet::new();
 
     // The X servers of this service's sessions, pooled ones included, as they come and go: the
     // watch's verdicts are judged for these (another X server on the machine is not ours).
@@ -488,7 +493,16 @@ async fn stranger_race(xpra: &str, rounds: usize) {
         let cold = server.client.create(&cold).await.unwrap();
         for session in [&pooled, &cold] {
             assert!(session.audio, "control: the session has no sound server to probe: {session:?}");
-            sound_sockets.insert(Path::new(&session.dir).join("xdg/runtime/pulse/native"));
+            private_sockets.insert(Path::new(&session.dir).join("xdg/runtime/pulse/native"));
+        }
+        if round == 0 {
+            for session in [&pooled, &cold] {
+                // Control: the owner drives the session through the API (so its control host
+                // has listened, and the watch had it to try).
+                let page = server.client.request(hyper::Method::GET, &format!("/api/sessions/{}/page", session.port), &[], None).await.unwrap();
+                assert_eq!(page.status(), 200, "control: the owner cannot drive the session: {}", String::from_utf8_lossy(page.body()));
+                private_sockets.insert(Path::new(&session.dir).join("sock/ctl.sock"));
+            }
         }
         if round == 0 {
             let display: u32 = cold.display.as_deref().unwrap().trim_start_matches(':').parse().unwrap();
@@ -534,20 +548,23 @@ async fn stranger_race(xpra: &str, rounds: usize) {
     let into_ours: Vec<i32> = report["accepted_pids"].as_array().unwrap().iter().map(|p| p.as_i64().unwrap() as i32).filter(|p| ours.contains(p)).collect();
     assert!(into_ours.is_empty(), "the stranger got into the X servers {into_ours:?} of the sessions: {report}");
     assert_eq!(report["leaks"], serde_json::json!([]), "a start address or the token on a command line: {report}");
-    assert_no_sound_door(&report["sound"], &control_sound, &home.home(), &sound_sockets);
+    assert_no_private_door(&report["unix"], &open_sockets, &home.home(), &private_sockets);
 }
 
-/// The watch's connections to sound servers' sockets: the test's control answered it, every
-/// session's socket was tried, and no socket under the service's home let it in.
-fn assert_no_sound_door(sound: &serde_json::Value, control: &Path, home: &Path, sessions: &std::collections::BTreeSet<std::path::PathBuf>) {
-    let seen = sound.as_object().unwrap();
+/// The watch's connections to the sessions' private sockets (sound servers, control hosts): the
+/// test's open ones let it in, every session's socket was tried, and no socket under the
+/// service's home let it in.
+fn assert_no_private_door(unix: &serde_json::Value, open: &[PathBuf], home: &Path, sessions: &std::collections::BTreeSet<PathBuf>) {
+    let seen = unix.as_object().unwrap();
     let outcomes = |path: &Path| seen.get(path.to_str().unwrap()).cloned().unwrap_or_default();
-    assert!(outcomes(control)["connected"].as_u64().unwrap_or(0) > 0, "control: the watch did not get into the test's open sound socket: {sound}");
+    for control in open {
+        assert!(outcomes(control)["connected"].as_u64().unwrap_or(0) > 0, "control: the watch did not get into the test's open socket {}: {unix}", control.display());
+    }
     for socket in sessions {
-        assert!(seen.contains_key(socket.to_str().unwrap()), "control: the watch never tried the sound socket {}: {sound}", socket.display());
+        assert!(seen.contains_key(socket.to_str().unwrap()), "control: the watch never tried the socket {}: {unix}", socket.display());
     }
     let entered: Vec<_> = seen.iter().filter(|(path, o)| Path::new(path).starts_with(home) && o.get("connected").is_some()).collect();
-    assert!(entered.is_empty(), "the stranger connected to sessions' sound servers: {entered:?}");
+    assert!(entered.is_empty(), "the stranger connected to sessions' private sockets: {entered:?}");
 }
 
 /// The stranger's probe of one unix socket path: from the moment the path exists, it connects as
