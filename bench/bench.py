@@ -40,6 +40,7 @@ import threading
 import time
 from pathlib import Path
 
+import control
 import sound
 import stream
 
@@ -1393,8 +1394,8 @@ def main():
     ap.add_argument("--sound-paths", default=",".join(sound.PATHS), help="sound: which Xpra (own31: Debian's 3.1.3; own65: --xpra6)")
     ap.add_argument("--sound-trials", type=int, default=20, help="sound: tones timed per Xpra")
     ap.add_argument("--sound-rounds", type=int, default=3, help="sound: animation windows with sound on and with sound off, each")
-    ap.add_argument("--only", default="main,warm,proxy,stream,stream-tune,sound",
-                    help="comma-separated phases: main, warm, proxy, stream, stream-tune, sound")
+    ap.add_argument("--only", default="main,warm,proxy,stream,stream-tune,sound,control",
+                    help="comma-separated phases: main, warm, proxy, stream, stream-tune, sound, control")
     ap.add_argument("--command", default="scripts/bench")
     a = ap.parse_args()
     unknown = [p for p in a.stream_paths.split(",") if p not in stream.PATHS]
@@ -1474,16 +1475,20 @@ def main():
             stream.phase_stream_tune(ctx, res, Serve, log)
         if "sound" in phases:
             sound.phase_sound(ctx, res, Serve, log)
+        if "control" in phases:
+            control.phase_control(ctx, res, Serve, log)
         finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
         # The stream and sound phases alone write only their own sections; any other phase, the whole file.
         rows = []
-        if set(phases) <= {"stream", "sound"} and Path(ctx.output).exists():
+        if set(phases) <= {"stream", "sound", "control"} and Path(ctx.output).exists():
             if "stream" in phases:
                 rows += write_stream_section(ctx, res, started, finished)
         else:
             rows += write_report(ctx, res, started, finished)
         if "sound" in phases:
             rows += write_sound_section(ctx, res, started, finished)
+        if "control" in phases:
+            rows += control.write_section(ctx, res, started, finished, machine_info())
         json_out = ctx.tmp / "results.json"
         json_out.write_text(json.dumps({k: v for k, v in res.items() if not k.startswith("serve_log")}, indent=1, default=str))
         keep = os.environ.get("FL_BENCH_KEEP_JSON")

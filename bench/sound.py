@@ -22,6 +22,7 @@ import statistics
 from pathlib import Path
 
 import stream
+from sections import put_section
 
 PATHS = ("own31", "own65")
 VARIANTS = {
@@ -303,7 +304,7 @@ def write_section(ctx, res, started, finished, machine, xpra6_version, chromium)
     "## How each row is measured"), leaving the rest of the file as it is."""
     rows = report_rows(res)
     m = machine
-    lines = [BEGIN, "## Sound: Firefox's sound in the tab (issue 22)\n",
+    lines = ["## Sound: Firefox's sound in the tab (issue 22)\n",
              f"- **Command:** `{ctx.command}`",
              f"- **Date:** {started} → {finished} (UTC)",
              f"- **Machine:** {m['nproc']} CPUs ({m['cpu']}), {m['mem']} RAM, Linux {m['kernel']}",
@@ -315,22 +316,7 @@ def write_section(ctx, res, started, finished, machine, xpra6_version, chromium)
     for e in res.get("errors", []):
         if e.startswith("sound"):
             lines.append(f"- Error during the run: {e}")
-    lines.append(END)
-    section = "\n".join(lines) + "\n"
-    path = Path(ctx.output)
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + "\n" + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        for anchor in (stream_anchor(), "## How each row is measured"):
-            if anchor in text:
-                head, tail = text.split(anchor, 1)
-                text = head + section + "\n" + anchor + tail
-                break
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    put_section(ctx.output, BEGIN, END, lines, (stream_anchor(), "## How each row is measured"))
     return rows
 
 
