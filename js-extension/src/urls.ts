@@ -123,14 +123,20 @@ export function withClientOptions(clientUrl: string, options: IClientOptions): s
   return q ? `${clientUrl}?${q}` : clientUrl;
 }
 
-/** A `file:///` URL for `path` (relative to the server's root), each segment percent-encoded. */
+/**
+ * A `file:///` URL for `path` (relative to the server's root), each segment
+ * percent-encoded. Jupyter shortens a root inside the user's home to `~/...`:
+ * that stays `file:///~/...`, which the sidecar (the same user) expands.
+ */
 export function fileUrl(serverRoot: string, path: string): string {
   const root = serverRoot.replace(/\/+$/, '');
   const segments = `${root}/${path}`.split('/').filter(s => s !== '' && s !== '.');
-  if (!root.startsWith('/') || segments.includes('..')) {
+  const absolute = root.startsWith('/') || root === '~' || root.startsWith('~/');
+  if (!absolute || segments.includes('..')) {
     throw new Error(`cannot tell the file's absolute path (server root ${JSON.stringify(serverRoot)})`);
   }
-  return 'file:///' + segments.map(encodeURIComponent).join('/');
+  const encoded = segments.map(s => (s === '~' ? s : encodeURIComponent(s)));
+  return 'file:///' + encoded.join('/');
 }
 
 /** What a person may type: a web address, with `https://` added when no scheme is given. */

@@ -110,6 +110,8 @@ test('the schema\'s pattern is the one the code applies', () => {
 test('an HTML file of the file browser becomes a file:/// URL of its absolute path', () => {
   assert.equal(fileUrl('/home/alice', 'reports/a b#1.html'), 'file:///home/alice/reports/a%20b%231.html');
   assert.equal(fileUrl('/home/alice/', './x.html'), 'file:///home/alice/x.html');
+  assert.equal(fileUrl('~', 'work/x.html'), 'file:///~/work/x.html');
+  assert.equal(fileUrl('~/work', 'a b.html'), 'file:///~/work/a%20b.html');
   assert.throws(() => fileUrl('', 'x.html'), /absolute path/);
   assert.throws(() => fileUrl('/home/alice', '../bob/x.html'), /absolute path/);
 });

@@ -1757,5 +1757,62 @@ test('a link a kernel opens (webbrowser.open) shows in a Firefox tab of JupyterL
   const { body: list } = await sidecar('api/sessions');
   assert.deepEqual(list.sessions.map(s => s.port), [port], 'one session: the newest is reused');
   assert.equal(await page.locator('.jp-FirefoxTab').count(), 1, 'one Firefox tab');
+
+  // The same kernel drives the session with the package (the README's example): it finds the
+  // sidecar this Jupyter server started.
+  const { reply, printed } = await runInKernel(page, kernel.body.id,
+    `import json, firefox_launcher\ns = firefox_launcher.attach(${port})\nprint(json.dumps([s.title, s.evaluate("location.href"), len(s.screenshot())]))`);
+  assert.equal(reply.status, 'ok', `the package in the kernel: ${printed}`);
+  const [title, href, pngBytes] = JSON.parse(printed.trim().split('\n').pop());
+  assert.deepEqual([title, href], ['e2e page', links[1]]);
+  assert.ok(pngBytes > 1000, `a screenshot of ${pngBytes} bytes`);
+  assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
+});
+
+test('"Open URL in Firefox…" and "Open in Firefox" on an HTML file start sessions on them', { timeout: 300_000 }, async t => {
+  const ours = await stopWhenDone(t);
+  await setSettings({ startUrl, openIn: 'tab' });
+  const nonce = randomBytes(6).toString('hex');
+  const name = `fl-e2e-${nonce}.html`;
+  const [r, g, b] = PAGE_RGB;
+  const put = await jupyterApi(`api/contents/${name}`, 'PUT', {
+    type: 'file', format: 'text', content: `<!doctype html><title>Local file ${nonce}</title><body style="margin:0;background:rgb(${r},${g},${b})">`
+  });
+  assert.equal(put.status, 201, `creating ${name}: ${JSON.stringify(put.body)}`);
+  t.after(() => jupyterApi(`api/contents/${name}`, 'DELETE').catch(() => {}));
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  t.after(() => context.close().catch(() => {}));
+  const { page, errors } = await openLab(context);
+
+  // The file browser's context menu on the HTML file.
+  const item = page.locator('.jp-DirListing-item', { hasText: name });
+  if (!(await item.isVisible())) {
+    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="filebrowser"]').click();
+  }
+  await item.click({ button: 'right' });
+  await page.locator('.lm-Menu-item', { hasText: 'Open in Firefox' }).click();
+  const file = await firefoxTab(page);
+  ours.add(file.port);
+  const filePage = await waitFor('the file shown in its session', async () => {
+    const shown = (await sidecar(`api/sessions/${file.port}/page`)).body;
+    return shown?.title === `Local file ${nonce}` ? shown : null;
+  }, 60_000);
+  assert.match(filePage.url, new RegExp(`^file:///.+/${name.replace(/\./g, '\\.')}$`), 'a file:/// address of the absolute path');
+
+  // The palette's command asks for an address.
+  const typed = `${pageOrigin}/typed-${nonce}`;
+  await page.keyboard.press('Control+Shift+C');
+  await page.locator('.lm-CommandPalette-input').fill('Open URL in Firefox');
+  await page.keyboard.press('Enter');
+  const input = page.locator('.jp-Dialog input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(typed);
+  await page.keyboard.press('Enter');
+  const other = await waitFor('a second Firefox tab', async () => {
+    const ports = await page.locator('.jp-FirefoxTab[data-state="client"]').evaluateAll(ws => ws.map(w => Number(w.getAttribute('data-port'))));
+    return ports.find(p => p !== file.port) ?? null;
+  }, STARTED_MS);
+  ours.add(other);
+  await waitFor('the typed address shown', async () => (await sidecar(`api/sessions/${other}/page`)).body?.url === typed, 60_000);
   assert.deepEqual(errors, [], 'uncaught errors in JupyterLab');
 });

@@ -45,13 +45,42 @@ pub(crate) fn validate_url(url: String) -> Result<String, ApiError> {
     };
     match why {
         Some(why) => Err(ApiError::InvalidUrl { url: url.chars().take(200).collect(), why }),
-        None => Ok(url),
+        None => Ok(expand_home(url, std::env::var_os("HOME").as_deref().map(std::path::Path::new))),
+    }
+}
+
+/// `file:///~/...` names a file in the user's home: JupyterLab knows its root directory only as
+/// `~/...` when it lies there (Jupyter shortens it so), and the service runs as the same user.
+fn expand_home(url: String, home: Option<&std::path::Path>) -> String {
+    const UNRESERVED: &[u8] = b"-._~/";
+    match (url.strip_prefix("file:///~/"), home.and_then(|h| h.to_str()).filter(|h| h.starts_with('/'))) {
+        (Some(rest), Some(home)) => {
+            let mut encoded = String::from("file://");
+            for b in home.trim_end_matches('/').bytes() {
+                if b.is_ascii_alphanumeric() || UNRESERVED.contains(&b) {
+                    encoded.push(b as char);
+                } else {
+                    encoded.push_str(&format!("%{b:02X}"));
+                }
+            }
+            format!("{encoded}/{rest}")
+        }
+        _ => url,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_under_the_home_is_named_by_its_absolute_path() {
+        let home = Some(std::path::Path::new("/home/a b"));
+        assert_eq!(expand_home("file:///~/work/x.html".into(), home), "file:///home/a%20b/work/x.html");
+        assert_eq!(expand_home("file:///srv/x.html".into(), home), "file:///srv/x.html");
+        assert_eq!(expand_home("https://a/~/x".into(), home), "https://a/~/x");
+        assert_eq!(expand_home("file:///~/x".into(), None), "file:///~/x");
+    }
 
     #[test]
     fn only_web_urls_pass() {
