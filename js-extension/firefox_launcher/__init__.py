@@ -98,11 +98,34 @@ class _Service:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        repeatable = method in ("GET", "DELETE") or path.endswith("/show")
+        try:
+            try:
+                response, payload = self._exchange(method, path, data, headers, timeout)
+            except (BrokenPipeError, ConnectionResetError):
+                # The service closed the connection as the request went out: once more on a new
+                # one, for requests that may be repeated.
+                if not repeatable:
+                    raise
+                response, payload = self._exchange(method, path, data, headers, timeout)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            raise FirefoxLauncherError(f"{method} {path} to the firefox-launcher service at {self.address} failed: {e}") from None
+        if response.status >= 400:
+            try:
+                error = json.loads(payload)
+                raise FirefoxLauncherError(str(error["error"]), str(error.get("code", "")), response.status)
+            except (ValueError, KeyError, TypeError):
+                raise FirefoxLauncherError(f"{method} {path}: HTTP {response.status}", "", response.status) from None
+        return response.getheader("Content-Type", ""), payload
+
+    def _exchange(self, method: str, path: str, data, headers: dict, timeout: float):
         connection = self._connection(timeout)
         try:
             connection.request(method, path, body=data, headers=headers)
             response = connection.getresponse()
-            payload = response.read()
+            return response, response.read()
+        except (BrokenPipeError, ConnectionResetError):
+            raise
         except (ConnectionRefusedError, FileNotFoundError) as e:
             raise FirefoxLauncherError(
                 f"the firefox-launcher service at {self.address} does not answer ({e}): it has stopped; "
@@ -113,13 +136,6 @@ class _Service:
             raise FirefoxLauncherError(f"{method} {path} to the firefox-launcher service at {self.address} failed: {e}") from None
         finally:
             connection.close()
-        if response.status >= 400:
-            try:
-                error = json.loads(payload)
-                raise FirefoxLauncherError(str(error["error"]), str(error.get("code", "")), response.status)
-            except (ValueError, KeyError, TypeError):
-                raise FirefoxLauncherError(f"{method} {path}: HTTP {response.status}", "", response.status) from None
-        return response.getheader("Content-Type", ""), payload
 
     def json(self, method: str, path: str, body: Any = None, timeout: float = _TIMEOUT) -> Any:
         return json.loads(self.call(method, path, body, timeout)[1])

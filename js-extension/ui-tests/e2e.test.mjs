@@ -1799,8 +1799,10 @@ test('"Open URL in Firefox…" and "Open in Firefox" on an HTML file start sessi
   }, 60_000);
   assert.match(filePage.url, new RegExp(`^file:///.+/${name.replace(/\./g, '\\.')}$`), 'a file:/// address of the absolute path');
 
-  // The palette's command asks for an address.
+  // The palette's command asks for an address (the keys go to JupyterLab, not to the Firefox tab
+  // that has the focus now).
   const typed = `${pageOrigin}/typed-${nonce}`;
+  await item.click();
   await page.keyboard.press('Control+Shift+C');
   await page.locator('.lm-CommandPalette-input').fill('Open URL in Firefox');
   await page.keyboard.press('Enter');
