@@ -114,7 +114,7 @@ impl XpraCommand<'_> {
         if self.version.is_modern() && Path::new(XKB_RULES).is_dir() {
             env.push(("XPRA_XKB_CONFIG_ROOT", XKB_RULES.into()));
         }
-        env.extend(crate::sound::env(self.audio, self.version, self.xpra));
+        env.extend(crate::sound::env(self.layout, self.audio, self.version, self.xpra));
         env
     }
 

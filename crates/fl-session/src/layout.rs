@@ -93,6 +93,14 @@ impl Layout {
     pub fn write_xpra_conf(&self, text: &str) -> std::io::Result<()> {
         create_private_file(&self.conf().join("xpra.conf"), text.as_bytes())
     }
+    /// Xpra 3.1's sound process runs through this script (`xpra31_sound.py`: why).
+    pub fn xpra31_sound_script(&self) -> PathBuf {
+        self.root.join("xpra31-sound.py")
+    }
+    /// Writes a private file the session's programs read (it must not exist yet).
+    pub fn write_private(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+        create_private_file(path, contents)
+    }
     pub fn xauthority(&self) -> PathBuf {
         self.root.join("Xauthority")
     }

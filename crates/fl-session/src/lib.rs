@@ -335,9 +335,7 @@ fn spawn_xpra(
         picture: &cfg.picture,
         marker: &spec.marker,
     };
-    if let Some(conf) = sound::xpra_conf(version, command.audio) {
-        layout.write_xpra_conf(&conf).map_err(|source| StartError::Prepare { path: layout.conf(), source })?;
-    }
+    sound::write_files(layout, version, command.audio).map_err(|(path, source)| StartError::Prepare { path, source })?;
     // Xpra's output goes to a file in the session directory, never to a pipe nobody reads.
     let log = std::fs::OpenOptions::new().append(true).create_new(true).open(layout.log()).map_err(prepare_error)?;
     let log_err = log.try_clone().map_err(prepare_error)?;

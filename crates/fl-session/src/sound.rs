@@ -95,14 +95,14 @@ fn pulseaudio_command(layout: &Layout, marker: &str) -> String {
 
 /// Xpra's environment for a session with sound: our address stands (3.1 would set its private
 /// one), no bell is played into the session at each stream start, and 3.1 runs its sound process
-/// with its own interpreter.
-pub(crate) fn env(on: bool, version: crate::XpraVersion, xpra: &Path) -> Vec<(&'static str, OsString)> {
+/// with its own interpreter, through [`Layout::xpra31_sound_script`].
+pub(crate) fn env(layout: &Layout, on: bool, version: crate::XpraVersion, xpra: &Path) -> Vec<(&'static str, OsString)> {
     if !on {
         return Vec::new();
     }
     let mut env = vec![("XPRA_PRIVATE_PULSEAUDIO", "0".into()), ("XPRA_NEW_STREAM_SOUND", "0".into())];
     if !version.is_modern()
-        && let Some(command) = sound_command(xpra)
+        && let Some(command) = sound_command(&layout.xpra31_sound_script(), xpra)
     {
         env.push(("XPRA_SOUND_COMMAND", command));
     }
@@ -113,12 +113,17 @@ pub(crate) fn env(on: bool, version: crate::XpraVersion, xpra: &Path) -> Vec<(&'
 /// on PATH (the interpreter's name, not its path), and the first `python3.11` on a Jupyter
 /// server's PATH is its virtualenv's, which has neither `xpra` nor `gi`: the sound query fails
 /// ("failed to query sound subsystem") and the session has no sound. The interpreter that runs
-/// the server is the one its script names. 6.x runs `sys.executable` itself. `None` when the
+/// the server is the one its script names; a Python one runs `script` (`xpra31_sound.py`), which
+/// mends 3.1's sound queue and then runs Xpra. 6.x runs `sys.executable` itself. `None` when the
 /// executable names no absolute interpreter (then Xpra's default is all there is).
-fn sound_command(xpra: &Path) -> Option<OsString> {
+fn sound_command(script: &Path, xpra: &Path) -> Option<OsString> {
     let interpreter = interpreter_of(xpra)?;
     let quote = |p: &Path| crate::layout::shlex_quote(&p.to_string_lossy());
-    Some(format!("{} {}", quote(&interpreter), quote(xpra)).into())
+    let python = interpreter.file_name().is_some_and(|n| n.to_string_lossy().starts_with("python"));
+    Some(match python {
+        true => format!("{} {} {}", quote(&interpreter), quote(script), quote(xpra)),
+        false => format!("{} {}", quote(&interpreter), quote(xpra)),
+    }.into())
 }
 
 /// The absolute interpreter a script's `#!` line names (`#!/usr/bin/python3` → `/usr/bin/python3`).
@@ -135,9 +140,24 @@ fn interpreter_of(script: &Path) -> Option<PathBuf> {
 /// The session's `xpra.conf`: no configure commands (they set default sinks we do not have). On
 /// the command line the option would add to Xpra's defaults instead of replacing them; 3.1 runs
 /// each as a shell command, 6.x takes `none`.
-pub(crate) fn xpra_conf(version: crate::XpraVersion, on: bool) -> Option<String> {
+fn xpra_conf(version: crate::XpraVersion, on: bool) -> Option<String> {
     on.then(|| format!("pulseaudio-configure-commands = {}\n", if version.is_modern() { "none" } else { "true" }))
 }
+
+/// Writes what a session's sound needs besides Xpra's command line: its `xpra.conf` and, on 3.1,
+/// the script its sound process runs through. Fails with the path it could not write.
+pub(crate) fn write_files(layout: &Layout, version: crate::XpraVersion, on: bool) -> Result<(), (PathBuf, std::io::Error)> {
+    let Some(conf) = xpra_conf(version, on) else { return Ok(()) };
+    layout.write_xpra_conf(&conf).map_err(|e| (layout.conf(), e))?;
+    if !version.is_modern() {
+        let script = layout.xpra31_sound_script();
+        layout.write_private(&script, XPRA31_SOUND.as_bytes()).map_err(|e| (script, e))?;
+    }
+    Ok(())
+}
+
+/// `xpra31_sound.py`, which mends Xpra 3.1's sound queue (its docstring says how).
+const XPRA31_SOUND: &str = include_str!("xpra31_sound.py");
 
 #[cfg(test)]
 mod tests {
@@ -174,13 +194,19 @@ mod tests {
         };
         let sh = script("sh-xpra", "#!/bin/sh -e\nexec true\n");
         let v = |major| crate::XpraVersion { major, minor: 1, patch: 0 };
-        let command = |xpra: &Path, major| env(true, v(major), xpra).into_iter().find(|(k, _)| *k == "XPRA_SOUND_COMMAND").map(|(_, c)| c);
+        let layout = Layout::new("/s".into());
+        let command = |xpra: &Path, major| env(&layout, true, v(major), xpra).into_iter().find(|(k, _)| *k == "XPRA_SOUND_COMMAND").map(|(_, c)| c);
         assert_eq!(command(&sh, 3), Some(format!("'/bin/sh' '{}'", sh.display()).into()));
+        // A Python interpreter runs the script that mends 3.1's sound queue, then Xpra.
+        if Path::new("/usr/bin/python3").is_file() {
+            let py = script("py-xpra", "#!/usr/bin/python3\nimport xpra\n");
+            assert_eq!(command(&py, 3), Some(format!("'/usr/bin/python3' '/s/xpra31-sound.py' '{}'", py.display()).into()));
+        }
         assert_eq!(command(&sh, 6), None, "6.x runs sys.executable itself");
         assert_eq!(command(&script("env-xpra", "#!python3\n"), 3), None, "a relative interpreter is PATH's again");
         assert_eq!(command(&script("elf", "\x7fELF"), 3), None);
         assert_eq!(command(&dir.path().join("absent"), 3), None);
-        assert!(env(false, v(3), &sh).is_empty());
+        assert!(env(&layout, false, v(3), &sh).is_empty());
     }
 
     #[test]
