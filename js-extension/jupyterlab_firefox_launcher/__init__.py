@@ -3,7 +3,8 @@
 Ships the labextension (launcher tile, sessions panel), the
 jupyter-server-proxy registration (see :mod:`.serverproxy`), the server
 extension that points kernels' and terminals' ``BROWSER`` at Firefox (see
-:mod:`.browser`) and the bundled ``firefox-launcher`` sidecar binary.
+:mod:`.browser`) and turns Nagle's delay off on the proxied websockets (see
+:mod:`.nodelay`), and the bundled ``firefox-launcher`` sidecar binary.
 """
 
 try:
@@ -21,7 +22,10 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    """Kernels and terminals of this server open links in a Firefox session (``BROWSER``)."""
-    from .browser import install
+    """Kernels and terminals of this server open links in a Firefox session (``BROWSER``), and
+    the sidecar's websockets reach the browser without Nagle's delay (see :mod:`.nodelay`)."""
+    from . import browser, nodelay
 
-    install(serverapp)
+    browser.install(serverapp)
+    if not nodelay.install():
+        serverapp.log.info("firefox-launcher: jupyter-server-proxy is not installed; websockets left as they are")
