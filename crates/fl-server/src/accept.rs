@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -184,8 +184,23 @@ impl HttpBody for Tracked {
     }
 }
 
+/// Request bodies up to this size are read before routing. hyper closes a connection whose
+/// request body was not read by the time the response went out, so a route that ignores its body
+/// (a `POST` with `{}`, a `DELETE` with one) would cost a keep-alive client its connection, and
+/// its next request a broken pipe. Larger bodies (proxied uploads) stream as they come.
+const READ_FIRST: u64 = 64 * 1024;
+
 async fn handle(router: Router, busy: Busy, request: hyper::Request<Incoming>) -> Result<Response, Infallible> {
-    let response = router.oneshot(request.map(Body::new)).await?;
+    let (parts, body) = request.into_parts();
+    let body = match body.size_hint().exact() {
+        Some(1..=READ_FIRST) => match http_body_util::BodyExt::collect(body).await {
+            Ok(collected) => Body::from(collected.to_bytes()),
+            // A body cut short is never handed on as a shorter (or empty) one.
+            Err(error) => return Ok(crate::error::ApiError::InvalidRequest(format!("the request's body could not be read: {error}")).into_response()),
+        },
+        _ => Body::new(body),
+    };
+    let response = router.oneshot(Request::from_parts(parts, body)).await?;
     Ok(response.map(|body| Body::new(Tracked { body, _busy: busy })))
 }
 

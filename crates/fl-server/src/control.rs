@@ -32,7 +32,3 @@ pub(crate) fn answer_as<T: serde::de::DeserializeOwned>(port: u16, op: &str, val
     })
 }
 
-/// A small JSON body as `T`.
-pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::InvalidJson(e.to_string()))
-}

@@ -1,6 +1,7 @@
 //! The accept loop on a real socket, with small limits so each case runs in about a second:
 //! a flood of idle connections does not lock a request out, silent and trickling connections are
-//! closed, websockets still upgrade, and shutdown stops accepting.
+//! closed, websockets still upgrade, a request whose body its route ignores keeps its connection,
+//! and shutdown stops accepting.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -40,7 +41,10 @@ struct Service {
 async fn start() -> Service {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let router = Router::new().route("/", get(|| async { "ok" })).route("/upgrade", get(echo_upgrade));
+    let router = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .route("/ignores-its-body", axum::routing::post(|| async { "ok" }))
+        .route("/upgrade", get(echo_upgrade));
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(serve_connections(listener, router, LIMITS, shutdown.clone()));
     Service { address, shutdown, task }
@@ -158,4 +162,42 @@ async fn shutdown_stops_accepting_and_closes_idle_connections() {
     tokio::time::timeout(Duration::from_secs(1), service.task).await.expect("serve_connections returned").unwrap();
     assert!(closed_within(&mut idle, Duration::from_millis(100)).await, "an idle connection outlived shutdown");
     assert!(TcpStream::connect(service.address).await.is_err(), "still accepting after shutdown");
+}
+
+/// Reads one response (headers and a `Content-Length` body) from a kept-alive connection.
+async fn read_response(stream: &mut TcpStream) -> Option<String> {
+    let mut text = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        let head_end = text.windows(4).position(|w| w == b"\r\n\r\n");
+        if let Some(end) = head_end {
+            let head = String::from_utf8_lossy(&text[..end]).to_string();
+            let length: usize = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))?;
+            if text.len() >= end + 4 + length {
+                return Some(head);
+            }
+        }
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+            Ok(Ok(n @ 1..)) => text.extend_from_slice(&buf[..n]),
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_whose_route_ignores_its_body_keeps_its_connection() {
+    let service = start().await;
+    let mut stream = TcpStream::connect(service.address).await.unwrap();
+    // The body comes a moment after the headers, as from a client that writes them separately.
+    stream.write_all(b"POST /ignores-its-body HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream.write_all(b"{}").await.unwrap();
+    let first = read_response(&mut stream).await.expect("an answer to the POST");
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    // The same connection serves the next request (hyper closes it when a body was left unread).
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("the connection is still open for a second request");
+    let second = read_response(&mut stream).await.expect("the kept-alive connection answers a second request");
+    assert!(second.starts_with("HTTP/1.1 200"), "{second}");
+    service.shutdown.cancel();
+    service.task.await.unwrap();
 }

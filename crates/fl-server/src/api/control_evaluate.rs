@@ -4,23 +4,20 @@
 //! API's token), and it is their browser.
 
 use axum::Json;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use bytes::Bytes;
 use fl_api::{EvaluateRequest, EvaluateResult};
 
-use crate::control::{ANSWER, answer_as, ask, parse_body};
+use crate::control::{ANSWER, answer_as, ask};
+use super::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) async fn evaluate(
     State(state): State<AppState>,
     Path(port): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<EvaluateRequest>,
 ) -> Result<Json<EvaluateResult>, ApiError> {
     let port = super::parse_port(&port)?;
-    let body = body.map_err(|_| ApiError::BodyTooLarge(super::BODY_LIMIT))?;
-    let request: EvaluateRequest = parse_body(&body)?;
     let mut params = serde_json::Map::new();
     params.insert("source".into(), request.source.into());
     let value = ask(&state, port, "evaluate", params, ANSWER).await?;

@@ -3,23 +3,20 @@
 //! passes the same check as a new session's.
 
 use axum::Json;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use bytes::Bytes;
 use fl_api::{GotoRequest, PageInfo};
 
-use crate::control::{LOAD, answer_as, ask, parse_body};
+use crate::control::{LOAD, answer_as, ask};
+use super::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) async fn goto(
     State(state): State<AppState>,
     Path(port): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<GotoRequest>,
 ) -> Result<Json<PageInfo>, ApiError> {
     let port = super::parse_port(&port)?;
-    let body = body.map_err(|_| ApiError::BodyTooLarge(super::BODY_LIMIT))?;
-    let request: GotoRequest = parse_body(&body)?;
     let url = super::validate_url(request.url)?;
     let mut params = serde_json::Map::new();
     params.insert("url".into(), url.into());

@@ -5,23 +5,20 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use std::path::{Component, Path, PathBuf};
 
-use bytes::Bytes;
 use fl_api::{CreateRequest, Profile, SessionView};
 use fl_session::SessionOptions;
 
+use super::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) async fn create_session(
     State(state): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<CreateRequest>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
-    let body = body.map_err(|_| ApiError::BodyTooLarge(super::BODY_LIMIT))?;
-    let request = parse_body(&body)?;
     let url = match request.url.clone() {
         Some(url) => super::validate_url(url)?,
         None => state.options().default_url.clone(),
@@ -88,16 +85,13 @@ fn validate_folder(dir: &str) -> Result<PathBuf, ApiError> {
     }
 }
 
-fn parse_body(body: &[u8]) -> Result<CreateRequest, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(CreateRequest::default());
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::InvalidJson(e.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_body(body: &[u8]) -> Result<CreateRequest, ApiError> {
+        super::super::body::parse(body)
+    }
 
     #[test]
     fn empty_bodies_mean_defaults_and_bad_json_is_an_error() {

@@ -1,5 +1,6 @@
 //! REST handlers, one file each. Each opens with what it requires and what it changes.
 
+pub(crate) mod body;
 pub(crate) mod control_evaluate;
 pub(crate) mod control_goto;
 pub(crate) mod control_page;

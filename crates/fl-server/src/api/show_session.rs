@@ -7,9 +7,8 @@ use axum::extract::{Path, State};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The body (`{}` or nothing) is read, not looked at: a request left unread would cost its
-/// client the connection.
-pub(crate) async fn show_session(State(state): State<AppState>, Path(port): Path<String>, _body: bytes::Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+/// The body (`{}` or nothing) is not looked at (the accept loop has read it: `accept.rs`).
+pub(crate) async fn show_session(State(state): State<AppState>, Path(port): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let port = super::parse_port(&port)?;
     let (_, activity) = state.upstream(port)?;
     activity.touch();
