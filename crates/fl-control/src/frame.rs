@@ -14,13 +14,18 @@ pub fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
         0 => return Ok(None),
         _ => r.read_exact(&mut len[1..])?,
     }
+    let mut body = body_for(len)?;
+    r.read_exact(&mut body)?;
+    Ok(Some(body))
+}
+
+/// The buffer for a frame whose length prefix is `len`, refused over [`MAX_FRAME`].
+fn body_for(len: [u8; 4]) -> io::Result<Vec<u8>> {
     let len = u32::from_ne_bytes(len) as usize;
     if len > MAX_FRAME {
         return Err(io::Error::new(io::ErrorKind::InvalidData, format!("a frame of {len} bytes is over the {MAX_FRAME}-byte limit")));
     }
-    let mut body = vec![0; len];
-    r.read_exact(&mut body)?;
-    Ok(Some(body))
+    Ok(vec![0; len])
 }
 
 /// Writes one frame and flushes it.
@@ -40,11 +45,7 @@ pub async fn read_frame_async(r: &mut (impl tokio::io::AsyncRead + Unpin)) -> io
         0 => return Ok(None),
         _ => r.read_exact(&mut len[1..]).await?,
     };
-    let len = u32::from_ne_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("a frame of {len} bytes is over the {MAX_FRAME}-byte limit")));
-    }
-    let mut body = vec![0; len];
+    let mut body = body_for(len)?;
     r.read_exact(&mut body).await?;
     Ok(Some(body))
 }

@@ -70,16 +70,27 @@ fn serve() -> Result<(), HostError> {
 }
 
 /// Binds `path` with no access for anyone else; a dead socket left by an earlier host of the
-/// same session is replaced, a live one is not.
+/// same session is replaced, a live one is not (the bind then fails).
 fn listen(path: &Path) -> std::io::Result<UnixListener> {
     let bind = || fl_sys::with_umask(0o177, || UnixListener::bind(path));
     match bind() {
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && UnixStream::connect(path).is_err() => {
-            std::fs::remove_file(path)?;
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            remove_dead(path)?;
             bind()
         }
         other => other,
     }
+}
+
+/// Removes the socket at `path` if it is ours and nothing accepts on it, and only while it is
+/// still the entry that was checked.
+fn remove_dead(path: &Path) -> std::io::Result<()> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return Ok(()) };
+    let dir = fl_sys::SharedDir::open(dir).map_err(std::io::Error::other)?;
+    if let Some(fl_sys::SocketState::Dead(entry)) = dir.probe_own_socket(name).map_err(std::io::Error::other)? {
+        dir.remove(&entry).map_err(std::io::Error::other)?;
+    }
+    Ok(())
 }
 
 /// Frames of one connection, to the extension, until the connection ends.
@@ -118,5 +129,18 @@ mod tests {
         assert!(!called_by_firefox(&args(&["fl", "/h/other.json", EXTENSION_ID])));
         assert!(!called_by_firefox(&args(&["fl", "/h/firefox_launcher_control.json", "other@x"])));
         assert!(!called_by_firefox(&args(&["fl", "serve"])));
+    }
+
+    #[test]
+    fn a_dead_socket_is_replaced_and_a_live_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctl.sock");
+        drop(UnixListener::bind(&path).unwrap());
+        assert!(path.exists(), "a closed listener leaves its socket file");
+        let replaced = listen(&path).expect("a dead socket is replaced");
+        let error = listen(&path).expect_err("a live socket is not");
+        assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+        UnixStream::connect(&path).expect("the live listener still has its socket");
+        drop(replaced);
     }
 }
