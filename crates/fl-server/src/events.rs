@@ -17,29 +17,34 @@ const KEPT: usize = 32;
 
 #[derive(Debug, Default)]
 pub(crate) struct Events {
-    kept: Mutex<VecDeque<Event>>,
-    /// The id of the newest event (0: none yet).
-    last: Mutex<u64>,
+    log: Mutex<Log>,
     added: Notify,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    /// The id of the newest event (0: none yet).
+    last: u64,
+    kept: VecDeque<Event>,
 }
 
 impl Events {
     pub(crate) fn push(&self, kind: &str, port: u16) -> u64 {
-        let mut last = self.last.lock().unwrap();
-        *last += 1;
-        let mut kept = self.kept.lock().unwrap();
-        if kept.len() == KEPT {
-            kept.pop_front();
+        let mut log = self.log.lock().unwrap();
+        log.last += 1;
+        if log.kept.len() == KEPT {
+            log.kept.pop_front();
         }
-        kept.push_back(Event { id: *last, kind: kind.to_owned(), port });
+        let id = log.last;
+        log.kept.push_back(Event { id, kind: kind.to_owned(), port });
         self.added.notify_waiters();
-        *last
+        id
     }
 
     fn after(&self, after: u64) -> EventList {
-        let last = *self.last.lock().unwrap();
-        let events = self.kept.lock().unwrap().iter().filter(|e| e.id > after || after > last).cloned().collect();
-        EventList { events, last }
+        let log = self.log.lock().unwrap();
+        let events = log.kept.iter().filter(|e| e.id > after || after > log.last).cloned().collect();
+        EventList { events, last: log.last }
     }
 
     /// The events after `after`; when there are none, waits up to `limit` for one.
@@ -59,7 +64,7 @@ impl Events {
 
     /// Where a new follower starts: no events, the newest id.
     pub(crate) fn now(&self) -> EventList {
-        EventList { events: Vec::new(), last: *self.last.lock().unwrap() }
+        EventList { events: Vec::new(), last: self.log.lock().unwrap().last }
     }
 }
 
