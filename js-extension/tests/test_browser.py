@@ -31,8 +31,10 @@ def test_the_package_enables_its_server_extension():
     assert json.loads(config.read_text())["ServerApp"]["jpserver_extensions"] == {"jupyterlab_firefox_launcher": True}
 
 
-def _webbrowser_open(url: str, home: Path) -> subprocess.CompletedProcess:
+def _webbrowser_open(url: str, home: Path, path: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "BROWSER": browser.browser_value(None), "FIREFOX_LAUNCHER_HOME": str(home)}
+    if path is not None:
+        env["PATH"] = path
     code = "import sys, webbrowser; sys.exit(0 if webbrowser.open(sys.argv[1]) else 1)"
     return subprocess.run([sys.executable, "-c", code, url], env=env, capture_output=True, text=True, timeout=180)
 
@@ -54,7 +56,11 @@ def test_webbrowser_open_shows_the_link_in_the_newest_session(service, origin):
 
 
 def test_without_a_service_the_browser_program_fails_and_says_why(tmp_path):
-    opened = _webbrowser_open("https://example.org/", tmp_path / "none")
+    # PATH with no program on it: webbrowser finds no browser of the machine's to fall back to
+    # (ours is named by its absolute interpreter).
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    opened = _webbrowser_open("https://example.org/", tmp_path / "none", path=str(empty))
     assert opened.returncode == 1, "webbrowser must hear that ours failed (and try the next)"
     assert "no firefox-launcher service is running" in opened.stderr
     usage = subprocess.run([sys.executable, "-m", "firefox_launcher"], capture_output=True, text=True)

@@ -2,7 +2,8 @@
 // session page shows (its DOM surface, js-extension/client/docs/page-surface.md, and its pixels
 // from screenshots, screen.mjs), and asking a session's X server.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pixelAtPoint } from './screen.mjs';
@@ -16,6 +17,29 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run'
 ];
+
+/**
+ * Chromium's sound kept out of the runner's home (as the client suites' test/helpers/chromium.ts
+ * keeps it): libpulse without XDG_RUNTIME_DIR makes ~/.config/pulse/<machine-id>-runtime and a
+ * /tmp/pulse-* directory. Audio stays in the browser process (its audio service process would
+ * get an emptied environment), with a runtime directory of this process's own, removed at its
+ * exit, and a PulseAudio address where no server is: Chromium plays into nothing, the page's
+ * audio graph runs all the same.
+ */
+export const QUIET_AUDIO_ARGS = ['--disable-features=AudioServiceOutOfProcess'];
+let quietRuntime = null;
+export function quietAudioEnv(base = process.env) {
+  if (quietRuntime === null) {
+    quietRuntime = mkdtempSync(join(tmpdir(), 'fl-chromium-run-'));
+    process.on('exit', () => rmSync(quietRuntime, { recursive: true, force: true }));
+  }
+  return {
+    ...base,
+    XDG_RUNTIME_DIR: quietRuntime,
+    PULSE_SERVER: `unix:${join(quietRuntime, 'no-sound-server')}`,
+    PULSE_COOKIE: join(quietRuntime, 'pulse-cookie')
+  };
+}
 
 export const sleep = ms => new Promise(r => setTimeout(r, ms));
 

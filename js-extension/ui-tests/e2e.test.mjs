@@ -60,7 +60,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, SOUND_CONTROLS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
+import { CHROMIUM_FLAGS, QUIET_AUDIO_ARGS, quietAudioEnv, SOUND_CONTROLS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { allProcs, sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint } from './screen.mjs';
 
@@ -284,7 +284,8 @@ setInterval(() => fetch('/title/${hostile[1]}', { cache: 'no-store' }).then(r =>
     ignoreDefaultArgs: ['--disable-popup-blocking'],
     // The autoplay policy of a person's Chromium (its desktop default, said explicitly): sound
     // needs a gesture in the page or a same-origin frame above it.
-    args: [...CHROMIUM_FLAGS, '--disable-quic', '--autoplay-policy=document-user-activation-required']
+    args: [...CHROMIUM_FLAGS, ...QUIET_AUDIO_ARGS, '--disable-quic', '--autoplay-policy=document-user-activation-required'],
+    env: quietAudioEnv()
   });
 });
 

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, dialogFocusPoint, clientWindows, screenState, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, QUIET_AUDIO_ARGS, quietAudioEnv, dialogFocusPoint, clientWindows, screenState, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
@@ -190,7 +190,8 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_FLAGS
+    args: [...CHROMIUM_FLAGS, ...QUIET_AUDIO_ARGS],
+    env: quietAudioEnv()
   });
 });
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, centrePixel, sleep, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, QUIET_AUDIO_ARGS, quietAudioEnv, centrePixel, sleep, waitFor } from './common.mjs';
 
 // The shared helpers, for the hub suites that import them from here.
 export { centrePixel, sleep, waitFor };
@@ -222,7 +222,8 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_FLAGS, '--disable-quic']
+    args: [...CHROMIUM_FLAGS, ...QUIET_AUDIO_ARGS, '--disable-quic'],
+    env: quietAudioEnv()
   });
 }
 

@@ -37,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM_FLAGS, deadline, screenState, sessionX, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
+import { CHROMIUM_FLAGS, QUIET_AUDIO_ARGS, quietAudioEnv, deadline, screenState, sessionX, sessionXpra, sleep, waitConnected, waitFor } from './common.mjs';
 import { procStat, sessionProcs, stillRunning } from './procs.mjs';
 import { Sidecar } from './sidecar.mjs';
 
@@ -281,7 +281,8 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_FLAGS
+    args: [...CHROMIUM_FLAGS, ...QUIET_AUDIO_ARGS],
+    env: quietAudioEnv()
   });
 });
 
@@ -477,8 +478,8 @@ test('the browser\'s real keyboard layout (navigator.keyboard.getLayoutMap, not 
     headed = await chromium.launch({
       executablePath: CHROMIUM,
       headless: false,
-      args: [...CHROMIUM_FLAGS, '--ozone-platform=x11'],
-      env: x.env
+      args: [...CHROMIUM_FLAGS, ...QUIET_AUDIO_ARGS, '--ozone-platform=x11'],
+      env: quietAudioEnv(x.env)
     });
     await typeInto({
       what: 'en-US, German keyboard (real getLayoutMap)', locale: 'en-US', using: headed, keys: GERMAN, expected: 'äöüß€@', layout: 'de',

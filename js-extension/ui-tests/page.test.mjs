@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, SOUND_CONTROLS, dialogFocusPoint, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
+import { CHROMIUM_FLAGS, QUIET_AUDIO_ARGS, quietAudioEnv, SOUND_CONTROLS, dialogFocusPoint, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint, shot } from './screen.mjs';
 import { Sidecar } from './sidecar.mjs';
@@ -142,7 +142,8 @@ before(async () => {
   session = await startSession(`http://127.0.0.1:${site.address().port}/`);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...QUIET_AUDIO_ARGS],
+    env: quietAudioEnv(),
   });
 });
 

@@ -3,21 +3,27 @@
 // that the suite can judge its exit. It is signalled only while it is our unreaped child, and it
 // stops its sessions itself if this process dies.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { deadline, waitFor } from './common.mjs';
 
 export class Sidecar {
-  /** Starts `bin serve --port 0 --home home ...args` (with `spawnOptions`, e.g. `cwd`). */
+  /**
+   * Starts `bin serve --port 0 --home home ...args` (with `spawnOptions`, e.g. `cwd`). Its HOME is
+   * a directory inside `home`: serve writes the control host's manifest to
+   * ~/.mozilla/native-messaging-hosts/, which must not be the runner's own.
+   */
   constructor(bin, home, args = [], spawnOptions = {}) {
     this.home = home;
+    this.userHome = join(home, 'user-home');
+    mkdirSync(this.userHome, { recursive: true, mode: 0o700 });
     this.output = [];
     this.process = spawn(bin, ['serve', '--port', '0', '--home', home, ...args], {
       ...spawnOptions,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FIREFOX_LAUNCHER_HOME: home },
+      env: { ...process.env, FIREFOX_LAUNCHER_HOME: home, HOME: this.userHome },
     });
     this.process.stdout.on('data', d => this.output.push(String(d)));
     this.process.stderr.on('data', d => this.output.push(String(d)));
