@@ -339,7 +339,8 @@ class Serve:
         self.port = int(port)
         self.pid = self.proc.pid
 
-    def request(self, method, path, body=None, timeout=120):
+    def request(self, method, path, body=None, timeout=120, raw=False):
+        """(status, the answer parsed as JSON (its text if it is not; its bytes with `raw`), seconds)."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         headers = {"Authorization": f"token {self.token}"}
         if body is not None:
@@ -351,6 +352,8 @@ class Serve:
         data = resp.read()
         dt = time.monotonic() - t0
         conn.close()
+        if raw:
+            return resp.status, data, dt
         try:
             parsed = json.loads(data) if data else None
         except ValueError:

@@ -15,7 +15,6 @@ from the API's side (an HTTP request to the sidecar on 127.0.0.1, the time to it
 import http.server
 import struct
 import threading
-import time
 
 from sections import put_section
 
@@ -75,20 +74,11 @@ def measure(serve, origin, log):
 
 
 def _timed_png(serve, port):
-    # serve.request parses JSON answers; a PNG comes back as text it could not parse: time it raw.
-    import http.client
-
-    conn = http.client.HTTPConnection(serve.host, serve.port, timeout=60)
-    t0 = time.monotonic()
-    conn.request("GET", f"/api/sessions/{port}/screenshot", headers={"Authorization": f"token {serve.token}"})
-    resp = conn.getresponse()
-    png = resp.read()
-    dt = (time.monotonic() - t0) * 1000
-    conn.close()
-    if resp.status != 200 or not png.startswith(b"\x89PNG"):
-        raise RuntimeError(f"screenshot: {resp.status} {png[:200]!r}")
+    status, png, dt = serve.request("GET", f"/api/sessions/{port}/screenshot", timeout=60, raw=True)
+    if status != 200 or not png.startswith(b"\x89PNG"):
+        raise RuntimeError(f"screenshot: {status} {png[:200]!r}")
     width, height = struct.unpack(">II", png[16:24])
-    return dt, f"{width}×{height}, {len(png) // 1024} KiB"
+    return dt * 1000, f"{width}×{height}, {len(png) // 1024} KiB"
 
 
 def _p(xs, p):

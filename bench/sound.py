@@ -19,6 +19,7 @@ autoplay policy lets the client's AudioContext run) and, through Xpra, a real cl
 (page.html makes its AudioContext on it). No autoplay switch in either browser.
 """
 import statistics
+import subprocess
 from pathlib import Path
 
 import stream
@@ -63,6 +64,11 @@ def phase_sound(ctx, res, Serve, log):
                                           "serverPort": jupyter.port, "reader": "paint", "cpu": {"roots": roots, "sound": True}, "modes": ["sound"],
                                           "trials": ctx.sound_trials, "rounds": ctx.sound_rounds}, log)
             r["path"] = name
+            if r.get("error"):
+                # What the session's own PulseAudio had connected when the tab heard nothing: tells
+                # Firefox not playing into it from Xpra not capturing its speaker.
+                r["pulse"] = _pulse_state(sess)
+                log(f"sound: {name}: the session's PulseAudio after the failure:\n{r['pulse']}")
             rows.append(r)
     except Exception as e:  # noqa: BLE001 -- the rows measured so far are still reported
         log(f"sound phase failed: {type(e).__name__}: {e}")
@@ -75,6 +81,18 @@ def phase_sound(ctx, res, Serve, log):
         for sess in sessions.values():
             sess.stop()
         pages.close()
+
+
+def _pulse_state(sess):
+    socket = sess.dir / "xdg" / "runtime" / "pulse" / "native"
+    out = []
+    for what in (["list", "short", "sinks"], ["list", "short", "sources"], ["list", "sink-inputs"], ["list", "source-outputs"]):
+        try:
+            done = subprocess.run(["pactl", "--server", f"unix:{socket}", *what], capture_output=True, text=True, timeout=10)
+            out.append(f"$ pactl {' '.join(what)}\n{done.stdout}{done.stderr}")
+        except (OSError, subprocess.TimeoutExpired) as e:
+            out.append(f"$ pactl {' '.join(what)}: {e}")
+    return "\n".join(out)
 
 
 def _med(xs):

@@ -155,12 +155,18 @@ class Jupyter:
         # the same user.js; HOME (vncserver's ~/.vnc) and TMPDIR are the bench's scratch ones.
         env.update({"JUPYTER_CONFIG_DIR": str(self.dir), "FL_PEER_URL": peer_url, "FL_PEER_PROFILE": str(profile),
                     "JUPYTER_REMOTE_DESKTOP_PROXY_XSTARTUP": str(HERE / "peer" / "xstartup"),
-                    "JUPYTER_RUNTIME_DIR": str(self.dir / "runtime"), "JUPYTER_DATA_DIR": str(self.dir / "data")})
+                    "JUPYTER_RUNTIME_DIR": str(self.dir / "runtime"), "JUPYTER_DATA_DIR": str(self.dir / "data"),
+                    # The product's server extension, as a user's Jupyter loads it from the wheel:
+                    # its websockets through jupyter-server-proxy go out with TCP_NODELAY
+                    # (js-extension/jupyterlab_firefox_launcher/nodelay.py). Only its routes
+                    # (firefox-launcher-*) are touched, not the peer's.
+                    "PYTHONPATH": str(REPO / "js-extension")})
         self.logfile = self.dir / "jupyter.log"
         with open(self.logfile, "wb") as out:
             self.proc = subprocess.Popen(
                 [str(VENV / "bin" / "jupyter"), "server", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
-                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.dir}"]
+                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.dir}",
+                 "--ServerApp.jpserver_extensions={'jupyterlab_firefox_launcher': True}"]
                 + (["--allow-root"] if os.geteuid() == 0 else []),
                 env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, process_group=0, cwd=self.dir)
         ctx.procs.append(self.proc)
