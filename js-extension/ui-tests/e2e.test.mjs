@@ -50,7 +50,6 @@
 //      Jupyter passes its own environment to the sidecar it starts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -63,6 +62,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_FLAGS, QUIET_AUDIO_ARGS, quietAudioEnv, SOUND_CONTROLS, centrePixel, chromeShown, clientWindows, screenState, sessionXpra, waitFor, xScreenSize, xWindows } from './common.mjs';
 import { allProcs, sessionProcs, stillRunning } from './procs.mjs';
 import { pixelAtPoint } from './screen.mjs';
+import { Sidecar } from './sidecar.mjs';
 
 const BASE = process.env.JUPYTER_URL;
 const TOKEN = process.env.JUPYTER_TOKEN;
@@ -1297,18 +1297,9 @@ test('the same page through the sidecar\'s own TCP listener; the client ignores 
   await new Promise(r => decoy.listen(0, '127.0.0.1', r));
   const decoyPort = decoy.address().port;
 
-  // `serve` leads a process group of its own; it is signalled only while it
-  // is our unreaped child (exitCode and signalCode still null).
-  const serveLog = [];
-  const serve = spawn(FL_BIN, ['serve', '--port', '0', '--home', home], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FIREFOX_LAUNCHER_HOME: home, FIREFOX_LAUNCHER_DEBUG: '1' }
-  });
-  serve.stdout.on('data', d => serveLog.push(String(d)));
-  serve.stderr.on('data', d => serveLog.push(String(d)));
-  const serveExited = new Promise(r => serve.on('exit', (code, signal) => r({ code, signal })));
-  const serveRunning = () => serve.exitCode === null && serve.signalCode === null;
+  // Its own `serve` (ui-tests/sidecar.mjs: its own process group and HOME, signalled only while
+  // it is our unreaped child).
+  const serve = new Sidecar(FL_BIN, home, [], { env: { FIREFOX_LAUNCHER_DEBUG: '1' } });
 
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   let api = null;
@@ -1316,17 +1307,7 @@ test('the same page through the sidecar\'s own TCP listener; the client ignores 
   let procs = [];
   let failure = null;
   try {
-    const runtimeFile = join(home, 'runtime.json');
-    const runtime = await waitFor('the sidecar\'s runtime.json', () => {
-      if (!serveRunning()) {
-        throw new Error(`serve exited early: ${serveLog.join('')}`);
-      }
-      try {
-        return JSON.parse(readFileSync(runtimeFile, 'utf8'));
-      } catch {
-        return null;
-      }
-    }, 30_000);
+    const runtime = await serve.runtime();
     assert.match(runtime.address, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(runtime.token, 'a token is always set on TCP');
     api = async (path, init = {}) => {
@@ -1384,19 +1365,13 @@ test('the same page through the sidecar\'s own TCP listener; the client ignores 
     if (session && api) {
       await api(`api/sessions/${session.port}`, { method: 'DELETE' }).catch(() => {});
     }
-    if (serveRunning()) {
-      process.kill(-serve.pid, 'SIGTERM');
-    }
-    const exit = await Promise.race([serveExited, new Promise(r => setTimeout(() => r(null), 20_000))]);
-    if (exit === null && serveRunning()) {
-      process.kill(-serve.pid, 'SIGKILL');
-    }
+    const exit = await serve.stop();
     decoy.close();
     hostile.dispose();
     if (!failure) {
       // SIGTERM: serve stops what it runs, removes runtime.json, exits 0.
       try {
-        assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serveLog.join('').slice(-3000)}`);
+        assert.deepEqual(exit, { code: 0, signal: null }, `serve's exit; its log:\n${serve.log().slice(-3000)}`);
         assert.ok(!existsSync(join(home, 'runtime.json')), 'runtime.json removed');
         const dirs = existsSync(join(home, 'sessions')) ? readdirSync(join(home, 'sessions')) : [];
         assert.deepEqual(dirs, [], 'session directories left in the sidecar home');

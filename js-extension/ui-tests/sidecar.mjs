@@ -10,7 +10,8 @@ import { deadline, waitFor } from './common.mjs';
 
 export class Sidecar {
   /**
-   * Starts `bin serve --port 0 --home home ...args` (with `spawnOptions`, e.g. `cwd`). Its HOME is
+   * Starts `bin serve --port 0 --home home ...args` (with `spawnOptions`, e.g. `cwd`; its `env`
+   * adds to this process's environment). Its HOME is
    * a directory inside `home`: serve writes the control host's manifest to
    * ~/.mozilla/native-messaging-hosts/, which must not be the runner's own.
    */
@@ -23,7 +24,7 @@ export class Sidecar {
       ...spawnOptions,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FIREFOX_LAUNCHER_HOME: home, HOME: this.userHome },
+      env: { ...process.env, ...spawnOptions.env, FIREFOX_LAUNCHER_HOME: home, HOME: this.userHome },
     });
     this.process.stdout.on('data', d => this.output.push(String(d)));
     this.process.stderr.on('data', d => this.output.push(String(d)));

@@ -120,10 +120,12 @@ fn sound_command(script: &Path, xpra: &Path) -> Option<OsString> {
     let interpreter = interpreter_of(xpra)?;
     let quote = |p: &Path| crate::layout::shlex_quote(&p.to_string_lossy());
     let python = interpreter.file_name().is_some_and(|n| n.to_string_lossy().starts_with("python"));
-    Some(match python {
-        true => format!("{} {} {}", quote(&interpreter), quote(script), quote(xpra)),
-        false => format!("{} {}", quote(&interpreter), quote(xpra)),
-    }.into())
+    let command = if python {
+        format!("{} {} {}", quote(&interpreter), quote(script), quote(xpra))
+    } else {
+        format!("{} {}", quote(&interpreter), quote(xpra))
+    };
+    Some(command.into())
 }
 
 /// The absolute interpreter a script's `#!` line names (`#!/usr/bin/python3` → `/usr/bin/python3`).
