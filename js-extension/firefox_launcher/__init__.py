@@ -98,7 +98,7 @@ class _Service:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        repeatable = method in ("GET", "DELETE") or path.endswith("/show")
+        repeatable = method in ("GET", "DELETE")
         try:
             try:
                 response, payload = self._exchange(method, path, data, headers, timeout)

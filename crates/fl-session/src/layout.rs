@@ -97,9 +97,8 @@ impl Layout {
     pub fn xpra31_sound_script(&self) -> PathBuf {
         self.root.join("xpra31-sound.py")
     }
-    /// Writes a private file the session's programs read (it must not exist yet).
-    pub fn write_private(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
-        create_private_file(path, contents)
+    pub fn write_xpra31_sound_script(&self, text: &str) -> std::io::Result<()> {
+        create_private_file(&self.xpra31_sound_script(), text.as_bytes())
     }
     pub fn xauthority(&self) -> PathBuf {
         self.root.join("Xauthority")

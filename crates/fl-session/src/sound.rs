@@ -152,8 +152,7 @@ pub(crate) fn write_files(layout: &Layout, version: crate::XpraVersion, on: bool
     let Some(conf) = xpra_conf(version, on) else { return Ok(()) };
     layout.write_xpra_conf(&conf).map_err(|e| (layout.conf(), e))?;
     if !version.is_modern() {
-        let script = layout.xpra31_sound_script();
-        layout.write_private(&script, XPRA31_SOUND.as_bytes()).map_err(|e| (script, e))?;
+        layout.write_xpra31_sound_script(XPRA31_SOUND).map_err(|e| (layout.xpra31_sound_script(), e))?;
     }
     Ok(())
 }
