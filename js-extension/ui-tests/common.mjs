@@ -1,12 +1,15 @@
 // Helpers every browser suite uses: waiting on a condition, racing a deadline, reading what the
 // session page shows (its DOM surface, js-extension/client/docs/page-surface.md, and its pixels
 // from screenshots, screen.mjs), and asking a session's X server.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { pixelAtPoint } from './screen.mjs';
+
+const execFileAsync = promisify(execFile);
 
 /** Flags every headless Chromium of the suites (and of bench/) runs with. */
 export const CHROMIUM_FLAGS = [
@@ -179,6 +182,21 @@ export function sessionXpra(session) {
     throw new Error(`session ${session.port} runs ${argv.slice(0, 3).join(' ')}, not FIREFOX_LAUNCHER_XPRA=${want}`);
   }
   return argv.slice(0, 3).join(' ');
+}
+
+/**
+ * Xpra's own account of a session (`xpra info` on its socket, run by the session's own Xpra), as
+ * a Map of key → value text; keys as Xpra names them (`client.window.1.av-sync.current`).
+ */
+export async function xpraInfo(session) {
+  const argv = readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const script = argv.findIndex(a => basename(a) === 'xpra');
+  if (script < 0) {
+    throw new Error(`session ${session.port}: no xpra in its command line ${argv.slice(0, 3).join(' ')}`);
+  }
+  const socket = join(session.dir, 'sock', 'xpra.sock');
+  const { stdout } = await execFileAsync(argv[0], [...argv.slice(1, script + 1), 'info', `socket://${socket}`], { encoding: 'utf8', timeout: 30_000 });
+  return new Map(stdout.split('\n').map(l => l.split(/=(.*)/s)).filter(kv => kv.length > 1).map(([k, v]) => [k.trim(), v]));
 }
 
 /** The environment that reaches the X server of `session` (its display and cookie). */

@@ -61,11 +61,23 @@ pub(crate) fn unfit(layout: &Layout) -> Option<String> {
 
 /// Xpra's sound options: speaker forwarding from our PulseAudio, or nothing at all (`no`, not
 /// `off`, which with GStreamer installed means "supported, not started").
+///
+/// `--av-sync=no`: once a sound stream has started, Xpra 3.1 holds every picture of a window
+/// back by the sound encoder's latency (75 ms), even for a client that did not ask for A/V sync
+/// (ours does not; 6.x syncs only for a client that asks). Typing and scrolling would lag by
+/// that much, and the frames wait in a queue drained one per turn of its loop: a browser is
+/// typed in more than it plays video, so pictures go out as soon as they are ready.
 pub(crate) fn xpra_args(layout: &Layout, on: bool, marker: &str) -> Vec<String> {
     if !on {
         return vec!["--pulseaudio=no".into(), "--speaker=no".into(), "--microphone=no".into()];
     }
-    vec!["--pulseaudio=yes".into(), "--speaker=on".into(), "--microphone=no".into(), format!("--pulseaudio-command={}", pulseaudio_command(layout, marker))]
+    vec![
+        "--pulseaudio=yes".into(),
+        "--speaker=on".into(),
+        "--microphone=no".into(),
+        "--av-sync=no".into(),
+        format!("--pulseaudio-command={}", pulseaudio_command(layout, marker)),
+    ]
 }
 
 /// Run without a shell (Xpra splits it like a shell would): `env` gives PulseAudio its runtime and
