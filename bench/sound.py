@@ -18,6 +18,7 @@ The gesture: one click on Firefox's page through the client: a pointerdown in th
 autoplay policy lets the client's AudioContext run) and, through Xpra, a real click in Firefox
 (page.html makes its AudioContext on it). No autoplay switch in either browser.
 """
+import os
 import statistics
 import subprocess
 from pathlib import Path
@@ -85,10 +86,12 @@ def phase_sound(ctx, res, Serve, log):
 
 def _pulse_state(sess):
     socket = sess.dir / "xdg" / "runtime" / "pulse" / "native"
+    # pactl writes a cookie under its home on connecting: the session's, which goes with it.
+    env = {**os.environ, "HOME": str(sess.dir / "xdg"), "XDG_CONFIG_HOME": str(sess.dir / "xdg" / "config")}
     out = []
     for what in (["list", "short", "sinks"], ["list", "short", "sources"], ["list", "sink-inputs"], ["list", "source-outputs"]):
         try:
-            done = subprocess.run(["pactl", "--server", f"unix:{socket}", *what], capture_output=True, text=True, timeout=10)
+            done = subprocess.run(["pactl", "--server", f"unix:{socket}", *what], capture_output=True, text=True, timeout=10, env=env)
             out.append(f"$ pactl {' '.join(what)}\n{done.stdout}{done.stderr}")
         except (OSError, subprocess.TimeoutExpired) as e:
             out.append(f"$ pactl {' '.join(what)}: {e}")
