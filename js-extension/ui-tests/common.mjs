@@ -164,16 +164,23 @@ export async function chromeShown(frame, allowed = []) {
 
 // ---- the X side of a session ----
 
+/** The command line of a session's leader (its Xpra), or null once it is gone. */
+function leaderArgv(session) {
+  try {
+    return readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The Xpra a session runs (its leader's command line, as a string), checked against the one
  * the suite was told to use (FIREFOX_LAUNCHER_XPRA, which the sidecar reads too): a suite meant
  * for Xpra 6 must not pass on 3.1 because the setting went missing on the way.
  */
 export function sessionXpra(session) {
-  let argv = [];
-  try {
-    argv = readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
+  const argv = leaderArgv(session);
+  if (argv === null) {
     // gone already: nothing to check
     return null;
   }
@@ -189,10 +196,10 @@ export function sessionXpra(session) {
  * a Map of key → value text; keys as Xpra names them (`client.window.1.av-sync.current`).
  */
 export async function xpraInfo(session) {
-  const argv = readFileSync(`/proc/${session.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const argv = leaderArgv(session) ?? [];
   const script = argv.findIndex(a => basename(a) === 'xpra');
   if (script < 0) {
-    throw new Error(`session ${session.port}: no xpra in its command line ${argv.slice(0, 3).join(' ')}`);
+    throw new Error(`session ${session.port}: no xpra in its leader's command line (${argv.slice(0, 3).join(' ') || 'gone'})`);
   }
   const socket = join(session.dir, 'sock', 'xpra.sock');
   const { stdout } = await execFileAsync(argv[0], [...argv.slice(1, script + 1), 'info', `socket://${socket}`], { encoding: 'utf8', timeout: 30_000 });

@@ -1551,9 +1551,10 @@ test('sound: a 440 Hz tone from a page in Firefox is heard in the tab at 440 Hz;
   const { frame, session, tone, errors, stop } = await toneSession(t, 'tone');
   log(`tone: heard ${Date.now() - t0} ms after the test began`);
 
-  // While it sends the tone, Xpra holds no picture back to match the sound's delay (both versions
-  // would, by the sound encoder's latency, though our client asks for no A/V sync). Its own account
-  // of the connection; that the same answer has the speaker on shows it is the live one.
+  // While it sends the tone, Xpra holds no picture back to match the sound's delay (3.1 would, by
+  // the sound encoder's latency, though our client asks for no A/V sync; 6.x only for a client
+  // that asks). Its own account of the connection; that the same answer has the speaker on shows
+  // it is the live one.
   const info = await xpraInfo(session);
   const pick = re => [...info].filter(([k]) => re.test(k));
   const speaker = pick(/^client(\.\d+)?\.(sound|audio)\.speaker\.state$/);
